@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { AppliedSequence } from './applied-sequence.js';
+import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
+import type { JsonObject } from './json.js';
+import { encodeProperties } from './storage-encoding.js';
+import { planGroupWrite, type FoldItem } from './plan-group-write.js';
+
+const key: GroupKey = { project: 'p1', group_type: 'org', group_value: 'acme' };
+const now = new Date('2026-01-01T00:00:00Z');
+const seq = (job: number, index = 0, epoch = 'e1'): AppliedSequence => ({ epoch, job, index });
+const items = (...gps: JsonObject[]): FoldItem[] => gps.map((gp, i) => ({ seq: seq(10, i), group_properties: gp }));
+
+function stored(properties: JsonObject, version = 3, applied: AppliedSequence = seq(5)): GroupDocument {
+  return { _id: groupId(key), ...key, properties: encodeProperties(properties), version, applied, created_at: now, updated_at: now };
+}
+
+describe('planGroupWrite (DESIGN §4 translation)', () => {
+  it('creates a new group: whole properties in $set, identity in $setOnInsert, guard on absence', () => {
+    const plan = planGroupWrite(null, key, items({ $set: { 'a.b': 1 } }, { $add: { n: 2 } }), now);
+    expect(plan.write?.filter).toStrictEqual({ _id: groupId(key), version: { $exists: false } });
+    expect(plan.write?.update).toStrictEqual({
+      $set: { properties: { 'a%2Eb': 1, n: 2 }, version: 2, applied: seq(10, 1), updated_at: now },
+      $setOnInsert: { ...key, created_at: now },
+    });
+    expect(plan.applied.map((a) => a.version)).toStrictEqual([1, 2]);
+  });
+
+  it('creates a group even from {} (SPEC §3 rule 7)', () => {
+    const plan = planGroupWrite(null, key, items({}), now);
+    expect(plan.write?.update.$set).toMatchObject({ properties: {}, version: 1 });
+  });
+
+  it('updates an existing group with one operator per path', () => {
+    const doc = stored({ n: 1, list: ['x'], gone: true, keep: 'k', s: 'a' });
+    const plan = planGroupWrite(
+      doc,
+      key,
+      items({ $add: { n: 2 }, $append: { list: 'y' } }, { $add: { n: 3 }, $unset: { gone: '-' }, $set: { s: 'b', $new: 1 } }),
+      now,
+    );
+    expect(plan.write?.filter).toStrictEqual({ _id: doc._id, version: 3 });
+    expect(plan.write?.update).toStrictEqual({
+      $set: { 'properties.s': 'b', 'properties.%24new': 1, version: 5, applied: seq(10, 1), updated_at: now },
+      $inc: { 'properties.n': 5 },
+      $push: { 'properties.list': { $each: ['y'] } },
+      $unset: { 'properties.gone': '' },
+      $setOnInsert: { ...key, created_at: now },
+    });
+  });
+
+  it('uses $set, not $inc, for non-integer or converted numbers', () => {
+    const plan = planGroupWrite(stored({ f: 0.1, s: '2', keep: 1 }), key, items({ $add: { f: 0.2, s: 1 } }), now);
+    expect(plan.write?.update.$set).toMatchObject({ 'properties.f': 0.1 + 0.2, 'properties.s': 3 });
+    expect(plan.write?.update.$inc).toBeUndefined();
+  });
+
+  it('uses $set for arrays that did not only grow at the end', () => {
+    const plan = planGroupWrite(stored({ l: [1, 2], keep: 1 }), key, items({ $prepend: { l: 0 } }), now);
+    expect(plan.write?.update.$set).toMatchObject({ 'properties.l': [0, 1, 2] });
+    expect(plan.write?.update.$push).toBeUndefined();
+  });
+
+  it('replaces the whole properties field after $clearAll', () => {
+    const plan = planGroupWrite(stored({ a: 1, b: 2 }), key, items({ $clearAll: '-', $set: { c: { 'x.y': 1 } } }), now);
+    expect(plan.write?.update.$set).toMatchObject({ properties: { c: { 'x%2Ey': 1 } } });
+    expect(plan.write?.update.$unset).toBeUndefined();
+  });
+
+  it('skips items at or below the applied sequence (redelivery) and writes nothing if all were', () => {
+    const doc = stored({ n: 1 }, 3, seq(10, 0));
+    const plan = planGroupWrite(doc, key, items({ $add: { n: 1 } }, { $add: { n: 10 } }), now);
+    expect(plan.applied.map((a) => a.position)).toStrictEqual([1]);
+    expect(plan.properties).toStrictEqual({ n: 11 });
+    expect(planGroupWrite(stored({ n: 1 }, 3, seq(10, 5)), key, items({ $add: { n: 1 } }), now).write).toBeUndefined();
+  });
+
+  it('never skips items of another epoch (a Redis wipe restarts job ids)', () => {
+    const doc = stored({ n: 1 }, 3, seq(99, 0, 'old'));
+    const plan = planGroupWrite(doc, key, [{ seq: seq(1, 0, 'new'), group_properties: { $add: { n: 1 } } }], now);
+    expect(plan.properties).toStrictEqual({ n: 2 });
+  });
+
+  it('$setOnce on an existing group without the property sets it', () => {
+    const plan = planGroupWrite(stored({ a: 1 }), key, items({ $setOnce: { b: 2, a: 9 } }), now);
+    expect(plan.write?.update.$set).toMatchObject({ 'properties.b': 2 });
+    expect(plan.write?.update.$set).not.toHaveProperty(['properties.a']);
+  });
+});

@@ -1,0 +1,84 @@
+import { applyIdentification, type PropertyChange, type SkippedOperation } from './apply-identification.js';
+import { isAlreadyApplied, type AppliedSequence } from './applied-sequence.js';
+import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
+import type { JsonObject, Properties } from './json.js';
+import { propertyUpdate, type MongoUpdate } from './property-update.js';
+import { decodeProperties } from './storage-encoding.js';
+
+/** One queued identification for a group, in acceptance order. */
+export interface FoldItem {
+  seq: AppliedSequence;
+  group_properties: JsonObject;
+}
+
+/** What one item did to the group. */
+export interface AppliedItem {
+  /** Index of the item in the `items` given to {@link planGroupWrite}. */
+  position: number;
+  /** The group's version after this item. */
+  version: number;
+  changes: Record<string, PropertyChange>;
+  skipped: SkippedOperation[];
+  /** The properties in effect after this item (decoded). */
+  properties: Properties;
+}
+
+/** A guarded, upserting single-document update. */
+export interface GroupWrite {
+  /**
+   * Matches the group only at the version that was read. Sent with `upsert: true`, a guard miss
+   * becomes a duplicate-key error (E11000) on `_id` that names the failed operation: reload the
+   * group and plan again.
+   */
+  filter: Record<string, unknown>;
+  update: MongoUpdate;
+}
+
+/** The result of folding a group's items onto its stored document. */
+export interface GroupWritePlan {
+  /** The final properties (decoded). */
+  properties: Properties;
+  version: number;
+  /** Items applied now, in order; items already applied (redelivery) are left out. */
+  applied: AppliedItem[];
+  /** Undefined when every item was already applied: nothing to write. */
+  write: GroupWrite | undefined;
+}
+
+/**
+ * Folds `items` (one group's, in order) onto `stored` (null for a new group) with the SPEC §3
+ * semantics and translates the result into one classic-operator update (DESIGN §4): items at or
+ * below the stored applied sequence are skipped, the filter guards on the version read, and
+ * creation fields go in `$setOnInsert`. `now` stamps `updated_at`/`created_at`.
+ */
+export function planGroupWrite(
+  stored: GroupDocument | null,
+  key: GroupKey,
+  items: readonly FoldItem[],
+  now: Date,
+): GroupWritePlan {
+  const before = stored === null ? undefined : decodeProperties(stored.properties);
+  let properties: Properties = before ?? {};
+  let version = stored?.version ?? 0;
+  let last = stored?.applied;
+  const applied: AppliedItem[] = [];
+
+  items.forEach((item, position) => {
+    if (isAlreadyApplied(item.seq, last)) return;
+    const result = applyIdentification(properties, item.group_properties);
+    properties = result.properties;
+    version += 1;
+    last = item.seq;
+    applied.push({ position, version, changes: result.changes, skipped: result.skipped, properties });
+  });
+
+  if (applied.length === 0) return { properties, version, applied, write: undefined };
+  const update = propertyUpdate('properties', before, properties);
+  update.$set.version = version;
+  update.$set.applied = last;
+  update.$set.updated_at = now;
+  update.$setOnInsert = { ...key, created_at: now };
+  const filter =
+    stored === null ? { _id: groupId(key), version: { $exists: false } } : { _id: stored._id, version: stored.version };
+  return { properties, version, applied, write: { filter, update } };
+}

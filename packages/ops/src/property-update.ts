@@ -1,0 +1,81 @@
+import { deepEqual } from './deep-equal.js';
+import { getOwn, type JsonValue, type Properties } from './json.js';
+import { encodeName, encodeProperties, encodeValue } from './storage-encoding.js';
+
+/** Classic MongoDB update operators (no aggregation pipeline: runs on every MongoDB-wire server). */
+export interface MongoUpdate {
+  $set: Record<string, unknown>;
+  $setOnInsert?: Record<string, unknown>;
+  $inc?: Record<string, number>;
+  $push?: Record<string, { $each: JsonValue[] }>;
+  $unset?: Record<string, ''>;
+}
+
+/**
+ * Operators that take the stored `properties` (field `field`, keys encoded) from `before` to
+ * `after`, exactly one operator per path (MongoDB refuses two on one path): `$unset` for removed
+ * properties, `$inc` when both sides are safe integers (exact), `$push: {$each}` when the new
+ * array only grows at the end, `$set` otherwise. When nothing of `before` survives unchanged (a
+ * new group, `$clearAll`) the whole field is `$set` at once.
+ */
+export function propertyUpdate(field: string, before: Properties | undefined, after: Properties): MongoUpdate {
+  const ops: MongoUpdate = { $set: {} };
+  const beforeKeys = before === undefined ? [] : Object.keys(before);
+  const kept = before === undefined ? 0 : countUnchanged(before, after);
+  if (before === undefined || (beforeKeys.length > 0 && kept === 0)) {
+    ops.$set[field] = encodeProperties(after);
+    return ops;
+  }
+  for (const key of beforeKeys) {
+    if (getOwn(after, key) === undefined) (ops.$unset ??= {})[pathOf(field, key)] = '';
+  }
+  for (const key of Object.keys(after)) {
+    addPathOperator(ops, pathOf(field, key), getOwn(before, key), after[key] as JsonValue);
+  }
+  return ops;
+}
+
+function addPathOperator(
+  ops: MongoUpdate,
+  path: string,
+  from: JsonValue | undefined,
+  to: JsonValue,
+): void {
+  if (from !== undefined && deepEqual(from, to)) return;
+  if (isSafeInteger(from) && isSafeInteger(to) && Number.isSafeInteger(to - from)) {
+    (ops.$inc ??= {})[path] = to - from;
+    return;
+  }
+  const suffix = appendedSuffix(from, to);
+  if (suffix !== undefined) {
+    (ops.$push ??= {})[path] = { $each: suffix.map(encodeValue) };
+    return;
+  }
+  ops.$set[path] = encodeValue(to);
+}
+
+/** The elements appended when `to` is `from` plus a non-empty tail; otherwise undefined. */
+function appendedSuffix(from: JsonValue | undefined, to: JsonValue): JsonValue[] | undefined {
+  if (!Array.isArray(from) || !Array.isArray(to) || to.length <= from.length) return undefined;
+  for (let i = 0; i < from.length; i++) {
+    if (!deepEqual(from[i] as JsonValue, to[i] as JsonValue)) return undefined;
+  }
+  return to.slice(from.length);
+}
+
+function isSafeInteger(value: JsonValue | undefined): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+function countUnchanged(before: Properties, after: Properties): number {
+  let kept = 0;
+  for (const key of Object.keys(before)) {
+    const to = getOwn(after, key);
+    if (to !== undefined && deepEqual(before[key] as JsonValue, to)) kept++;
+  }
+  return kept;
+}
+
+function pathOf(field: string, name: string): string {
+  return `${field}.${encodeName(name)}`;
+}
