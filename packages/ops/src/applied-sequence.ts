@@ -14,7 +14,10 @@ export interface AppliedSequence {
  * Items of another epoch are never considered applied: sequences of different queue lives are
  * not comparable, and skipping would lose updates.
  */
-export function isAlreadyApplied(item: AppliedSequence, last: AppliedSequence | undefined): boolean {
+export function isAlreadyApplied(
+  item: AppliedSequence,
+  last: AppliedSequence | undefined,
+): boolean {
   if (last === undefined || item.epoch !== last.epoch) return false;
   return item.job < last.job || (item.job === last.job && item.index <= last.index);
 }

@@ -1,5 +1,12 @@
 import { deepEqual } from './deep-equal.js';
-import { getOwn, isJsonObject, setOwn, type JsonObject, type JsonValue, type Properties } from './json.js';
+import {
+  getOwn,
+  isJsonObject,
+  setOwn,
+  type JsonObject,
+  type JsonValue,
+  type Properties,
+} from './json.js';
 import { OPERATIONS, isOperatorKey, type Operation } from './operations.js';
 import { applyListOperation, isListOperation } from './list-operations.js';
 import { toFiniteNumber } from './numeric.js';
@@ -50,7 +57,11 @@ export function applyIdentification(current: Properties, groupProperties: JsonOb
     for (const name of Object.keys(operand)) {
       const owner = claimedBy.get(name);
       if (owner !== undefined) {
-        skipped.push({ op, property: name, reason: `already changed by ${owner} in this identification` });
+        skipped.push({
+          op,
+          property: name,
+          reason: `already changed by ${owner} in this identification`,
+        });
         continue;
       }
       claimedBy.set(name, op);
@@ -79,7 +90,7 @@ function applyOperation(
   const existing = getOwn(properties, name);
   switch (op) {
     case '$unset':
-      delete properties[name];
+      Reflect.deleteProperty(properties, name);
       return undefined;
     case '$set':
       setOwn(properties, name, operand);

@@ -7,12 +7,18 @@ import { isJsonObject, type JsonValue } from './json.js';
 export function deepEqual(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i] as JsonValue));
+    return (
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((x, i) => deepEqual(x, b[i] as JsonValue))
+    );
   }
   if (isJsonObject(a) && isJsonObject(b)) {
     const keys = Object.keys(a);
     if (keys.length !== Object.keys(b).length) return false;
-    return keys.every((k) => Object.hasOwn(b, k) && deepEqual(a[k] as JsonValue, b[k] as JsonValue));
+    return keys.every(
+      (k) => Object.hasOwn(b, k) && deepEqual(a[k] as JsonValue, b[k] as JsonValue),
+    );
   }
   return false;
 }

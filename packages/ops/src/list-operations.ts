@@ -55,7 +55,9 @@ function newValues(base: readonly JsonValue[], values: readonly JsonValue[]): Js
 }
 
 function keepLast(list: JsonValue[]): JsonValue[] {
-  return list.length > LIMITS.maxArrayLength ? list.slice(list.length - LIMITS.maxArrayLength) : list;
+  return list.length > LIMITS.maxArrayLength
+    ? list.slice(list.length - LIMITS.maxArrayLength)
+    : list;
 }
 
 function keepFirst(list: JsonValue[]): JsonValue[] {

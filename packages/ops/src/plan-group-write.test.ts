@@ -8,10 +8,23 @@ import { planGroupWrite, type FoldItem } from './plan-group-write.js';
 const key: GroupKey = { project: 'p1', group_type: 'org', group_value: 'acme' };
 const now = new Date('2026-01-01T00:00:00Z');
 const seq = (job: number, index = 0, epoch = 'e1'): AppliedSequence => ({ epoch, job, index });
-const items = (...gps: JsonObject[]): FoldItem[] => gps.map((gp, i) => ({ seq: seq(10, i), group_properties: gp }));
+const items = (...gps: JsonObject[]): FoldItem[] =>
+  gps.map((gp, i) => ({ seq: seq(10, i), group_properties: gp }));
 
-function stored(properties: JsonObject, version = 3, applied: AppliedSequence = seq(5)): GroupDocument {
-  return { _id: groupId(key), ...key, properties: encodeProperties(properties), version, applied, created_at: now, updated_at: now };
+function stored(
+  properties: JsonObject,
+  version = 3,
+  applied: AppliedSequence = seq(5),
+): GroupDocument {
+  return {
+    _id: groupId(key),
+    ...key,
+    properties: encodeProperties(properties),
+    version,
+    applied,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 describe('planGroupWrite (DESIGN §4 translation)', () => {
@@ -35,12 +48,21 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
     const plan = planGroupWrite(
       doc,
       key,
-      items({ $add: { n: 2 }, $append: { list: 'y' } }, { $add: { n: 3 }, $unset: { gone: '-' }, $set: { s: 'b', $new: 1 } }),
+      items(
+        { $add: { n: 2 }, $append: { list: 'y' } },
+        { $add: { n: 3 }, $unset: { gone: '-' }, $set: { s: 'b', $new: 1 } },
+      ),
       now,
     );
     expect(plan.write?.filter).toStrictEqual({ _id: doc._id, version: 3 });
     expect(plan.write?.update).toStrictEqual({
-      $set: { 'properties.s': 'b', 'properties.%24new': 1, version: 5, applied: seq(10, 1), updated_at: now },
+      $set: {
+        'properties.s': 'b',
+        'properties.%24new': 1,
+        version: 5,
+        applied: seq(10, 1),
+        updated_at: now,
+      },
       $inc: { 'properties.n': 5 },
       $push: { 'properties.list': { $each: ['y'] } },
       $unset: { 'properties.gone': '' },
@@ -49,19 +71,34 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
   });
 
   it('uses $set, not $inc, for non-integer or converted numbers', () => {
-    const plan = planGroupWrite(stored({ f: 0.1, s: '2', keep: 1 }), key, items({ $add: { f: 0.2, s: 1 } }), now);
+    const plan = planGroupWrite(
+      stored({ f: 0.1, s: '2', keep: 1 }),
+      key,
+      items({ $add: { f: 0.2, s: 1 } }),
+      now,
+    );
     expect(plan.write?.update.$set).toMatchObject({ 'properties.f': 0.1 + 0.2, 'properties.s': 3 });
     expect(plan.write?.update.$inc).toBeUndefined();
   });
 
   it('uses $set for arrays that did not only grow at the end', () => {
-    const plan = planGroupWrite(stored({ l: [1, 2], keep: 1 }), key, items({ $prepend: { l: 0 } }), now);
+    const plan = planGroupWrite(
+      stored({ l: [1, 2], keep: 1 }),
+      key,
+      items({ $prepend: { l: 0 } }),
+      now,
+    );
     expect(plan.write?.update.$set).toMatchObject({ 'properties.l': [0, 1, 2] });
     expect(plan.write?.update.$push).toBeUndefined();
   });
 
   it('replaces the whole properties field after $clearAll', () => {
-    const plan = planGroupWrite(stored({ a: 1, b: 2 }), key, items({ $clearAll: '-', $set: { c: { 'x.y': 1 } } }), now);
+    const plan = planGroupWrite(
+      stored({ a: 1, b: 2 }),
+      key,
+      items({ $clearAll: '-', $set: { c: { 'x.y': 1 } } }),
+      now,
+    );
     expect(plan.write?.update.$set).toMatchObject({ properties: { c: { 'x%2Ey': 1 } } });
     expect(plan.write?.update.$unset).toBeUndefined();
   });
@@ -71,12 +108,19 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
     const plan = planGroupWrite(doc, key, items({ $add: { n: 1 } }, { $add: { n: 10 } }), now);
     expect(plan.applied.map((a) => a.position)).toStrictEqual([1]);
     expect(plan.properties).toStrictEqual({ n: 11 });
-    expect(planGroupWrite(stored({ n: 1 }, 3, seq(10, 5)), key, items({ $add: { n: 1 } }), now).write).toBeUndefined();
+    expect(
+      planGroupWrite(stored({ n: 1 }, 3, seq(10, 5)), key, items({ $add: { n: 1 } }), now).write,
+    ).toBeUndefined();
   });
 
   it('never skips items of another epoch (a Redis wipe restarts job ids)', () => {
     const doc = stored({ n: 1 }, 3, seq(99, 0, 'old'));
-    const plan = planGroupWrite(doc, key, [{ seq: seq(1, 0, 'new'), group_properties: { $add: { n: 1 } } }], now);
+    const plan = planGroupWrite(
+      doc,
+      key,
+      [{ seq: seq(1, 0, 'new'), group_properties: { $add: { n: 1 } } }],
+      now,
+    );
     expect(plan.properties).toStrictEqual({ n: 2 });
   });
 

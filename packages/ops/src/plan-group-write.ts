@@ -1,4 +1,8 @@
-import { applyIdentification, type PropertyChange, type SkippedOperation } from './apply-identification.js';
+import {
+  applyIdentification,
+  type PropertyChange,
+  type SkippedOperation,
+} from './apply-identification.js';
 import { isAlreadyApplied, type AppliedSequence } from './applied-sequence.js';
 import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
 import type { JsonObject, Properties } from './json.js';
@@ -69,7 +73,13 @@ export function planGroupWrite(
     properties = result.properties;
     version += 1;
     last = item.seq;
-    applied.push({ position, version, changes: result.changes, skipped: result.skipped, properties });
+    applied.push({
+      position,
+      version,
+      changes: result.changes,
+      skipped: result.skipped,
+      properties,
+    });
   });
 
   if (applied.length === 0) return { properties, version, applied, write: undefined };
@@ -79,6 +89,8 @@ export function planGroupWrite(
   update.$set.updated_at = now;
   update.$setOnInsert = { ...key, created_at: now };
   const filter =
-    stored === null ? { _id: groupId(key), version: { $exists: false } } : { _id: stored._id, version: stored.version };
+    stored === null
+      ? { _id: groupId(key), version: { $exists: false } }
+      : { _id: stored._id, version: stored.version };
   return { properties, version, applied, write: { filter, update } };
 }

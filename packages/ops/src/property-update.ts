@@ -1,6 +1,11 @@
 import { deepEqual } from './deep-equal.js';
 import { getOwn, type JsonValue, type Properties } from './json.js';
-import { encodeName, encodeProperties, encodeValue } from './storage-encoding.js';
+import {
+  encodeArrayElement,
+  encodeName,
+  encodeProperties,
+  encodeValue,
+} from './storage-encoding.js';
 
 /** Classic MongoDB update operators (no aggregation pipeline: runs on every MongoDB-wire server). */
 export interface MongoUpdate {
@@ -18,7 +23,11 @@ export interface MongoUpdate {
  * array only grows at the end, `$set` otherwise. When nothing of `before` survives unchanged (a
  * new group, `$clearAll`) the whole field is `$set` at once.
  */
-export function propertyUpdate(field: string, before: Properties | undefined, after: Properties): MongoUpdate {
+export function propertyUpdate(
+  field: string,
+  before: Properties | undefined,
+  after: Properties,
+): MongoUpdate {
   const ops: MongoUpdate = { $set: {} };
   const beforeKeys = before === undefined ? [] : Object.keys(before);
   const kept = before === undefined ? 0 : countUnchanged(before, after);
@@ -48,7 +57,7 @@ function addPathOperator(
   }
   const suffix = appendedSuffix(from, to);
   if (suffix !== undefined) {
-    (ops.$push ??= {})[path] = { $each: suffix.map(encodeValue) };
+    (ops.$push ??= {})[path] = { $each: suffix.map(encodeArrayElement) };
     return;
   }
   ops.$set[path] = encodeValue(to);

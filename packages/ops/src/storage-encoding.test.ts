@@ -3,11 +3,37 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from './json.js';
 import { decodeName, decodeProperties, encodeName, encodeProperties } from './storage-encoding.js';
 
-const ODD_NAMES = ['a.b', '$set', '$', '.', '..', '%', '%24', '%2E', '__proto__', 'constructor', '', ' ', 'ü 🎉', 'a\0b', '_id'];
+const ODD_NAMES = [
+  'a.b',
+  '$set',
+  '$',
+  '.',
+  '..',
+  '%',
+  '%24',
+  '%u0020',
+  '%2E',
+  '__proto__',
+  'constructor',
+  '',
+  ' ',
+  ' a ',
+  '\u3000x\u2028',
+  'ü 🎉',
+  'a\0b',
+  '_id',
+];
 
 /** What MongoDB accepts as a field name without treating it as a path or an operator. */
 function isSafeFieldName(name: string): boolean {
-  return name.length > 0 && !name.includes('.') && !name.startsWith('$') && !name.includes('\0') && name !== '__proto__';
+  return (
+    name.length > 0 &&
+    !name.includes('.') &&
+    !name.startsWith('$') &&
+    !name.includes('\0') &&
+    !Object.hasOwn(Object.prototype, name) &&
+    name.trim() === name // FerretDB refuses path elements with edge white space
+  );
 }
 
 describe('property-name encoding (SPEC §3 rule 4)', () => {
@@ -20,6 +46,8 @@ describe('property-name encoding (SPEC §3 rule 4)', () => {
   it('keeps ordinary names readable', () => {
     expect(encodeName('company_size')).toBe('company_size');
     expect(encodeName('plan tier')).toBe('plan tier');
+    expect(encodeName('constructor')).toBe('%63onstructor');
+    expect(encodeName('toString')).toBe('%74oString');
   });
 
   it('is exact and safe for any string', () => {
@@ -49,5 +77,26 @@ describe('property-name encoding (SPEC §3 rule 4)', () => {
     );
     expect(decodeProperties(encoded)).toStrictEqual(properties);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('nested arrays (FerretDB refuses an array directly inside an array)', () => {
+  it('wraps them in storage and unwraps them exactly', () => {
+    const properties = { l: [[1, [2]], { a: [[3]] }], '%[]': [[4]] } as JsonObject;
+    const encoded = encodeProperties(properties);
+    expect(JSON.stringify(encoded)).toBe(
+      '{"l":[{"%[]":[1,{"%[]":[2]}]},{"a":[{"%[]":[3]}]}],"%25[]":[{"%[]":[4]}]}',
+    );
+    expect(decodeProperties(encoded)).toStrictEqual(properties);
+  });
+
+  it('round-trips any JSON value', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (properties) => {
+        const parsed = JSON.parse(JSON.stringify(properties)) as JsonObject;
+        expect(decodeProperties(encodeProperties(parsed))).toStrictEqual(parsed);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

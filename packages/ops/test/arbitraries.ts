@@ -3,7 +3,20 @@ import { setOwn, type JsonObject, type JsonValue } from '../src/json.js';
 
 /** Property names that stress storage and prototypes, plus a few ordinary ones to collide on. */
 export const propertyName = fc.constantFrom(
-  'a', 'b', 'c', 'n', 'list', 'a.b', '$x', '__proto__', 'constructor', 'toString', 'ü 🎉', '%', '%24', ' ',
+  'a',
+  'b',
+  'c',
+  'n',
+  'list',
+  'a.b',
+  '$x',
+  '__proto__',
+  'constructor',
+  'toString',
+  'ü 🎉',
+  '%',
+  '%24',
+  ' ',
 );
 
 const nestedKey = fc.constantFrom('k', 'x.y', '$k', '__proto__', '', '%');
@@ -18,14 +31,18 @@ export const jsonValue: fc.Arbitrary<JsonValue> = fc.letrec<{ value: JsonValue }
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(nestedKey, tie('value'), { maxKeys: 2 }).map((o) => JSON.parse(JSON.stringify(o)) as JsonObject),
+    fc
+      .dictionary(nestedKey, tie('value'), { maxKeys: 2 })
+      .map((o) => JSON.parse(JSON.stringify(o)) as JsonObject),
   ),
 })).value;
 
 const numberLike = fc.oneof(fc.integer({ min: -100, max: 100 }), fc.constantFrom('3', '-2', 0.5));
 
 const operand = (value: fc.Arbitrary<JsonValue>): fc.Arbitrary<JsonObject> =>
-  fc.dictionary(propertyName, value, { maxKeys: 3 }).map((o) => JSON.parse(JSON.stringify(o)) as JsonObject);
+  fc
+    .dictionary(propertyName, value, { maxKeys: 3 })
+    .map((o) => JSON.parse(JSON.stringify(o)) as JsonObject);
 
 const listOperand = fc.oneof(jsonValue, fc.array(jsonValue, { maxLength: 3 }));
 
@@ -48,7 +65,9 @@ export const groupProperties: fc.Arbitrary<JsonObject> = fc
     },
     { requiredKeys: [] },
   )
-  .map(({ plain, ...ops }) => JSON.parse(JSON.stringify({ ...ops, ...(plain ?? {}) })) as JsonObject);
+  .map(
+    ({ plain, ...ops }) => JSON.parse(JSON.stringify({ ...ops, ...(plain ?? {}) })) as JsonObject,
+  );
 
 /** A random order of keys must not matter: shuffle the top-level keys. */
 export const shuffledGroupProperties: fc.Arbitrary<JsonObject> = groupProperties.chain((gp) =>

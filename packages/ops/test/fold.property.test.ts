@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyIdentification } from '../src/apply-identification.js';
-import type { JsonObject, Properties } from '../src/json.js';
+import type { JsonObject, JsonValue, Properties } from '../src/json.js';
 import { groupProperties, shuffledGroupProperties } from './arbitraries.js';
 import { canonicalMap, canonicalObject, modelApply } from './reference-model.js';
 
@@ -10,7 +10,7 @@ describe('the fold agrees with the reference model of SPEC §3', () => {
     fc.assert(
       fc.property(fc.array(groupProperties, { minLength: 1, maxLength: 8 }), (sequence) => {
         let properties: Properties = {};
-        const model = new Map();
+        const model = new Map<string, JsonValue>();
         for (const gp of sequence) {
           properties = applyIdentification(properties, gp).properties;
           modelApply(model, gp);
@@ -26,7 +26,8 @@ describe('the fold agrees with the reference model of SPEC §3', () => {
       fc.property(groupProperties, shuffledGroupProperties, (state, gp) => {
         const start = applyIdentification({}, { $set: state }).properties;
         const reordered: JsonObject = {};
-        for (const key of Object.keys(gp).reverse()) Object.defineProperty(reordered, key, { value: gp[key], enumerable: true });
+        for (const key of Object.keys(gp).reverse())
+          Object.defineProperty(reordered, key, { value: gp[key], enumerable: true });
         expect(canonicalObject(applyIdentification(start, gp).properties)).toBe(
           canonicalObject(applyIdentification(start, reordered).properties),
         );

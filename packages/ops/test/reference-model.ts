@@ -4,26 +4,51 @@
  */
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const ORDER = ['$clearAll', '$unset', '$set', '$setOnce', '$add', '$append', '$prepend', '$preInsert', '$postInsert', '$remove'];
+const ORDER = [
+  '$clearAll',
+  '$unset',
+  '$set',
+  '$setOnce',
+  '$add',
+  '$append',
+  '$prepend',
+  '$preInsert',
+  '$postInsert',
+  '$remove',
+];
 const CAP = 10_000;
 
 /** JSON with object keys sorted: equal strings ⇔ deep-equal values. */
 function canonical(v: Json): string {
   if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
   if (v !== null && typeof v === 'object') {
-    return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonical(v[k] as Json)).join(',') + '}';
+    return (
+      '{' +
+      Object.keys(v)
+        .sort()
+        .map((k) => JSON.stringify(k) + ':' + canonical(v[k] as Json))
+        .join(',') +
+      '}'
+    );
   }
   return JSON.stringify(v === 0 ? 0 : v); // -0 is 0 in JSON
 }
 
 function asNumber(v: Json | undefined): number | null {
   if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v.trim() !== '' && /^[\s+\-\d.eE]+$/.test(v) && Number.isFinite(Number(v))) return Number(v);
+  if (
+    typeof v === 'string' &&
+    v.trim() !== '' &&
+    /^[\s+\-\d.eE]+$/.test(v) &&
+    Number.isFinite(Number(v))
+  )
+    return Number(v);
   return null;
 }
 
 function listOp(op: string, current: Json | undefined, operand: Json): Json[] {
-  const list: Json[] = current === undefined ? [] : Array.isArray(current) ? [...current] : [current];
+  const list: Json[] =
+    current === undefined ? [] : Array.isArray(current) ? [...current] : [current];
   const values: Json[] = Array.isArray(operand) ? operand : [operand];
   const has = (xs: Json[], x: Json): boolean => xs.some((y) => canonical(y) === canonical(x));
   if (op === '$remove') return list.filter((x) => !has(values, x));
@@ -69,7 +94,7 @@ export function modelApply(props: Map<string, Json>, gp: Record<string, Json>): 
 
 /** Canonical form of a Map of properties, for comparing with an object. */
 export function canonicalMap(props: Map<string, Json>): string {
-  return canonical(Object.fromEntries([...props].map(([k, v]) => [k, v])) as Json);
+  return canonical(Object.fromEntries(props));
 }
 
 /** Canonical form of a properties object. */

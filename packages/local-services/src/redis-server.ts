@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findOnPath } from './find-executable.js';
+import { startLocalServer, type LocalServer } from './local-server.js';
+import { redisPing } from './redis-ping.js';
+
+export interface RedisOptions {
+  /** Data dir (AOF lives here); created if missing and kept across restarts. */
+  dir: string;
+  port?: number | undefined;
+  /** The shipped durability config (SPEC §4) unless false. */
+  appendonly?: boolean | undefined;
+  /** Default `<dir>/redis-server.log`. */
+  logFile?: string | undefined;
+  startTimeoutMs?: number | undefined;
+}
+
+export type RedisServer = LocalServer;
+
+/** Starts `redis-server` on 127.0.0.1 and waits until it answers PING. */
+export async function startRedis(options: RedisOptions): Promise<RedisServer> {
+  const binary = findOnPath('redis-server');
+  if (!binary) {
+    throw new Error('redis-server is not on PATH: run `npm run setup` (or set REDIS_URL)');
+  }
+  mkdirSync(options.dir, { recursive: true });
+  const appendonly = options.appendonly ?? true;
+  return startLocalServer({
+    name: 'redis-server',
+    dir: options.dir,
+    logFile: options.logFile ?? join(options.dir, 'redis-server.log'),
+    port: options.port,
+    startTimeoutMs: options.startTimeoutMs,
+    command: (port) => ({
+      command: binary,
+      args: [
+        ...['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dir],
+        // No RDB snapshots: AOF is the durability story (SPEC §4), and snapshots only cost time.
+        ...['--save', ''],
+        ...['--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'everysec'],
+        ...['--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
+      ],
+    }),
+    url: (port) => `redis://127.0.0.1:${port}`,
+    isReady: (url) => redisPing(Number(new URL(url).port)),
+  });
+}

@@ -1,0 +1,179 @@
+import type { Identification, ValidationProblem } from './identification.js';
+import { isJsonObject, type JsonObject } from './json.js';
+import { LIMITS } from './limits.js';
+import { codePointLength, isPlainObject, ownField } from './normalize-value.js';
+import { isOperatorKey } from './operations.js';
+import { validateGroupProperties, type ReportProblem } from './validate-group-properties.js';
+
+/** The outcome of validating a whole `identification` parameter. */
+export type BatchValidation =
+  | { ok: true; identifications: Identification[]; propertyKeys: number }
+  | { ok: false; status: 400; problems: ValidationProblem[] }
+  | { ok: false; status: 413; reason: string };
+
+/**
+ * Validates a parsed `identification` parameter: one object or an array of objects (SPEC §2.1).
+ *
+ * - A plain object is a batch of one (index 0); an array, one identification per element (an
+ *   element that is not a plain object is a problem of field `identification`). Anything else,
+ *   including a non-plain object such as a `Date`, is refused as a whole; so is an empty array.
+ * - Every identification is validated and every problem reported, ordered by index, then by field
+ *   (`group_type`, `group_value`, `group_properties.*` in key order, `insert_id`). Any problem → 400.
+ * - Only a batch without problems is checked against the 413 limits (SPEC: checks run in table
+ *   order): more than {@link LIMITS.maxIdentifications} identifications, then more than
+ *   {@link LIMITS.maxPropertyKeys} property keys in total (see {@link countPropertyKeys}).
+ *   All elements are validated even past the limit, so that an invalid one still answers 400;
+ *   the 1 MB body limit bounds that work.
+ */
+export function validateIdentificationBatch(raw: unknown): BatchValidation {
+  const items = batchItems(raw);
+  if (typeof items === 'string') {
+    return {
+      ok: false,
+      status: 400,
+      problems: [{ index: 0, field: 'identification', reason: items }],
+    };
+  }
+  const problems: ValidationProblem[] = [];
+  const identifications: Identification[] = [];
+  // Not forEach, which skips holes: a hole in a sparse array must be seen and refused.
+  for (let index = 0; index < items.length; index++) {
+    const identification = validateIdentification(items[index], index, problems);
+    if (identification !== undefined) identifications.push(identification);
+  }
+  if (problems.length > 0) return { ok: false, status: 400, problems };
+  if (identifications.length > LIMITS.maxIdentifications) {
+    return tooLarge(`more than ${LIMITS.maxIdentifications} identifications in one request`);
+  }
+  let propertyKeys = 0;
+  for (const identification of identifications)
+    propertyKeys += countPropertyKeys(identification.group_properties);
+  if (propertyKeys > LIMITS.maxPropertyKeys) {
+    return tooLarge(`more than ${LIMITS.maxPropertyKeys} property keys in one request`);
+  }
+  return { ok: true, identifications, propertyKeys };
+}
+
+function tooLarge(reason: string): BatchValidation {
+  return { ok: false, status: 413, reason };
+}
+
+/** The identifications to validate, or why `raw` cannot be a batch at all. */
+function batchItems(raw: unknown): readonly unknown[] | string {
+  if (Array.isArray(raw))
+    return raw.length === 0 ? 'no identifications' : (raw as readonly unknown[]);
+  if (isPlainObject(raw)) return [raw];
+  return 'must be an object or an array of objects';
+}
+
+/**
+ * Validates one identification (SPEC §2.1): pushes every problem found, with this `index`, onto
+ * `problems` and returns the normalized identification, or `undefined` if it is invalid.
+ * Used by `/groupidentify` and by `/2/httpapi`, which builds identification-like objects from
+ * events and reports problems by event index.
+ *
+ * - `group_type`: required string of 1 to {@link LIMITS.maxNameLength} code points.
+ * - `group_value`: required; such a string, or a finite number stored as `String(n)`.
+ * - `group_properties`: required plain object, `{}` included; see `validateGroupProperties`.
+ * - `insert_id`: optional (`null` counts as absent); a string of 1 to
+ *   {@link LIMITS.maxInsertIdLength} code points.
+ * - Other keys are ignored and not copied. `null` counts as missing for required keys.
+ *
+ * The result is a fresh deep copy (built with `setOwn`); `raw` is never mutated.
+ */
+export function validateIdentification(
+  raw: unknown,
+  index: number,
+  problems: ValidationProblem[],
+): Identification | undefined {
+  const report: ReportProblem = (field, reason) => {
+    problems.push({ index, field, reason });
+  };
+  if (!isPlainObject(raw)) {
+    report('identification', 'must be an object');
+    return undefined;
+  }
+  const before = problems.length;
+  const groupType = validateGroupType(ownField(raw, 'group_type'), report);
+  const groupValue = validateGroupValue(ownField(raw, 'group_value'), report);
+  const groupProperties = validateGroupPropertiesField(ownField(raw, 'group_properties'), report);
+  const insertId = validateInsertId(ownField(raw, 'insert_id'), report);
+  if (
+    problems.length > before ||
+    groupType === undefined ||
+    groupValue === undefined ||
+    !groupProperties
+  ) {
+    return undefined;
+  }
+  const identification: Identification = {
+    group_type: groupType,
+    group_value: groupValue,
+    group_properties: groupProperties,
+  };
+  if (insertId !== undefined) identification.insert_id = insertId;
+  return identification;
+}
+
+const NAME_LENGTH_REASON = `must be 1 to ${LIMITS.maxNameLength} characters`;
+
+function validateGroupType(value: unknown, report: ReportProblem): string | undefined {
+  if (value === undefined || value === null) report('group_type', 'is required');
+  else if (typeof value !== 'string') report('group_type', 'must be a string');
+  else if (!isNameLength(value)) report('group_type', NAME_LENGTH_REASON);
+  else return value;
+  return undefined;
+}
+
+function validateGroupValue(value: unknown, report: ReportProblem): string | undefined {
+  if (value === undefined || value === null) report('group_value', 'is required');
+  else if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  else if (typeof value !== 'string') report('group_value', 'must be a string or a finite number');
+  else if (!isNameLength(value)) report('group_value', NAME_LENGTH_REASON);
+  else return value;
+  return undefined;
+}
+
+function validateGroupPropertiesField(
+  value: unknown,
+  report: ReportProblem,
+): JsonObject | undefined {
+  if (value === undefined || value === null) report('group_properties', 'is required');
+  else if (!isPlainObject(value)) report('group_properties', 'must be an object');
+  else return validateGroupProperties(value, report);
+  return undefined;
+}
+
+function validateInsertId(value: unknown, report: ReportProblem): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (
+    typeof value === 'string' &&
+    value !== '' &&
+    codePointLength(value) <= LIMITS.maxInsertIdLength
+  ) {
+    return value;
+  }
+  report('insert_id', `must be a string of 1 to ${LIMITS.maxInsertIdLength} characters`);
+  return undefined;
+}
+
+function isNameLength(text: string): boolean {
+  return text !== '' && codePointLength(text) <= LIMITS.maxNameLength;
+}
+
+/**
+ * Number of property keys an identification's `group_properties` contributes to the per-request
+ * limit (SPEC §2.1): a plain key counts 1, an operation the number of keys of its operand,
+ * `$clearAll` 0 (it names no property).
+ */
+export function countPropertyKeys(groupProperties: JsonObject): number {
+  let count = 0;
+  for (const key of Object.keys(groupProperties)) {
+    if (!isOperatorKey(key)) count += 1;
+    else if (key !== '$clearAll') {
+      const operand = groupProperties[key];
+      if (isJsonObject(operand)) count += Object.keys(operand).length;
+    }
+  }
+  return count;
+}

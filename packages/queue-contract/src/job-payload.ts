@@ -1,0 +1,43 @@
+import { isJsonObject, type JsonObject } from '@groupidentify/ops';
+import { z } from 'zod';
+
+/** One accepted identification, as queued. */
+export interface QueuedItem {
+  project: string;
+  group_type: string;
+  group_value: string;
+  group_properties: JsonObject;
+  insert_id?: string;
+  /** When ingest accepted the request (ms since epoch). */
+  received_at: number;
+}
+
+/** A job: the ordered items of one partition flush, from one or more requests. */
+export interface JobPayload {
+  v: 1;
+  items: QueuedItem[];
+}
+
+// group_properties is checked, not copied: zod would rebuild the object, and user keys such as
+// `__proto__` must stay exactly as they are.
+const jsonObject = z.custom<JsonObject>(isJsonObject, { message: 'must be a JSON object' });
+
+const itemSchema = z.object({
+  project: z.string().min(1),
+  group_type: z.string().min(1),
+  group_value: z.string().min(1),
+  group_properties: jsonObject,
+  insert_id: z.string().min(1).optional(),
+  received_at: z.number().int().nonnegative(),
+});
+
+const payloadSchema = z.object({ v: z.literal(1), items: z.array(itemSchema).min(1) });
+
+/** Validates a dequeued job's data; whoever dequeues must not trust Redis contents blindly. */
+export function parseJobPayload(
+  data: unknown,
+): { ok: true; payload: JobPayload } | { ok: false; reason: string } {
+  const result = payloadSchema.safeParse(data);
+  if (result.success) return { ok: true, payload: result.data as JobPayload };
+  return { ok: false, reason: z.prettifyError(result.error) };
+}

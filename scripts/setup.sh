@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Installs what the tests and `npm run stack` need on this machine: npm dependencies, redis-server,
+# and a MongoDB wire server (FerretDB v1.24.2, SQLite backend) unless one is provided.
+# Idempotent and fast on reruns; prints one line per step so a first (slow) run never looks stuck.
+set -euo pipefail
+
+WORK_DIR=""
+trap '[ -z "$WORK_DIR" ] || rm -rf "$WORK_DIR"; rm -f "${FERRETDB_BIN:-/nonexistent}.tmp.$$"' EXIT
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+FERRETDB_VERSION=v1.24.2
+TOOLS_DIR="${GROUPIDENTIFY_TOOLS:-$HOME/.cache/groupidentify/bin}"
+FERRETDB_BIN="$TOOLS_DIR/ferretdb-$FERRETDB_VERSION"
+
+say() { echo "setup: $*"; }
+die() {
+  echo "setup: ERROR: $*" >&2
+  exit 1
+}
+
+# Root runs apt-get directly; otherwise sudo when it exists (CI images differ).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root (or sudo) to run: $*"
+  fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install $* yourself"
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    say "apt-get update…"
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  say "apt-get install $*…"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+setup_npm() {
+  # npm ci rewrites node_modules/.package-lock.json, so "lock newer than it" means deps changed.
+  if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] ||
+    [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm dependencies (npm ci)…"
+    npm ci --no-audit --no-fund
+  else
+    say "npm dependencies up to date"
+  fi
+}
+
+setup_redis() {
+  if [ -n "${REDIS_URL:-}" ]; then
+    say "redis: using REDIS_URL"
+  elif command -v redis-server >/dev/null 2>&1; then
+    say "redis: $(command -v redis-server)"
+  else
+    # The Debian package may also start a system redis on 6379; harmless, tests use their own ports.
+    apt_install redis-server
+    command -v redis-server >/dev/null 2>&1 || die "redis-server still not on PATH after install"
+  fi
+}
+
+find_go() {
+  if command -v go >/dev/null 2>&1; then
+    command -v go
+  elif [ -x /usr/local/go/bin/go ]; then
+    echo /usr/local/go/bin/go
+  fi
+}
+
+build_ferretdb() {
+  local go
+  go="$(find_go)"
+  [ -n "$go" ] || die "building FerretDB needs Go >= 1.21 (https://go.dev/dl/); or set MONGO_URL"
+  # Go >= 1.21 fetches the toolchain FerretDB's go.mod asks for (go1.24) from the module proxy.
+  local minor
+  minor="$("$go" env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+  [ "${minor:-0}" -ge 21 ] 2>/dev/null || die "Go $("$go" env GOVERSION) is too old; need >= 1.21"
+  say "building FerretDB $FERRETDB_VERSION with $("$go" version | cut -d' ' -f3) (first run only, ~1-2 min)…"
+
+  # `go install …/cmd/ferretdb@$FERRETDB_VERSION` builds, but the binary panics at start ("Invalid
+  # build/version/version.txt file content"): build/version embeds version.txt, which FerretDB's
+  # release tooling generates and the published module does not contain. So build from a writable
+  # copy of the module source with that file written in.
+  local src
+  src="$("$go" mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);if(j.Error)throw new Error(j.Error);console.log(j.Dir)})')"
+  WORK_DIR="$(mktemp -d)"
+  cp -R "$src/." "$WORK_DIR/"
+  chmod -R u+w "$WORK_DIR"
+  echo "$FERRETDB_VERSION" >"$WORK_DIR/build/version/version.txt"
+  mkdir -p "$TOOLS_DIR"
+  # Build to a temp name then rename: a concurrent or interrupted run never leaves a half binary.
+  (cd "$WORK_DIR" && "$go" build -buildvcs=false -o "$FERRETDB_BIN.tmp.$$" ./cmd/ferretdb)
+  mv -f "$FERRETDB_BIN.tmp.$$" "$FERRETDB_BIN"
+}
+
+setup_mongo() {
+  if [ -n "${MONGO_URL:-}" ]; then
+    say "mongo: using MONGO_URL"
+    return
+  fi
+  if command -v mongod >/dev/null 2>&1; then
+    say "mongo: $(command -v mongod)"
+    return
+  fi
+  if [ ! -x "$FERRETDB_BIN" ]; then
+    build_ferretdb
+  fi
+  local version
+  version="$("$FERRETDB_BIN" --version 2>&1)" || die "$FERRETDB_BIN --version failed: $version"
+  case "$version" in
+    *"$FERRETDB_VERSION"*) say "mongo: FerretDB $FERRETDB_VERSION at $FERRETDB_BIN" ;;
+    *) die "$FERRETDB_BIN reports an unexpected version: $version (delete it and rerun)" ;;
+  esac
+}
+
+setup_npm
+setup_redis
+setup_mongo
+say "done"
