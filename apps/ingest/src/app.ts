@@ -1,0 +1,87 @@
+import { LIMITS } from '@groupidentify/ops';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { groupIdentifyHandler, type GroupIdentifyDeps } from './group-identify-route.js';
+import { HttpError, payloadTooLarge } from './http-error.js';
+
+/** Everything the HTTP app needs, created by main.ts (or a test) and passed in. */
+export interface AppDeps extends GroupIdentifyDeps {
+  logger: Logger;
+  /** Whether Redis and MongoDB answer now (for `/readyz`). */
+  checkReady: () => Promise<Record<string, boolean>>;
+}
+
+/** The ingest HTTP app (SPEC §2, §7). No I/O happens here until a request arrives. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(countRequests(deps));
+
+  // Raw bytes, gunzipped by body-parser; over 1 MB is refused before anything is parsed.
+  const body = express.raw({ type: () => true, limit: LIMITS.maxBodyBytes, inflate: true });
+  app.all('/groupidentify', allowMethods('GET', 'POST'), body, groupIdentifyHandler(deps));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await deps.checkReady();
+    const ready = Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  app.use((_req, _res, next) => {
+    next(new HttpError(404, 'Not found'));
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function allowMethods(...methods: string[]): RequestHandler {
+  return (req, res, next) => {
+    if (methods.includes(req.method)) {
+      next();
+      return;
+    }
+    res.setHeader('Allow', methods.join(', '));
+    next(new HttpError(405, 'Method not allowed'));
+  };
+}
+
+function countRequests(deps: AppDeps): RequestHandler {
+  return (req, res, next) => {
+    res.on('finish', () => {
+      const route = req.route === undefined ? 'other' : req.path;
+      deps.metrics.requests.inc({ route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+/** Known errors answer their JSON body; body-parser's 4xx keep their status; bugs answer 500. */
+function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    const error = toHttpError(err);
+    if (error === undefined) {
+      logger.error({ err }, 'unhandled error');
+      res.status(500).json({ code: 500, error: 'Internal server error' });
+      return;
+    }
+    if (error.status >= 500) logger.warn({ err }, error.message);
+    res.status(error.status).set(error.headers).json(error.body);
+  };
+}
+
+function toHttpError(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err;
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (status === 413) return payloadTooLarge(`body over ${LIMITS.maxBodyBytes} bytes`);
+  const message = err instanceof Error ? err.message : 'Bad request';
+  return new HttpError(status, status === 415 ? 'Unsupported content encoding' : 'Bad request', {
+    reason: message,
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * An error answered to the client as JSON: `body` always holds `code` equal to `status` and an
+ * `error` text (SPEC §2.1). Anything else thrown in a handler is a bug and answers a bare 500.
+ */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    error: string,
+    extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
+    super(error);
+    this.status = status;
+    this.body = { code: status, error, ...extra };
+    this.headers = headers;
+  }
+}
+
+/** SPEC §2.1 `400` for a missing parameter. */
+export const missingField = (field: string): HttpError =>
+  new HttpError(400, 'Request missing required field', { missing_field: field });
+
+/** SPEC §2.1 `413`. */
+export const payloadTooLarge = (reason: string): HttpError =>
+  new HttpError(413, 'Payload too large', { reason });
+
+/** SPEC §2.1 `429`: the backlog is over its limit. */
+export const tooManyRequests = (retryAfterSeconds: number): HttpError =>
+  new HttpError(
+    429,
+    'Too many requests',
+    { retry_after_seconds: retryAfterSeconds },
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+
+/** SPEC §2.1 `503`: Redis (or the project store) unreachable, or the enqueue failed. */
+export const serviceUnavailable = (retryAfterSeconds = 1): HttpError =>
+  new HttpError(503, 'Service unavailable', {}, { 'Retry-After': String(retryAfterSeconds) });

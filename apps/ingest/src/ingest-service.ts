@@ -1,0 +1,88 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import { BacklogMonitor } from './backlog-monitor.js';
+import type { IngestConfig } from './config.js';
+import { GroupCommitter } from './group-committer.js';
+import { createIngestMetrics } from './metrics.js';
+import { createPartitionQueues, limitToOneConsumer, queueSink } from './partition-queues.js';
+import { createProjectLookup, type ProjectRecord } from './project-lookup.js';
+
+/** A running ingest process: its HTTP server and a graceful stop. */
+export interface IngestService {
+  server: Server;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, flushes, closes clients (SPEC §7). */
+  close(): Promise<void>;
+}
+
+/** Wires real clients into the app and listens on `config.PORT` (0 = any free port). */
+export async function startIngest(config: IngestConfig, logger: Logger): Promise<IngestService> {
+  // No offline queue: with Redis down an enqueue fails at once (503) instead of hanging.
+  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const mongo = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 2000 });
+  const metrics = createIngestMetrics();
+  const queues = createPartitionQueues(redis, config.QUEUE_PREFIX, config.PARTITIONS);
+  const committer = new GroupCommitter(queues.map(queueSink), {
+    lingerMs: config.FLUSH_LINGER_MS,
+    maxItems: config.FLUSH_MAX_ITEMS,
+    timeoutMs: config.ENQUEUE_TIMEOUT_MS,
+  });
+  const backlog = new BacklogMonitor(queues, (counts) =>
+    counts.forEach((c, p) => metrics.backlog.set({ partition: String(p) }, c)),
+  );
+
+  await once(redis, 'ready');
+  await limitToOneConsumer(queues);
+  backlog.start(1000);
+
+  const app = createApp({
+    logger,
+    metrics,
+    committer,
+    backlog,
+    partitions: config.PARTITIONS,
+    maxBacklog: config.MAX_BACKLOG,
+    lookupProject: createProjectLookup(
+      mongo.db().collection<ProjectRecord>('projects'),
+      config.PROJECT_CACHE_TTL_MS,
+    ),
+    checkReady: async () => ({
+      redis: await redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      mongo: await mongo
+        .db()
+        .command({ ping: 1 })
+        .then(
+          () => true,
+          () => false,
+        ),
+    }),
+  });
+  const server = app.listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
+  logger.info({ port, partitions: config.PARTITIONS }, 'ingest listening');
+
+  return {
+    server,
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      backlog.stop();
+      await committer.drain();
+      await Promise.allSettled(queues.map((q) => q.close()));
+      redis.disconnect();
+      await mongo.close();
+    },
+  };
+}

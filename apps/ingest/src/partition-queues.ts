@@ -1,0 +1,38 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QUEUE_NAME, partitionPrefix, type JobPayload } from '@groupidentify/queue-contract';
+import type { PartitionSink } from './group-committer.js';
+
+/**
+ * One BullMQ queue per partition, all over one shared ioredis connection (so enqueues of all
+ * partitions share one ordered pipe). Jobs get no `attempts`/`backoff`: a BullMQ retry rejoins
+ * the back of the queue and would reorder (DESIGN §2).
+ */
+export function createPartitionQueues(
+  connection: Redis,
+  base: string,
+  partitions: number,
+): Queue[] {
+  return Array.from(
+    { length: partitions },
+    (_, p) => new Queue(QUEUE_NAME, { connection, prefix: partitionPrefix(base, p) }),
+  );
+}
+
+/** Serializes every partition across all worker processes (DESIGN §2); idempotent. */
+export async function limitToOneConsumer(queues: readonly Queue[]): Promise<void> {
+  await Promise.all(queues.map((q) => q.setGlobalConcurrency(1)));
+}
+
+/** The group-commit sink of one queue: its jobs in order, one `addBulk` round trip. */
+export function queueSink(queue: Queue): PartitionSink {
+  return async (jobs: JobPayload[]) => {
+    await queue.addBulk(
+      jobs.map((data) => ({
+        name: QUEUE_NAME,
+        data,
+        opts: { removeOnComplete: true, removeOnFail: false },
+      })),
+    );
+  };
+}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { Queue, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { pino } from 'pino';
+import { loadConfig, startIngest, type IngestConfig, type IngestService } from '@groupidentify/ingest';
+import { QUEUE_NAME, partitionPrefix, type JobPayload, type QueuedItem } from '@groupidentify/queue-contract';
+import { mongoUrl, redisUrl, uniqueName } from './services.js';
+
+/** A MongoDB URL for `database` on the server of `url`. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export interface TestIngest {
+  url: string;
+  apiKey: string;
+  projectId: string;
+  config: IngestConfig;
+  service: IngestService;
+  mongo: MongoClient;
+  /** Adds another project; returns its api_key. */
+  addProject(): Promise<{ id: string; apiKey: string }>;
+  /** All queued jobs of a partition, oldest first. */
+  jobs(partition: number): Promise<Job<JobPayload>[]>;
+  /** All queued items of a partition, in queue order. */
+  items(partition: number): Promise<QueuedItem[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * An ingest app in-process on a free port, with real Redis and MongoDB, its own database and
+ * queue prefix, and one project. `env` overrides configuration (as environment strings).
+ */
+export async function startTestIngest(env: Record<string, string> = {}): Promise<TestIngest> {
+  const config = loadConfig({
+    REDIS_URL: redisUrl(),
+    MONGO_URL: withDatabase(mongoUrl(), uniqueName('ingest')),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    QUEUE_PREFIX: uniqueName('gi'),
+    PARTITIONS: '4',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const mongo = await MongoClient.connect(config.MONGO_URL);
+  const projects = mongo.db().collection<{ _id: string; name: string; api_key: string }>('projects');
+  const addProject = async (): Promise<{ id: string; apiKey: string }> => {
+    const id = randomBytes(6).toString('hex');
+    const apiKey = randomBytes(16).toString('hex');
+    await projects.insertOne({ _id: id, name: `test ${id}`, api_key: apiKey });
+    return { id, apiKey };
+  };
+  const project = await addProject();
+  const service = await startIngest(config, pino({ level: 'silent' }));
+  const inspector = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = Array.from(
+    { length: config.PARTITIONS },
+    (_, p) => new Queue<JobPayload>(QUEUE_NAME, { connection: inspector, prefix: partitionPrefix(config.QUEUE_PREFIX, p) }),
+  );
+  const jobs = async (partition: number): Promise<Job<JobPayload>[]> => {
+    const queue = queues[partition];
+    if (queue === undefined) throw new RangeError(`no partition ${partition}`);
+    const all = await queue.getJobs(['wait', 'active', 'delayed', 'prioritized', 'paused']);
+    return all.sort((a, b) => Number(a.id) - Number(b.id));
+  };
+  return {
+    url: `http://127.0.0.1:${service.port}`,
+    apiKey: project.apiKey,
+    projectId: project.id,
+    config,
+    service,
+    mongo,
+    addProject,
+    jobs,
+    items: async (partition) => (await jobs(partition)).flatMap((job) => job.data.items),
+    async close() {
+      await service.close();
+      await Promise.all(queues.map((q) => q.obliterate({ force: true })));
+      await Promise.all(queues.map((q) => q.close()));
+      inspector.disconnect();
+      await mongo.db().dropDatabase();
+      await mongo.close();
+    },
+  };
+}
