@@ -3,8 +3,18 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
-import { loadConfig, startIngest, type IngestConfig, type IngestService } from '@groupidentify/ingest';
-import { QUEUE_NAME, partitionPrefix, type JobPayload, type QueuedItem } from '@groupidentify/queue-contract';
+import {
+  loadConfig,
+  startIngest,
+  type IngestConfig,
+  type IngestService,
+} from '@groupidentify/ingest';
+import {
+  QUEUE_NAME,
+  partitionPrefix,
+  type JobPayload,
+  type QueuedItem,
+} from '@groupidentify/queue-contract';
 import { mongoUrl, redisUrl, uniqueName } from './services.js';
 
 /** A MongoDB URL for `database` on the server of `url`. */
@@ -46,7 +56,9 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
     ...env,
   });
   const mongo = await MongoClient.connect(config.MONGO_URL);
-  const projects = mongo.db().collection<{ _id: string; name: string; api_key: string }>('projects');
+  const projects = mongo
+    .db()
+    .collection<{ _id: string; name: string; api_key: string }>('projects');
   const addProject = async (): Promise<{ id: string; apiKey: string }> => {
     const id = randomBytes(6).toString('hex');
     const apiKey = randomBytes(16).toString('hex');
@@ -58,12 +70,16 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
   const inspector = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const queues = Array.from(
     { length: config.PARTITIONS },
-    (_, p) => new Queue<JobPayload>(QUEUE_NAME, { connection: inspector, prefix: partitionPrefix(config.QUEUE_PREFIX, p) }),
+    (_, p) =>
+      new Queue<JobPayload>(QUEUE_NAME, {
+        connection: inspector,
+        prefix: partitionPrefix(config.QUEUE_PREFIX, p),
+      }),
   );
   const jobs = async (partition: number): Promise<Job<JobPayload>[]> => {
     const queue = queues[partition];
     if (queue === undefined) throw new RangeError(`no partition ${partition}`);
-    const all = await queue.getJobs(['wait', 'active', 'delayed', 'prioritized', 'paused']);
+    const all = await queue.getJobs(['wait', 'active', 'delayed', 'prioritized']);
     return all.sort((a, b) => Number(a.id) - Number(b.id));
   };
   return {

@@ -81,6 +81,17 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
     expect(plan.write?.update.$inc).toBeUndefined();
   });
 
+  it('uses $set, not $inc, when an int32 would overflow (FerretDB wraps it around)', () => {
+    const plan = planGroupWrite(
+      stored({ n: 1, big: 2 ** 31, keep: 1 }),
+      key,
+      items({ $add: { n: 2 ** 31, big: 1 } }),
+      now,
+    );
+    expect(plan.write?.update.$set).toMatchObject({ 'properties.n': 2 ** 31 + 1 });
+    expect(plan.write?.update.$inc).toStrictEqual({ 'properties.big': 1 });
+  });
+
   it('uses $set for arrays that did not only grow at the end', () => {
     const plan = planGroupWrite(
       stored({ l: [1, 2], keep: 1 }),

@@ -51,8 +51,9 @@ function addPathOperator(
   to: JsonValue,
 ): void {
   if (from !== undefined && deepEqual(from, to)) return;
-  if (isSafeInteger(from) && isSafeInteger(to) && Number.isSafeInteger(to - from)) {
-    (ops.$inc ??= {})[path] = to - from;
+  const delta = increment(from, to);
+  if (delta !== undefined) {
+    (ops.$inc ??= {})[path] = delta;
     return;
   }
   const suffix = appendedSuffix(from, to);
@@ -72,8 +73,23 @@ function appendedSuffix(from: JsonValue | undefined, to: JsonValue): JsonValue[]
   return to.slice(from.length);
 }
 
-function isSafeInteger(value: JsonValue | undefined): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value);
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * `$inc` is exact for safe integers, except across the int32 boundary: the driver stores small
+ * integers as int32, MongoDB promotes an overflowing int32 sum to int64, but FerretDB wraps it
+ * around. So no `$inc` that would take a stored int32 out of the int32 range.
+ */
+function increment(from: JsonValue | undefined, to: JsonValue): number | undefined {
+  if (typeof from !== 'number' || typeof to !== 'number') return undefined;
+  const delta = to - from;
+  if (![from, to, delta].every(Number.isSafeInteger)) return undefined;
+  return isInt32(to) || !isInt32(from) ? delta : undefined;
+}
+
+function isInt32(n: number): boolean {
+  return n >= INT32_MIN && n <= INT32_MAX;
 }
 
 function countUnchanged(before: Properties, after: Properties): number {
