@@ -1,0 +1,77 @@
+import type { JobPayload } from '@groupidentify/queue-contract';
+import type { Store } from '@groupidentify/store';
+import { storeDeadLetters } from './dead-letters.js';
+import { applyGroups, type GroupBatch, type Poisoned } from './group-writes.js';
+import { dropDuplicates, releaseClaims } from './insert-id-claims.js';
+import { sequenceItems, type SequencedItem } from './sequenced-item.js';
+
+/** Where a job sits: its partition and its place in the partition queue's life. */
+export interface JobPosition {
+  partition: number;
+  epoch: string;
+  job: number;
+}
+
+export interface JobOutcome {
+  /** Items applied now, with their accepted → applied lag. */
+  applied: { receivedAt: number }[];
+  /** Items skipped as client retries (same `insert_id`). */
+  duplicates: number;
+  deadLetters: number;
+}
+
+/**
+ * Applies one job exactly once (SPEC §4): insert_id dedup, then read–fold–write per group, then
+ * dead letters. Safe to run again on the same job (redelivery, a racing worker, a retry after a
+ * store outage): every write is guarded by the group's applied sequence or has a deterministic id.
+ */
+export async function applyJob(
+  store: Store,
+  payload: JobPayload,
+  position: JobPosition,
+  now: Date,
+): Promise<JobOutcome> {
+  const items = sequenceItems(payload.items, position.epoch, position.job);
+  const kept = await dropDuplicates(store, items, now);
+  const outcome = await applyGroups(store, batchByGroup(kept), now);
+  await recordPoisoned(store, position.partition, outcome.poisoned, now);
+  return {
+    applied: outcome.applied.map((a) => ({ receivedAt: a.entry.item.received_at })),
+    duplicates: items.length - kept.length,
+    deadLetters: outcome.poisoned.length,
+  };
+}
+
+function batchByGroup(items: readonly SequencedItem[]): GroupBatch[] {
+  const batches = new Map<string, GroupBatch>();
+  for (const s of items) {
+    let batch = batches.get(s.group);
+    if (batch === undefined) {
+      const { project, group_type, group_value } = s.item;
+      batch = { group: s.group, key: { project, group_type, group_value }, entries: [] };
+      batches.set(s.group, batch);
+    }
+    batch.entries.push(s);
+  }
+  return [...batches.values()];
+}
+
+/** Dead-letters poison items and gives back their insert_id claims, so a replay can apply them. */
+async function recordPoisoned(
+  store: Store,
+  partition: number,
+  poisoned: readonly Poisoned[],
+  now: Date,
+): Promise<void> {
+  if (poisoned.length === 0) return;
+  const letters = poisoned.map(({ entry, reason }) => ({
+    seq: entry.seq,
+    item: entry.item,
+    reason,
+  }));
+  await storeDeadLetters(store, partition, letters, now);
+  await releaseClaims(
+    store,
+    poisoned.map((p) => p.entry),
+  );
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+
+/** `all`, or a list of partitions and ranges such as `0-3,8`. */
+const partitionList = z
+  .string()
+  .regex(/^(all|\d+(-\d+)?(,\d+(-\d+)?)*)$/, 'must be "all" or a list like 0-3,8')
+  .default('all');
+
+const schema = z.object({
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  MONGO_URL: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL')
+    .default('mongodb://127.0.0.1:27017/groupidentify'),
+  /** Fixed for a deployment's life; must match ingest (DESIGN §2). */
+  PARTITIONS: int(1, 16),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default('gi'),
+  /** Which partitions this process consumes. */
+  WORKER_PARTITIONS: partitionList,
+  /** Port of `/metrics` and `/healthz`; 0 turns it off. */
+  METRICS_PORT: int(0, 9464),
+  /** A job whose lock is not renewed for this long is handed to another worker. */
+  LOCK_DURATION_MS: int(1000, 30_000),
+  /** Longest wait between retries of a store error (retries are in order, never dropped). */
+  RETRY_MAX_DELAY_MS: int(10, 5000),
+  /** History is kept this many days; 0 keeps it forever (SPEC §5 `as_of` needs it). */
+  HISTORY_RETENTION_DAYS: int(0, 0),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The worker's configuration (SPEC §7). */
+export type WorkerConfig = z.infer<typeof schema>;
+
+/** Reads and validates the environment; throws one readable message listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): WorkerConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) throw new Error(`invalid configuration:\n${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+/** The partitions listed by `WORKER_PARTITIONS`, within `0..partitions-1`. */
+export function selectedPartitions(list: string, partitions: number): number[] {
+  if (list === 'all') return Array.from({ length: partitions }, (_, p) => p);
+  const selected = new Set<number>();
+  for (const part of list.split(',')) {
+    const [from, to = from] = part.split('-').map(Number) as [number, number?];
+    for (let p = from; p <= to; p++) {
+      if (p >= partitions)
+        throw new Error(
+          `WORKER_PARTITIONS: partition ${p} does not exist (PARTITIONS=${partitions})`,
+        );
+      selected.add(p);
+    }
+  }
+  return [...selected].sort((a, b) => a - b);
+}

@@ -1,0 +1,34 @@
+import { isAlreadyApplied } from '@groupidentify/ops';
+import type { JobPayload } from '@groupidentify/queue-contract';
+import type { Store } from '@groupidentify/store';
+import type { JobPosition } from './apply-job.js';
+import { storeDeadLetters } from './dead-letters.js';
+import { releaseClaims } from './insert-id-claims.js';
+import { sequenceItems } from './sequenced-item.js';
+
+/**
+ * Last resort for a job that keeps failing: dead-letter every item its group has not applied
+ * yet (so a replay cannot apply anything twice), and give back their insert_id claims.
+ * Returns how many were dead-lettered.
+ */
+export async function deadLetterUnapplied(
+  store: Store,
+  payload: JobPayload,
+  position: JobPosition,
+  reason: string,
+): Promise<number> {
+  const items = sequenceItems(payload.items, position.epoch, position.job);
+  const groups = await store.groups
+    .find({ _id: { $in: [...new Set(items.map((s) => s.group))] } })
+    .toArray();
+  const applied = new Map(groups.map((g) => [g._id, g.applied]));
+  const unapplied = items.filter((s) => !isAlreadyApplied(s.seq, applied.get(s.group)));
+  await storeDeadLetters(
+    store,
+    position.partition,
+    unapplied.map((s) => ({ seq: s.seq, item: s.item, reason })),
+    new Date(),
+  );
+  await releaseClaims(store, unapplied);
+  return unapplied.length;
+}

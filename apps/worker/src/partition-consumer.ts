@@ -1,0 +1,129 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { QUEUE_NAME, parseJobPayload, partitionPrefix } from '@groupidentify/queue-contract';
+import type { Store } from '@groupidentify/store';
+import type { Logger } from 'pino';
+import { applyJob, type JobPosition } from './apply-job.js';
+import { storeDeadLetters } from './dead-letters.js';
+import { deadLetterUnapplied } from './dead-letter-unapplied.js';
+import { currentEpoch } from './partition-epoch.js';
+import { retryInOrder } from './retry-in-order.js';
+import { isTransientStoreError } from './transient-errors.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+export interface ConsumerDeps {
+  store: Store;
+  /** For BullMQ (blocking commands need `maxRetriesPerRequest: null`). */
+  connection: Redis;
+  /** For epoch reads. */
+  redis: Redis;
+  queuePrefix: string;
+  lockDurationMs: number;
+  retryMaxDelayMs: number;
+  metrics: WorkerMetrics;
+  logger: Logger;
+  stopping: () => boolean;
+}
+
+// A job that keeps failing for a reason that is not an outage is a bug: after this many attempts
+// its unapplied items are dead-lettered, so the partition moves on (SPEC §4 poison).
+const MAX_PERMANENT_ATTEMPTS = 5;
+
+/**
+ * The BullMQ consumer of one partition. Concurrency 1 here and the queue's global concurrency 1
+ * serialize the partition across all processes; no BullMQ retries (they would reorder); a job
+ * whose worker dies is handed on by BullMQ's stalled-job check, at the head of the queue.
+ */
+export function startPartitionConsumer(deps: ConsumerDeps, partition: number): Worker {
+  const logger = deps.logger.child({ partition });
+  return new Worker(
+    QUEUE_NAME,
+    (job: Job) => processJob(deps, partition, job, logger.child({ job: job.id })),
+    {
+      connection: deps.connection,
+      prefix: partitionPrefix(deps.queuePrefix, partition),
+      concurrency: 1,
+      lockDuration: deps.lockDurationMs,
+      stalledInterval: Math.max(1000, Math.floor(deps.lockDurationMs / 2)),
+      // Never fail a job for stalling: it is redelivered, and the sequence guard makes that safe.
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+    },
+  );
+}
+
+async function processJob(
+  deps: ConsumerDeps,
+  partition: number,
+  job: Job,
+  logger: Logger,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const retry = {
+    maxDelayMs: deps.retryMaxDelayMs,
+    isTransient: (e: unknown) => isTransientStoreError(e) || isRedisError(e),
+    stopping: deps.stopping,
+    onRetry: (error: unknown, attempt: number, delayMs: number) => {
+      deps.metrics.retries.inc();
+      logger.warn(
+        { err: messageOf(error), attempt, delayMs: Math.round(delayMs) },
+        'job failed, retrying in order',
+      );
+    },
+  };
+  const epoch = await retryInOrder(() => currentEpoch(deps.redis, deps.queuePrefix, partition), {
+    ...retry,
+    maxPermanentAttempts: Number.MAX_SAFE_INTEGER,
+  });
+  const position: JobPosition = { partition, epoch, job: Number(job.id) };
+  const parsed = parseJobPayload(job.data);
+  if (!parsed.ok) {
+    logger.error({ reason: parsed.reason }, 'unreadable job dead-lettered');
+    const letter = {
+      seq: { epoch, job: position.job, index: -1 },
+      item: job.data as unknown,
+      reason: `unreadable job: ${parsed.reason}`,
+    };
+    await retryInOrder(() => storeDeadLetters(deps.store, partition, [letter], new Date()), {
+      ...retry,
+      maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS,
+    });
+    deps.metrics.jobs.inc({ result: 'unreadable' });
+    return;
+  }
+  const { payload } = parsed;
+  try {
+    const outcome = await retryInOrder(() => applyJob(deps.store, payload, position, new Date()), {
+      ...retry,
+      maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS,
+    });
+    const now = Date.now();
+    for (const a of outcome.applied) deps.metrics.lagSeconds.observe((now - a.receivedAt) / 1000);
+    deps.metrics.applied.inc(outcome.applied.length);
+    deps.metrics.duplicates.inc(outcome.duplicates);
+    deps.metrics.deadLetters.inc(outcome.deadLetters);
+    deps.metrics.jobs.inc({ result: 'applied' });
+  } catch (error) {
+    if (deps.stopping() || isTransientStoreError(error)) throw error; // left active: redelivered after the lock expires
+    logger.error({ err: error }, 'job keeps failing; dead-lettering its unapplied items');
+    const count = await deadLetterUnapplied(
+      deps.store,
+      payload,
+      position,
+      `job failed: ${messageOf(error)}`,
+    );
+    deps.metrics.deadLetters.inc(count);
+    deps.metrics.jobs.inc({ result: 'dead-lettered' });
+  } finally {
+    deps.metrics.batchSize.observe(payload.items.length);
+    deps.metrics.applySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+function isRedisError(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'ReplyError' || name === 'MaxRetriesPerRequestError' || name === 'AbortError';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

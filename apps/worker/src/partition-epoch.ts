@@ -1,0 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { epochKey } from '@groupidentify/queue-contract';
+
+/**
+ * The current life of a partition queue (DESIGN §4). Read for every job, in the same Redis the
+ * job came from: if Redis was wiped (job ids restart at 1), the key is gone too and a new epoch
+ * begins, so new jobs are never mistaken for ones already applied. `SET NX GET` creates it and
+ * reads it in one atomic step.
+ */
+export async function currentEpoch(redis: Redis, base: string, partition: number): Promise<string> {
+  const fresh = randomUUID();
+  const previous = (await redis.call('SET', epochKey(base, partition), fresh, 'NX', 'GET')) as
+    string | null;
+  return previous ?? fresh;
+}

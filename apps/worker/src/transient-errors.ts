@@ -1,0 +1,39 @@
+import {
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerSelectionError,
+} from 'mongodb';
+
+// Server codes that mean "try again": not primary, shutting down, timeouts, network.
+const TRANSIENT_CODES = new Set([
+  6, 7, 50, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436,
+]);
+
+/**
+ * Whether a store error may go away by itself (outage, failover, timeout): such errors are
+ * retried in order, forever; anything else is a property of the data (poison).
+ */
+export function isTransientStoreError(error: unknown): boolean {
+  if (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError
+  ) {
+    return true;
+  }
+  if (error instanceof MongoError) {
+    if (
+      error.hasErrorLabel('RetryableWriteError') ||
+      error.hasErrorLabel('TransientTransactionError')
+    )
+      return true;
+    return typeof error.code === 'number' && TRANSIENT_CODES.has(error.code);
+  }
+  return false;
+}
+
+/** E11000: a racing upsert (or a guard miss, which an upsert turns into one). */
+export function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 11000;
+}

@@ -1,0 +1,67 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The worker's Prometheus metrics (SPEC §7), on a registry of its own. */
+export interface WorkerMetrics {
+  registry: Registry;
+  applied: Counter;
+  jobs: Counter<'result'>;
+  batchSize: Histogram;
+  applySeconds: Histogram;
+  lagSeconds: Histogram;
+  retries: Counter;
+  deadLetters: Counter;
+  duplicates: Counter;
+}
+
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    applied: new Counter({
+      name: 'gi_worker_identifications_applied_total',
+      help: 'Identifications applied',
+      registers,
+    }),
+    jobs: new Counter({
+      name: 'gi_worker_jobs_total',
+      help: 'Jobs processed, by result',
+      labelNames: ['result'],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: 'gi_worker_batch_size',
+      help: 'Identifications per job',
+      buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+      registers,
+    }),
+    applySeconds: new Histogram({
+      name: 'gi_worker_apply_duration_seconds',
+      help: 'Time to apply one job (dedup, read, fold, write)',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    lagSeconds: new Histogram({
+      name: 'gi_worker_lag_seconds',
+      help: 'Accepted by ingest → applied to the store, per identification',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'gi_worker_retries_total',
+      help: 'Job attempts retried after a store error',
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'gi_worker_dead_letters_total',
+      help: 'Identifications dead-lettered',
+      registers,
+    }),
+    duplicates: new Counter({
+      name: 'gi_worker_duplicates_total',
+      help: 'Identifications skipped as client retries (insert_id seen)',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,84 @@
+import type { Server } from 'node:http';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import type { Logger } from 'pino';
+import { ensureIndexes, storeOf, sweepExpired } from '@groupidentify/store';
+import { selectedPartitions, type WorkerConfig } from './config.js';
+import { startMetricsServer } from './metrics-server.js';
+import { startPartitionConsumer } from './partition-consumer.js';
+import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
+
+/** A running worker process. */
+export interface WorkerService {
+  partitions: number[];
+  metrics: WorkerMetrics;
+  /** The metrics server's port, when it runs. */
+  metricsPort: number | undefined;
+  /** Finishes or releases the current jobs, closes clients (SPEC §7). */
+  close(): Promise<void>;
+}
+
+/** Starts consumers for the configured partitions, with real clients. */
+export async function startWorker(config: WorkerConfig, logger: Logger): Promise<WorkerService> {
+  const partitions = selectedPartitions(config.WORKER_PARTITIONS, config.PARTITIONS);
+  const mongo = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
+  const store = storeOf(mongo.db());
+  const retentionSeconds =
+    config.HISTORY_RETENTION_DAYS > 0 ? config.HISTORY_RETENTION_DAYS * 86_400 : undefined;
+  const indexes = await ensureIndexes(store, retentionSeconds);
+  // Without TTL indexes (FerretDB), expire insert_id claims and old history by hand, hourly.
+  const sweeper = indexes.ttl
+    ? undefined
+    : setInterval(
+        () => void sweepExpired(store, new Date(), retentionSeconds).catch(() => undefined),
+        3_600_000,
+      );
+  sweeper?.unref();
+
+  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  for (const client of [connection, redis])
+    client.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const metrics = createWorkerMetrics();
+  let stopping = false;
+  const workers: Worker[] = partitions.map((p) =>
+    startPartitionConsumer(
+      {
+        store,
+        connection,
+        redis,
+        queuePrefix: config.QUEUE_PREFIX,
+        lockDurationMs: config.LOCK_DURATION_MS,
+        retryMaxDelayMs: config.RETRY_MAX_DELAY_MS,
+        metrics,
+        logger,
+        stopping: () => stopping,
+      },
+      p,
+    ),
+  );
+  for (const w of workers)
+    w.on('error', (err) => logger.warn({ err: err.message }, 'worker error'));
+  const server: Server | undefined =
+    config.METRICS_PORT === 0
+      ? undefined
+      : await startMetricsServer(metrics.registry, config.METRICS_PORT, '0.0.0.0');
+  const address = server?.address();
+  logger.info({ partitions }, 'worker started');
+
+  return {
+    partitions,
+    metrics,
+    metricsPort: typeof address === 'object' && address !== null ? address.port : undefined,
+    async close() {
+      stopping = true;
+      clearInterval(sweeper);
+      await Promise.allSettled(workers.map((w) => w.close()));
+      server?.close();
+      connection.disconnect();
+      redis.disconnect();
+      await mongo.close();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { AppliedSequence, GroupDocument, JsonObject } from '@groupidentify/ops';
+
+export type { GroupDocument };
+
+/** A tenant (SPEC §6). The secret key is stored only as a hash. */
+export interface ProjectDocument {
+  _id: string;
+  name: string;
+  api_key: string;
+  secret_key_hash?: string;
+  created_at?: Date;
+}
+
+/**
+ * One applied identification (SPEC §5 history, `as_of`). `_id` is the item's sequence, so a
+ * redelivered job writes nothing twice. Names and nested keys are stored encoded.
+ */
+export interface HistoryDocument {
+  _id: string;
+  group: string;
+  project: string;
+  /** The group's version after this identification: orders a group's history. */
+  version: number;
+  received_at: Date;
+  applied_at: Date;
+  insert_id?: string;
+  /** As sent (encoded). */
+  group_properties: JsonObject;
+  /** `{name: {from?, to?}}` (encoded). */
+  changes: JsonObject;
+  skipped: { op: string; property: string; reason: string }[];
+}
+
+/** An identification that could not be applied, with why (SPEC §4 poison). */
+export interface DeadLetterDocument {
+  _id: string;
+  partition: number;
+  seq: AppliedSequence;
+  reason: string;
+  failed_at: Date;
+  /** The queued item (group_properties encoded), or the raw job data when it was unreadable. */
+  item: JsonObject;
+  replayed_at?: Date;
+}
+
+/**
+ * Claims an `insert_id` for one item (SPEC §4 client retries): the first item to claim it is
+ * applied, any other item with the same id within the retention is skipped. `seq` tells a
+ * redelivery of the claiming item (applied) from a client's retry (skipped).
+ */
+export interface InsertIdClaim {
+  _id: string;
+  seq: AppliedSequence;
+  created_at: Date;
+}

@@ -1,0 +1,55 @@
+import { pino } from 'pino';
+import { decodeProperties, groupId, type JsonObject } from '@groupidentify/ops';
+import { storeOf } from '@groupidentify/store';
+import { loadConfig, startWorker, type WorkerService } from '@groupidentify/worker';
+import type { TestIngest } from './ingest.js';
+import { pollUntil } from './services.js';
+
+/** A worker in-process, on the same Redis, database, prefix and partitions as `ingest`. */
+export async function startTestWorker(
+  ingest: TestIngest,
+  env: Record<string, string> = {},
+): Promise<WorkerService> {
+  const config = loadConfig({
+    REDIS_URL: ingest.config.REDIS_URL,
+    MONGO_URL: ingest.config.MONGO_URL,
+    QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
+    PARTITIONS: String(ingest.config.PARTITIONS),
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  return startWorker(config, pino({ level: 'silent' }));
+}
+
+/** A group's decoded state, or undefined if it does not exist yet. */
+export async function readGroup(
+  ingest: TestIngest,
+  groupType: string,
+  groupValue: string,
+  project = ingest.projectId,
+): Promise<{ properties: JsonObject; version: number } | undefined> {
+  const doc = await storeOf(ingest.mongo.db()).groups.findOne({
+    _id: groupId({ project, group_type: groupType, group_value: groupValue }),
+  });
+  return doc === null
+    ? undefined
+    : { properties: decodeProperties(doc.properties), version: doc.version };
+}
+
+/** Waits until the group reaches `version` (all its identifications applied); returns it. */
+export async function waitForVersion(
+  ingest: TestIngest,
+  groupType: string,
+  groupValue: string,
+  version: number,
+  timeoutMs = 20_000,
+): Promise<{ properties: JsonObject; version: number }> {
+  return pollUntil(
+    async () => {
+      const group = await readGroup(ingest, groupType, groupValue);
+      return group !== undefined && group.version >= version ? group : undefined;
+    },
+    { timeoutMs, description: `group ${groupType}/${groupValue} at version ${version}` },
+  );
+}
