@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { createProject, storeOf } from '@groupidentify/store';
 import { pino } from 'pino';
 import {
   loadConfig,
@@ -31,8 +32,10 @@ export interface TestIngest {
   config: IngestConfig;
   service: IngestService;
   mongo: MongoClient;
-  /** Adds another project; returns its api_key. */
-  addProject(): Promise<{ id: string; apiKey: string }>;
+  /** The test project's secret key (read API). */
+  secretKey: string;
+  /** Adds another project; returns its keys. */
+  addProject(): Promise<{ id: string; apiKey: string; secretKey: string }>;
   /** All queued jobs of a partition, oldest first. */
   jobs(partition: number): Promise<Job<JobPayload>[]>;
   /** All queued items of a partition, in queue order. */
@@ -56,14 +59,9 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
     ...env,
   });
   const mongo = await MongoClient.connect(config.MONGO_URL);
-  const projects = mongo
-    .db()
-    .collection<{ _id: string; name: string; api_key: string }>('projects');
-  const addProject = async (): Promise<{ id: string; apiKey: string }> => {
-    const id = randomBytes(6).toString('hex');
-    const apiKey = randomBytes(16).toString('hex');
-    await projects.insertOne({ _id: id, name: `test ${id}`, api_key: apiKey });
-    return { id, apiKey };
+  const addProject = async (): Promise<{ id: string; apiKey: string; secretKey: string }> => {
+    const p = await createProject(storeOf(mongo.db()), `test ${randomBytes(4).toString('hex')}`);
+    return { id: p.id, apiKey: p.api_key, secretKey: p.secret_key };
   };
   const project = await addProject();
   const service = await startIngest(config, pino({ level: 'silent' }));
@@ -85,6 +83,7 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
   return {
     url: `http://127.0.0.1:${service.port}`,
     apiKey: project.apiKey,
+    secretKey: project.secretKey,
     projectId: project.id,
     config,
     service,

@@ -1,2 +1,3 @@
 export * from './documents.js';
 export * from './collections.js';
+export * from './project-keys.js';
