@@ -1,12 +1,15 @@
 import { LIMITS } from '@groupidentify/ops';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { Store } from '@groupidentify/store';
 import { groupIdentifyHandler, type GroupIdentifyDeps } from './group-identify-route.js';
 import { HttpError, payloadTooLarge } from './http-error.js';
+import { readRoutes } from './read-api/read-routes.js';
 
 /** Everything the HTTP app needs, created by main.ts (or a test) and passed in. */
 export interface AppDeps extends GroupIdentifyDeps {
   logger: Logger;
+  store: Store;
   /** Whether Redis and MongoDB answer now (for `/readyz`). */
   checkReady: () => Promise<Record<string, boolean>>;
 }
@@ -21,6 +24,8 @@ export function createApp(deps: AppDeps): Express {
   // Raw bytes, gunzipped by body-parser; over 1 MB is refused before anything is parsed.
   const body = express.raw({ type: () => true, limit: LIMITS.maxBodyBytes, inflate: true });
   app.all('/groupidentify', allowMethods('GET', 'POST'), body, groupIdentifyHandler(deps));
+
+  app.use('/api', readRoutes(deps.store));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -5,11 +5,13 @@ import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { BacklogMonitor } from './backlog-monitor.js';
+import { answerClientErrorsAsJson } from './client-error.js';
 import type { IngestConfig } from './config.js';
 import { GroupCommitter } from './group-committer.js';
 import { createIngestMetrics } from './metrics.js';
 import { createPartitionQueues, limitToOneConsumer, queueSink } from './partition-queues.js';
-import { createProjectLookup, type ProjectRecord } from './project-lookup.js';
+import { createProjectLookup } from './project-lookup.js';
+import { storeOf } from '@groupidentify/store';
 
 /** A running ingest process: its HTTP server and a graceful stop. */
 export interface IngestService {
@@ -38,19 +40,20 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
 
   await once(redis, 'ready');
   await limitToOneConsumer(queues);
+  // Counted once before listening: backpressure (and the gauge) hold from the first request.
+  await backlog.refresh();
   backlog.start(1000);
 
+  const store = storeOf(mongo.db());
   const app = createApp({
     logger,
+    store,
     metrics,
     committer,
     backlog,
     partitions: config.PARTITIONS,
     maxBacklog: config.MAX_BACKLOG,
-    lookupProject: createProjectLookup(
-      mongo.db().collection<ProjectRecord>('projects'),
-      config.PROJECT_CACHE_TTL_MS,
-    ),
+    lookupProject: createProjectLookup(store.projects, config.PROJECT_CACHE_TTL_MS),
     checkReady: async () => ({
       redis: await redis.ping().then(
         () => true,
@@ -66,6 +69,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     }),
   });
   const server = app.listen(config.PORT, config.HOST);
+  answerClientErrorsAsJson(server, metrics);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.PORT;

@@ -1,10 +1,5 @@
 import type { Collection } from 'mongodb';
-
-/** The fields of a `projects` document that ingest needs. */
-export interface ProjectRecord {
-  _id: string;
-  api_key: string;
-}
+import type { ProjectDocument } from '@groupidentify/store';
 
 /** Resolves an api_key to its project id, or `undefined` for an unknown key. */
 export type ProjectLookup = (apiKey: string) => Promise<string | undefined>;
@@ -20,7 +15,7 @@ interface CacheEntry {
  * effect within `ttlMs`. Concurrent misses for one key share a single query.
  */
 export function createProjectLookup(
-  projects: Collection<ProjectRecord>,
+  projects: Collection<ProjectDocument>,
   ttlMs: number,
   now: () => number = Date.now,
 ): ProjectLookup {

@@ -12,3 +12,4 @@ export * from './group-document.js';
 export * from './property-update.js';
 export * from './plan-group-write.js';
 export * from './validate-identifications.js';
+export * from './rewind.js';

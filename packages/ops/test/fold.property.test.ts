@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyIdentification } from '../src/apply-identification.js';
+import { rewind } from '../src/rewind.js';
 import type { JsonObject, JsonValue, Properties } from '../src/json.js';
 import { groupProperties, shuffledGroupProperties } from './arbitraries.js';
 import { canonicalMap, canonicalObject, modelApply } from './reference-model.js';
@@ -47,6 +48,19 @@ describe('the fold agrees with the reference model of SPEC §3', () => {
           else replayed.delete(name);
         }
         expect(canonicalMap(replayed)).toBe(canonicalObject(properties));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('rewind undoes recorded changes', () => {
+  it('takes the new state back to the old one exactly', () => {
+    fc.assert(
+      fc.property(groupProperties, groupProperties, (first, second) => {
+        const start = applyIdentification({}, first).properties;
+        const { properties, changes } = applyIdentification(start, second);
+        expect(canonicalObject(rewind(properties, changes))).toBe(canonicalObject(start));
       }),
       { numRuns: 500 },
     );

@@ -1,0 +1,48 @@
+import { HttpError } from '../http-error.js';
+
+const invalid = (field: string, reason: string): HttpError =>
+  new HttpError(400, 'Invalid parameter', { field, reason });
+
+/** `limit`: 1..max, default `fallback`. */
+export function readLimit(value: unknown, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw invalid('limit', `must be an integer from 1 to ${max}`);
+  return n;
+}
+
+/** An ISO-8601 instant such as `2026-01-31T12:00:00Z`. */
+export function readInstant(field: string, value: unknown): Date | undefined {
+  if (value === undefined || value === '') return undefined;
+  const time =
+    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(time))
+    throw invalid(field, 'must be an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z');
+  return new Date(time);
+}
+
+/** Cursors are opaque to clients: base64url of a JSON value we produced. */
+export function encodeCursor(value: string | number): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeCursor<T extends 'string' | 'number'>(
+  value: string | undefined,
+  type: T,
+): (T extends 'string' ? string : number) | undefined {
+  if (value === undefined || value === '') return undefined;
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (typeof decoded === type) return decoded as T extends 'string' ? string : number;
+  } catch {
+    // fall through
+  }
+  throw invalid('cursor', 'is not a cursor this API returned');
+}
+
+/** A query parameter as a single string (the first, if repeated). */
+export function single(value: unknown): string | undefined {
+  if (Array.isArray(value)) return single(value[0]);
+  return typeof value === 'string' ? value : undefined;
+}
