@@ -13,12 +13,19 @@ afterAll(async () => {
 describe("the seed's own curl", () => {
   it('answers success and the item is in the right partition queue', async () => {
     const identification = [
-      { group_type: 'account_name', group_value: 'Amplitunes', group_properties: { company_size: '500-1000' } },
+      {
+        group_type: 'account_name',
+        group_value: 'Amplitunes',
+        group_properties: { company_size: '500-1000' },
+      },
     ];
     const res = await fetch(`${ingest.url}/groupidentify`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ api_key: ingest.apiKey, identification: JSON.stringify(identification) }),
+      body: new URLSearchParams({
+        api_key: ingest.apiKey,
+        identification: JSON.stringify(identification),
+      }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);

@@ -177,12 +177,12 @@ describe('get, as_of, history, list (SPEC §5)', () => {
     for (const v of values) await identify(type, v, {});
     for (const v of values) await waitForVersion(ingest, type, v, 1);
     const seen: string[] = [];
-    let cursor: unknown = null;
+    let cursor: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const q = `/api/groups?group_type=${encodeURIComponent(type)}&limit=2${cursor === null ? '' : `&cursor=${String(cursor)}`}`;
+      const q = `/api/groups?group_type=${encodeURIComponent(type)}&limit=2${cursor === null ? '' : `&cursor=${cursor}`}`;
       const { body } = await get(q);
       seen.push(...(body['items'] as { group_value: string }[]).map((i) => i.group_value));
-      cursor = body['next_cursor'];
+      cursor = body['next_cursor'] as string | null;
       if (cursor === null) break;
     }
     expect(seen).toStrictEqual(values);
