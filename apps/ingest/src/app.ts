@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { LIMITS } from '@groupidentify/ops';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Store } from '@groupidentify/store';
 import { groupIdentifyHandler, type GroupIdentifyDeps } from './group-identify-route.js';
+import { httpApiHandler } from './http-api-route.js';
 import { HttpError, payloadTooLarge } from './http-error.js';
 import { readRoutes } from './read-api/read-routes.js';
+
+/** The OpenAPI 3.1 description of every endpoint, kept in apps/ingest/openapi/. */
+const OPENAPI = readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8');
 
 /** Everything the HTTP app needs, created by main.ts (or a test) and passed in. */
 export interface AppDeps extends GroupIdentifyDeps {
@@ -24,6 +29,8 @@ export function createApp(deps: AppDeps): Express {
   // Raw bytes, gunzipped by body-parser; over 1 MB is refused before anything is parsed.
   const body = express.raw({ type: () => true, limit: LIMITS.maxBodyBytes, inflate: true });
   app.all('/groupidentify', allowMethods('GET', 'POST'), body, groupIdentifyHandler(deps));
+  for (const path of ['/2/httpapi', '/batch'])
+    app.all(path, allowMethods('POST'), body, httpApiHandler(deps));
 
   app.use('/api', readRoutes(deps.store));
 
@@ -34,6 +41,9 @@ export function createApp(deps: AppDeps): Express {
     const checks = await deps.checkReady();
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(OPENAPI);
   });
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

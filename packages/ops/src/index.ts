@@ -13,3 +13,4 @@ export * from './property-update.js';
 export * from './plan-group-write.js';
 export * from './validate-identifications.js';
 export * from './rewind.js';
+export * from './http-v2-events.js';

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import type { WorkerService } from '@groupidentify/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
+import { assertMatchesOpenApi } from '../helpers/openapi.js';
+import { startTestWorker, waitForVersion } from '../helpers/worker.js';
+
+let ingest: TestIngest;
+let worker: WorkerService;
+beforeAll(async () => {
+  ingest = await startTestIngest();
+  worker = await startTestWorker(ingest);
+});
+afterAll(async () => {
+  await worker.close();
+  await ingest.close();
+});
+
+const seen: string[] = [];
+
+/** One real request; its response must be one the OpenAPI document describes. */
+async function call(
+  method: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${ingest.url}${path}`, { method, ...init });
+  const text = await res.text();
+  assertMatchesOpenApi(
+    method,
+    new URL(path, ingest.url).pathname,
+    res.status,
+    res.headers.get('content-type'),
+    text,
+  );
+  seen.push(`${method} ${res.status}`);
+  return { status: res.status, text };
+}
+
+const auth = () => ({
+  authorization: `Basic ${Buffer.from(`${ingest.apiKey}:${ingest.secretKey}`).toString('base64')}`,
+});
+const form = (params: Record<string, string>) => ({
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(params).toString(),
+});
+const json = (value: unknown) => ({
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(value),
+});
+
+describe('real responses match the OpenAPI 3.1 document', () => {
+  it('/openapi.json serves the document kept in the repo', async () => {
+    const { status, text } = await call('GET', '/openapi.json');
+    expect(status).toBe(200);
+    const file = readFileSync(
+      new URL('../../apps/ingest/openapi/openapi.json', import.meta.url),
+      'utf8',
+    );
+    expect(JSON.parse(text)).toStrictEqual(JSON.parse(file));
+  });
+
+  it('ingestion endpoints: success and every kind of error', async () => {
+    const identification = JSON.stringify({
+      group_type: 'org',
+      group_value: 'oa',
+      group_properties: { a: 1 },
+    });
+    expect(
+      (await call('POST', '/groupidentify', form({ api_key: ingest.apiKey, identification })))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await call(
+          'GET',
+          `/groupidentify?api_key=${ingest.apiKey}&identification=${encodeURIComponent(identification)}`,
+        )
+      ).status,
+    ).toBe(200);
+    expect((await call('POST', '/groupidentify', form({ identification }))).status).toBe(400);
+    expect(
+      (
+        await call(
+          'POST',
+          '/groupidentify',
+          form({ api_key: ingest.apiKey, identification: '[{}]' }),
+        )
+      ).status,
+    ).toBe(400);
+    expect(await call('PUT', '/groupidentify', form({}))).toMatchObject({ status: 405 });
+    expect((await call('POST', '/groupidentify', { body: 'x'.repeat(1_100_000) })).status).toBe(
+      413,
+    );
+    const event = {
+      event_type: '$groupidentify',
+      groups: { org: 'oa' },
+      group_properties: { $add: { n: 1 } },
+    };
+    expect(
+      (await call('POST', '/2/httpapi', json({ api_key: ingest.apiKey, events: [event] }))).status,
+    ).toBe(200);
+    expect(
+      (await call('POST', '/batch', json({ api_key: ingest.apiKey, events: [event] }))).status,
+    ).toBe(200);
+    expect(
+      (await call('POST', '/2/httpapi', json({ api_key: 'nope', events: [event] }))).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(
+          'POST',
+          '/2/httpapi',
+          json({ api_key: ingest.apiKey, events: [{ event_type: 'x' }] }),
+        )
+      ).status,
+    ).toBe(400);
+  });
+
+  it('read API: group, as_of, history, list, and its errors', async () => {
+    await waitForVersion(ingest, 'org', 'oa', 4);
+    expect((await call('GET', '/api/groups/org/oa', { headers: auth() })).status).toBe(200);
+    expect(
+      (
+        await call('GET', `/api/groups/org/oa?as_of=${new Date().toISOString()}`, {
+          headers: auth(),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call('GET', '/api/groups/org/oa?as_of=2000-01-01T00:00:00Z', { headers: auth() }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await call('GET', '/api/groups/org/oa/history?limit=2', { headers: auth() })).status,
+    ).toBe(200);
+    expect((await call('GET', '/api/groups?group_type=org', { headers: auth() })).status).toBe(200);
+    expect((await call('GET', '/api/groups?limit=0', { headers: auth() })).status).toBe(400);
+    expect((await call('GET', '/api/groups/org/missing', { headers: auth() })).status).toBe(404);
+    expect((await call('GET', '/api/groups')).status).toBe(401);
+  });
+
+  it('the check itself refuses what the document does not describe', () => {
+    const json = 'application/json';
+    expect(() =>
+      assertMatchesOpenApi('GET', '/api/groups/org/oa', 200, json, '{"group_type":1}'),
+    ).toThrow(/does not match/);
+    expect(() => assertMatchesOpenApi('GET', '/api/groups/org/oa', 418, json, '{}')).toThrow(
+      /status 418/,
+    );
+    expect(() => assertMatchesOpenApi('GET', '/nowhere', 200, json, '{}')).toThrow(
+      /not in the OpenAPI/,
+    );
+  });
+
+  it('operations endpoints', async () => {
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    expect((await call('GET', '/readyz')).status).toBe(200);
+    expect((await call('GET', '/metrics')).status).toBe(200);
+    expect(seen.length).toBeGreaterThan(20);
+  });
+});
