@@ -13,10 +13,13 @@ export function createPartitionQueues(
   base: string,
   partitions: number,
 ): Queue[] {
-  return Array.from(
-    { length: partitions },
-    (_, p) => new Queue(QUEUE_NAME, { connection, prefix: partitionPrefix(base, p) }),
-  );
+  return Array.from({ length: partitions }, (_, p) => {
+    const queue = new Queue(QUEUE_NAME, { connection, prefix: partitionPrefix(base, p) });
+    // Each queue re-emits the shared connection's errors; unheard, BullMQ console.errors every one
+    // (per partition, per reconnect attempt) outside the JSON log. The connection logs them once.
+    queue.on('error', () => undefined);
+    return queue;
+  });
 }
 
 /** Serializes every partition across all worker processes (DESIGN §2); idempotent. */

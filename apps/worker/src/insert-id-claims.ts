@@ -2,8 +2,11 @@ import type { InsertIdClaim, Store } from '@groupidentify/store';
 import { sameSeq, type SequencedItem } from './sequenced-item.js';
 import { isDuplicateKey } from './transient-errors.js';
 
-const claimId = (s: Pick<SequencedItem, 'item'>): string =>
-  JSON.stringify([s.item.project, s.item.insert_id]);
+// Keyed by group (whose id starts with the project) and insert_id: a client's retry resends the
+// same identification to the same group, while one HTTP V2 event whose `groups` fans out to
+// several groups carries one insert_id for all of them, and each must apply (SPEC §2.2).
+const claimId = (s: Pick<SequencedItem, 'group' | 'item'>): string =>
+  JSON.stringify([s.group, s.item.insert_id]);
 
 /**
  * Client-retry dedup (SPEC §4): every item with an `insert_id` tries to claim it; the store then
@@ -38,10 +41,7 @@ export async function dropDuplicates(
 }
 
 /** Gives back the claims of items that were not applied (dead letters), so a replay can apply them. */
-export async function releaseClaims(
-  store: Store,
-  items: readonly Pick<SequencedItem, 'item' | 'seq'>[],
-): Promise<void> {
+export async function releaseClaims(store: Store, items: readonly SequencedItem[]): Promise<void> {
   const withId = items.filter((s) => s.item.insert_id !== undefined);
   if (withId.length === 0) return;
   await store.insertIds.deleteMany({
