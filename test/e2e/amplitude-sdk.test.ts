@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Identify, createInstance } from '@amplitude/analytics-node';
+import { Identify, Types, createInstance } from '@amplitude/analytics-node';
 import type { WorkerService } from '@groupidentify/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
@@ -19,11 +19,11 @@ afterAll(async () => {
 
 async function sdk(path = '/2/httpapi', apiKey = ingest.apiKey, options: object = {}) {
   const client = createInstance();
-  // logLevel 0: the SDK's own logging stays quiet; flushMaxRetries keeps failure tests short.
+  // The SDK's own logging stays quiet; flushMaxRetries keeps failure tests short.
   await client.init(apiKey, {
     serverUrl: `${ingest.url}${path}`,
     flushIntervalMillis: 20,
-    logLevel: 0,
+    logLevel: Types.LogLevel.None,
     flushMaxRetries: 3,
     ...options,
   }).promise;
