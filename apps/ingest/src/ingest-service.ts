@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -12,6 +11,11 @@ import { createIngestMetrics } from './metrics.js';
 import { createPartitionQueues, limitToOneConsumer, queueSink } from './partition-queues.js';
 import { createProjectLookup } from './project-lookup.js';
 import { storeOf } from '@groupidentify/store';
+import {
+  claimPartitionCount,
+  connectRedis,
+  countPartitionJobs,
+} from '@groupidentify/queue-contract';
 
 /** A running ingest process: its HTTP server and a graceful stop. */
 export interface IngestService {
@@ -24,7 +28,10 @@ export interface IngestService {
 /** Wires real clients into the app and listens on `config.PORT` (0 = any free port). */
 export async function startIngest(config: IngestConfig, logger: Logger): Promise<IngestService> {
   // No offline queue: with Redis down an enqueue fails at once (503) instead of hanging.
-  const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const redis = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const mongo = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 2000 });
   const metrics = createIngestMetrics();
@@ -39,6 +46,9 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   );
 
   await once(redis, 'ready');
+  await claimPartitionCount(redis, config.QUEUE_PREFIX, config.PARTITIONS, (p) =>
+    countPartitionJobs(redis, config.QUEUE_PREFIX, p),
+  );
   await limitToOneConsumer(queues);
   // Counted once before listening: backpressure (and the gauge) hold from the first request.
   await backlog.refresh();

@@ -1,6 +1,10 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { QUEUE_NAME, partitionPrefix, type JobPayload } from '@groupidentify/queue-contract';
+import {
+  QUEUE_NAME,
+  partitionPrefix,
+  type JobPayload,
+  type RedisClient,
+} from '@groupidentify/queue-contract';
 import type { PartitionSink } from './group-committer.js';
 
 /**
@@ -9,7 +13,7 @@ import type { PartitionSink } from './group-committer.js';
  * the back of the queue and would reorder (DESIGN §2).
  */
 export function createPartitionQueues(
-  connection: Redis,
+  connection: RedisClient,
   base: string,
   partitions: number,
 ): Queue[] {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { epochKey } from '@groupidentify/queue-contract';
+import { epochKey, type RedisClient } from '@groupidentify/queue-contract';
 
 /**
  * The current life of a partition queue (DESIGN §4). Read for every job, in the same Redis the
@@ -8,7 +7,11 @@ import { epochKey } from '@groupidentify/queue-contract';
  * begins, so new jobs are never mistaken for ones already applied. `SET NX GET` creates it and
  * reads it in one atomic step.
  */
-export async function currentEpoch(redis: Redis, base: string, partition: number): Promise<string> {
+export async function currentEpoch(
+  redis: RedisClient,
+  base: string,
+  partition: number,
+): Promise<string> {
   const fresh = randomUUID();
   const previous = (await redis.call('SET', epochKey(base, partition), fresh, 'NX', 'GET')) as
     string | null;

@@ -1,6 +1,10 @@
 import type { Server } from 'node:http';
 import type { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import {
+  claimPartitionCount,
+  connectRedis,
+  countPartitionJobs,
+} from '@groupidentify/queue-contract';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { ensureIndexes, storeOf, sweepExpired } from '@groupidentify/store';
@@ -36,8 +40,15 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       );
   sweeper?.unref();
 
-  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  const connection = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+    maxRetriesPerRequest: null,
+  });
+  const redis = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+    maxRetriesPerRequest: 2,
+  });
+  await claimPartitionCount(redis, config.QUEUE_PREFIX, config.PARTITIONS, (p) =>
+    countPartitionJobs(redis, config.QUEUE_PREFIX, p),
+  );
   for (const client of [connection, redis])
     client.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const metrics = createWorkerMetrics();

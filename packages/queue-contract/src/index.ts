@@ -1,3 +1,6 @@
 export * from './partition.js';
 export * from './queue-names.js';
 export * from './job-payload.js';
+export * from './redis-connection.js';
+export * from './partition-count.js';
+export * from './partition-jobs.js';
