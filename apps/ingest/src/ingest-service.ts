@@ -32,7 +32,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
   });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const mongo = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 2000 });
   const metrics = createIngestMetrics();
   const queues = createPartitionQueues(redis, config.QUEUE_PREFIX, config.PARTITIONS);

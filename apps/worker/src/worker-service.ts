@@ -50,7 +50,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     countPartitionJobs(redis, config.QUEUE_PREFIX, p),
   );
   for (const client of [connection, redis])
-    client.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+    client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const metrics = createWorkerMetrics();
   let stopping = false;
   const workers: Worker[] = partitions.map((p) =>
