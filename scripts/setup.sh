@@ -120,7 +120,36 @@ setup_mongo() {
   esac
 }
 
+COMPOSE_VERSION=v2.29.7
+COMPOSE_BIN="$TOOLS_DIR/docker-compose-$COMPOSE_VERSION"
+
+# The tests validate docker-compose.yml with `docker compose config` (no Docker engine needed).
+# Without the compose plugin, build Docker Compose v2 from the Go module proxy once (~2-7 min).
+setup_compose() {
+  if docker compose version >/dev/null 2>&1; then
+    say "compose: docker compose plugin"
+    return
+  fi
+  if [ ! -x "$COMPOSE_BIN" ]; then
+    local go
+    go="$(find_go)"
+    if [ -z "$go" ]; then
+      say "compose: skipped (no Go to build Docker Compose; the compose test will say so)"
+      return
+    fi
+    say "building Docker Compose $COMPOSE_VERSION with $("$go" version | cut -d' ' -f3) (first run only, a few minutes)…"
+    local gobin
+    gobin="$(mktemp -d)"
+    GOBIN="$gobin" "$go" install "github.com/docker/compose/v2/cmd@$COMPOSE_VERSION"
+    mkdir -p "$TOOLS_DIR"
+    mv -f "$gobin/cmd" "$COMPOSE_BIN"
+    rm -rf "$gobin"
+  fi
+  say "compose: $COMPOSE_BIN"
+}
+
 setup_npm
 setup_redis
 setup_mongo
+setup_compose
 say "done"

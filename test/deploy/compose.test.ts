@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** `docker compose` when the plugin is there, else the Docker Compose v2 that setup.sh built. */
+function composeCommand(): string[] {
+  try {
+    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+    return ['docker', 'compose'];
+  } catch {
+    const tools = process.env['GROUPIDENTIFY_TOOLS'] ?? join(homedir(), '.cache/groupidentify/bin');
+    const bin = join(tools, 'docker-compose-v2.29.7');
+    if (!existsSync(bin)) throw new Error(`no docker compose: run npm run setup (expected ${bin})`);
+    return [bin];
+  }
+}
+
+interface ComposeService {
+  image?: string;
+  command?: string[];
+  healthcheck?: unknown;
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string>;
+}
+
+describe('docker-compose.yml (validated by `docker compose config`)', () => {
+  const [command = 'docker', ...args] = composeCommand();
+  const json = execFileSync(
+    command,
+    [...args, '-f', 'docker-compose.yml', 'config', '--format', 'json'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  const services = (JSON.parse(json) as { services: Record<string, ComposeService> }).services;
+
+  it('has MongoDB as a single-node replica set with a healthcheck', () => {
+    expect(services['mongo']?.command).toEqual(expect.arrayContaining(['--replSet']));
+    expect(services['mongo']?.healthcheck).toBeDefined();
+  });
+
+  it('runs Redis with the durability settings of SPEC §4', () => {
+    const redis = services['redis']?.command?.join(' ') ?? '';
+    expect(redis).toContain('--appendonly yes');
+    expect(redis).toContain('--appendfsync everysec');
+    expect(redis).toContain('--maxmemory-policy noeviction');
+  });
+
+  it('wires ingest and worker to them by environment, after they are healthy', () => {
+    for (const name of ['ingest', 'worker']) {
+      const service = services[name];
+      expect(service?.environment?.['REDIS_URL']).toBe('redis://redis:6379');
+      expect(service?.environment?.['MONGO_URL']).toMatch(
+        /^mongodb:\/\/mongo:27017\/.*replicaSet=rs0/,
+      );
+      expect(service?.depends_on?.['mongo']?.condition).toBe('service_healthy');
+      expect(service?.depends_on?.['redis']?.condition).toBe('service_healthy');
+    }
+  });
+
+  it('builds a multi-stage image on a current Node LTS that runs as non-root', () => {
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^FROM node:(\d+)/gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(Number(/^FROM node:(\d+)/m.exec(dockerfile)?.[1])).toBeGreaterThanOrEqual(22);
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
+});
