@@ -28,7 +28,11 @@ export function secretMatches(secret: string, storedHash: string | undefined): b
 const token = (bytes: number): string => randomBytes(bytes).toString('hex');
 
 /** Creates a project with fresh keys (SPEC §6). */
-export async function createProject(store: Store, name: string, now = new Date()): Promise<ProjectWithKeys> {
+export async function createProject(
+  store: Store,
+  name: string,
+  now = new Date(),
+): Promise<ProjectWithKeys> {
   const keys = { id: token(8), api_key: token(16), secret_key: token(32) };
   const doc: ProjectDocument = {
     _id: keys.id,

@@ -1,0 +1,82 @@
+import type { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { storeOf, type Store } from '@groupidentify/store';
+import { CliError } from './cli-error.js';
+import type { CliConfig } from './config.js';
+
+/** What a command may use. Clients connect on first use, so `project list` never needs Redis. */
+export interface CliContext {
+  config: CliConfig;
+  store(): Promise<Store>;
+  redis(): Promise<Redis>;
+  /** Closes whatever was opened, so the process exits at once. */
+  close(): Promise<void>;
+}
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** Host and port only: a URL may carry a password. */
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the configured host';
+  }
+}
+
+export function createCliContext(config: CliConfig): CliContext {
+  let mongo: Promise<MongoClient> | undefined;
+  let redis: Promise<Redis> | undefined;
+  const connectMongo = async (): Promise<MongoClient> => {
+    const client = new MongoClient(config.MONGO_URL, {
+      serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
+    });
+    try {
+      return await client.connect();
+    } catch (error) {
+      await client.close();
+      throw new CliError(`cannot reach MongoDB at ${hostOf(config.MONGO_URL)} (MONGO_URL)`, {
+        cause: error,
+      });
+    }
+  };
+  const connectRedis = async (): Promise<Redis> => {
+    // Loaded only by the commands that need it: every other command starts faster.
+    const { Redis } = await import('ioredis');
+    const client = new Redis(config.REDIS_URL, {
+      lazyConnect: true,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+      // A few quick reconnects, then give up: a CLI must fail, not hang.
+      retryStrategy: (attempt) => (attempt > 3 ? null : 200),
+    });
+    // connect() only says "Connection is closed"; the last socket error says why.
+    let lastError: Error | undefined;
+    client.on('error', (error: Error) => (lastError = error));
+    try {
+      await client.connect();
+      return client;
+    } catch (error) {
+      client.disconnect();
+      throw new CliError(`cannot reach Redis at ${hostOf(config.REDIS_URL)} (REDIS_URL)`, {
+        cause: lastError ?? error,
+      });
+    }
+  };
+  return {
+    config,
+    async store() {
+      mongo ??= connectMongo();
+      return storeOf((await mongo).db());
+    },
+    redis() {
+      redis ??= connectRedis();
+      return redis;
+    },
+    async close() {
+      const [m, r] = await Promise.allSettled([mongo, redis]);
+      if (r.status === 'fulfilled' && r.value) await r.value.quit().catch(() => undefined);
+      if (m.status === 'fulfilled' && m.value) await m.value.close();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import type { CliContext } from './cli-context.js';
+
+/** Options a command may take; every one is a string except the flags. */
+export type OptionName = 'name' | 'id' | 'project';
+
+/** Parsed arguments of one command. */
+export interface CommandArgs {
+  positionals: readonly string[];
+  options: Partial<Record<OptionName, string>>;
+}
+
+/** What a command printed: `json` for `--json`, `text` otherwise. */
+export interface CommandOutput {
+  json: unknown;
+  text: string;
+}
+
+export interface Command {
+  /** `<noun> <verb>`, e.g. `project create`. */
+  name: string;
+  /** The argument part of the usage line, e.g. `--name <name>`. */
+  synopsis: string;
+  summary: string;
+  positionals?: readonly string[];
+  required?: readonly OptionName[];
+  optional?: readonly OptionName[];
+  run(ctx: CliContext, args: CommandArgs): Promise<CommandOutput>;
+}
+
+/** Output that is one JSON line whether or not `--json` was given (SPEC §6 `project create`). */
+export function jsonOnly(json: unknown): CommandOutput {
+  return { json, text: JSON.stringify(json) };
+}

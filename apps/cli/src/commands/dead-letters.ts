@@ -1,0 +1,62 @@
+import type { Command } from '../command.js';
+import { byFailure, viewDeadLetter, type GroupRef } from '../dead-letter-view.js';
+import { formatTable } from '../format-table.js';
+import { replayDeadLetters, type ReplayResult } from '../replay-dead-letters.js';
+
+const showGroup = (g: GroupRef | null): string =>
+  g === null ? '(unreadable job)' : `${g.group_type}/${g.group_value} (project ${g.project})`;
+
+const list: Command = {
+  name: 'dead-letters list',
+  synopsis: '',
+  summary: 'list identifications that could not be applied, oldest first',
+  async run(ctx) {
+    const store = await ctx.store();
+    const letters = (await store.deadLetters.find({}).toArray())
+      .sort(byFailure)
+      .map(viewDeadLetter);
+    const text =
+      letters.length === 0
+        ? 'no dead letters'
+        : formatTable(
+            ['ID', 'PARTITION', 'FAILED_AT', 'REPLAYED_AT', 'GROUP', 'REASON'],
+            letters.map((l) => [
+              l.id,
+              l.partition,
+              l.failed_at,
+              l.replayed_at,
+              showGroup(l.group),
+              l.reason,
+            ]),
+          );
+    return { json: letters, text };
+  },
+};
+
+function describeReplay(result: ReplayResult): string {
+  const lines = result.replayed.map(
+    (r) => `replayed ${r.id} -> partition ${r.partition}, job ${r.job ?? '?'}`,
+  );
+  for (const s of result.skipped) lines.push(`skipped ${s.id}: ${s.reason}`);
+  if (lines.length === 0) lines.push('nothing to replay (no dead letters that were not replayed)');
+  else lines.push(`${result.replayed.length} replayed, ${result.skipped.length} skipped`);
+  return lines.join('\n');
+}
+
+const replay: Command = {
+  name: 'dead-letters replay',
+  synopsis: '[--id <id>]',
+  summary: 're-enqueue dead letters not replayed yet (or the one --id names)',
+  optional: ['id'],
+  async run(ctx, { options }) {
+    const result = await replayDeadLetters(
+      await ctx.store(),
+      await ctx.redis(),
+      ctx.config,
+      options.id,
+    );
+    return { json: result, text: describeReplay(result) };
+  },
+};
+
+export const deadLetterCommands: readonly Command[] = [list, replay];

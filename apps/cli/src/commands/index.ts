@@ -1,0 +1,11 @@
+import type { Command } from '../command.js';
+import { deadLetterCommands } from './dead-letters.js';
+import { groupCommands } from './groups.js';
+import { projectCommands } from './project.js';
+
+/** Every CLI command, in the order the usage lists them (SPEC §6). */
+export const commands: readonly Command[] = [
+  ...projectCommands,
+  ...deadLetterCommands,
+  ...groupCommands,
+];

@@ -1,0 +1,17 @@
+/** The stack's own lines (one per step), apart from the apps' JSON logs. */
+export function say(message: string): void {
+  process.stdout.write(`stack: ${message}\n`);
+}
+
+export function complain(message: string): void {
+  process.stderr.write(`stack: ${message}\n`);
+}
+
+/** Host and port only: a URL may carry a password. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(unparsable URL)';
+  }
+}

@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { pollUntil } from '../helpers/services.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+// Variables the stack reads: a test names every one it wants, none leak in from the runner's env.
+const STACK_VARIABLES = [
+  'REDIS_URL',
+  'MONGO_URL',
+  'REDIS_CLUSTER_NODES',
+  'STACK_DIR',
+  'STACK_REDIS_PORT',
+  'STACK_MONGO_PORT',
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'QUEUE_PREFIX',
+  'PARTITIONS',
+  'METRICS_PORT',
+  'WORKER_PARTITIONS',
+];
+
+export interface StackProcess {
+  /** Everything printed so far, stdout and stderr interleaved. */
+  output(): string;
+  /** Waits until the output matches `pattern`; fails early if the stack exits. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  signal(signal: NodeJS.Signals): void;
+  /** For cleanup: SIGTERM, then SIGKILL if it does not exit in time. No-op once exited. */
+  stop(): Promise<void>;
+}
+
+/** `npm run stack`, as a user runs it, with exactly `env` for the stack's variables. */
+export function spawnStack(env: Record<string, string>): StackProcess {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !STACK_VARIABLES.includes(name)),
+  );
+  const child = spawn('npm', ['run', 'stack'], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  // The stack itself runs in a process group of its own and stops when its launcher goes away.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  let done: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => {
+      process.removeListener('exit', killOnExit);
+      done = { code, signal };
+      resolve(done);
+    });
+  });
+  return {
+    output: () => output,
+    exited,
+    signal: (signal) => child.kill(signal),
+    waitFor: (pattern, timeoutMs = 90_000) =>
+      pollUntil(() => output.match(pattern), {
+        timeoutMs,
+        intervalMs: 100,
+        description: `stack output matching ${String(pattern)}`,
+        abortIf: () =>
+          done &&
+          new Error(
+            `stack exited (${JSON.stringify(done)}) before printing ${String(pattern)}:\n${output}`,
+          ),
+      }),
+    async stop() {
+      if (done) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** True when something accepts connections on 127.0.0.1:`port`. */
+export async function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** The stack's printed demo keys and curls. */
+export interface Banner {
+  projectId: string;
+  apiKey: string;
+  secretKey: string;
+  /** The ingest curl's arguments after `curl`, as a shell would split them. */
+  ingestCurl: string[];
+  readUrl: string;
+}
+
+export function parseBanner(output: string): Banner {
+  const find = (pattern: RegExp): string => {
+    const value = pattern.exec(output)?.[1];
+    if (value === undefined) throw new Error(`no ${String(pattern)} in:\n${output}`);
+    return value;
+  };
+  const curl = find(/^ {2}curl (--data .*\/groupidentify)$/m);
+  return {
+    projectId: find(/^Demo project "demo" \(id (\w+)\)$/m),
+    apiKey: find(/^ {2}api_key: +(\w+)$/m),
+    secretKey: find(/^ {2}secret_key: +(\w+)$/m),
+    // Single-quoted words hold no quotes here (hex keys, a JSON without apostrophes).
+    ingestCurl: [...curl.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? ''),
+    readUrl: find(/^ {2}curl -u \S+ (http\S+)$/m),
+  };
+}
