@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { connectRedis as connectQueueRedis, type RedisClient } from '@groupidentify/queue-contract';
 import { MongoClient } from 'mongodb';
 import { storeOf, type Store } from '@groupidentify/store';
 import { CliError } from './cli-error.js';
@@ -8,7 +8,7 @@ import type { CliConfig } from './config.js';
 export interface CliContext {
   config: CliConfig;
   store(): Promise<Store>;
-  redis(): Promise<Redis>;
+  redis(): Promise<RedisClient>;
   /** Closes whatever was opened, so the process exits at once. */
   close(): Promise<void>;
 }
@@ -26,7 +26,7 @@ function hostOf(url: string): string {
 
 export function createCliContext(config: CliConfig): CliContext {
   let mongo: Promise<MongoClient> | undefined;
-  let redis: Promise<Redis> | undefined;
+  let redis: Promise<RedisClient> | undefined;
   const connectMongo = async (): Promise<MongoClient> => {
     const client = new MongoClient(config.MONGO_URL, {
       serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
@@ -40,10 +40,8 @@ export function createCliContext(config: CliConfig): CliContext {
       });
     }
   };
-  const connectRedis = async (): Promise<Redis> => {
-    // Loaded only by the commands that need it: every other command starts faster.
-    const { Redis } = await import('ioredis');
-    const client = new Redis(config.REDIS_URL, {
+  const connectRedis = async (): Promise<RedisClient> => {
+    const client = connectQueueRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
       maxRetriesPerRequest: 1,

@@ -1,7 +1,7 @@
 import type { CliContext } from './cli-context.js';
 
 /** Options a command may take; every one is a string except the flags. */
-export type OptionName = 'name' | 'id' | 'project';
+export type OptionName = 'name' | 'id' | 'project' | 'to';
 
 /** Parsed arguments of one command. */
 export interface CommandArgs {

@@ -5,6 +5,8 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .default('redis://127.0.0.1:6379'),
+  /** `host:port,…` of a Redis Cluster; when set, REDIS_URL is not used. */
+  REDIS_CLUSTER_NODES: z.string().optional(),
   MONGO_URL: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL')

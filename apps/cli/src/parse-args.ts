@@ -6,7 +6,7 @@ import { UsageError } from './cli-error.js';
 export type Invocation =
   { kind: 'help' } | { kind: 'run'; command: Command; args: CommandArgs; json: boolean };
 
-const OPTION_NAMES: readonly OptionName[] = ['name', 'id', 'project'];
+const OPTION_NAMES: readonly OptionName[] = ['name', 'id', 'project', 'to'];
 
 function tokenize(argv: readonly string[]) {
   try {
@@ -18,6 +18,7 @@ function tokenize(argv: readonly string[]) {
         name: { type: 'string' },
         id: { type: 'string' },
         project: { type: 'string' },
+        to: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },

@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { decodeValue } from '@groupidentify/ops';
 import {
   QUEUE_NAME,
@@ -6,6 +5,7 @@ import {
   partitionOf,
   partitionPrefix,
   type JobPayload,
+  type RedisClient,
 } from '@groupidentify/queue-contract';
 import type { DeadLetterDocument, Store } from '@groupidentify/store';
 import { CliError } from './cli-error.js';
@@ -57,7 +57,7 @@ async function selectLetters(store: Store, id: string | undefined): Promise<Dead
  */
 export async function replayDeadLetters(
   store: Store,
-  redis: Redis,
+  redis: RedisClient,
   config: CliConfig,
   id: string | undefined,
   now = new Date(),
@@ -94,7 +94,7 @@ export async function replayDeadLetters(
 
 /** One job per item, as ingest enqueues them (no retries: they would reorder, DESIGN §2). */
 async function enqueue(
-  redis: Redis,
+  redis: RedisClient,
   base: string,
   partition: number,
   payloads: JobPayload[],

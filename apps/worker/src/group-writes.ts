@@ -147,7 +147,10 @@ async function writeGroups(store: Store, plans: readonly Planned[]): Promise<Map
     await store.groups.bulkWrite(ops, { ordered: false });
   } catch (error) {
     const writeErrors = (error as { writeErrors?: { index: number }[] }).writeErrors;
-    if (isTransientStoreError(error) || !Array.isArray(writeErrors)) throw error;
+    // No writeErrors: the batch failed as a whole (e.g. a driver error), so nothing is known
+    // to be written — never count that as success.
+    if (isTransientStoreError(error) || !Array.isArray(writeErrors) || writeErrors.length === 0)
+      throw error;
     for (const e of writeErrors) failures.set(planOfOp[e.index] ?? -1, e);
   }
   return failures;

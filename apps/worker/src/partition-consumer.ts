@@ -1,6 +1,10 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { QUEUE_NAME, parseJobPayload, partitionPrefix } from '@groupidentify/queue-contract';
+import {
+  QUEUE_NAME,
+  parseJobPayload,
+  partitionPrefix,
+  type RedisClient,
+} from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
 import type { Logger } from 'pino';
 import { applyJob, type JobPosition } from './apply-job.js';
@@ -14,9 +18,9 @@ import type { WorkerMetrics } from './worker-metrics.js';
 export interface ConsumerDeps {
   store: Store;
   /** For BullMQ (blocking commands need `maxRetriesPerRequest: null`). */
-  connection: Redis;
+  connection: RedisClient;
   /** For epoch reads. */
-  redis: Redis;
+  redis: RedisClient;
   queuePrefix: string;
   lockDurationMs: number;
   retryMaxDelayMs: number;
@@ -38,7 +42,13 @@ export function startPartitionConsumer(deps: ConsumerDeps, partition: number): W
   const logger = deps.logger.child({ partition });
   return new Worker(
     QUEUE_NAME,
-    (job: Job) => processJob(deps, partition, job, logger.child({ job: job.id })),
+    (job: Job) =>
+      processJob(deps, partition, job, logger.child({ job: job.id })).catch((error: unknown) => {
+        // Shutting down mid-job (e.g. during a store outage): hand the job back to the head of its
+        // partition. Any other error would move it to `failed`, where nothing ever applies it.
+        if (deps.stopping()) throw Worker.RateLimitError();
+        throw error;
+      }),
     {
       connection: deps.connection,
       prefix: partitionPrefix(deps.queuePrefix, partition),
@@ -103,7 +113,7 @@ async function processJob(
     deps.metrics.deadLetters.inc(outcome.deadLetters);
     deps.metrics.jobs.inc({ result: 'applied' });
   } catch (error) {
-    if (deps.stopping() || isTransientStoreError(error)) throw error; // left active: redelivered after the lock expires
+    if (deps.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
     logger.error({ err: error }, 'job keeps failing; dead-lettering its unapplied items');
     const count = await deadLetterUnapplied(
       deps.store,

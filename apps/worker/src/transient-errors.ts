@@ -1,4 +1,5 @@
 import {
+  MongoBulkWriteError,
   MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
@@ -15,6 +16,10 @@ const TRANSIENT_CODES = new Set([
  * retried in order, forever; anything else is a property of the data (poison).
  */
 export function isTransientStoreError(error: unknown): boolean {
+  // bulkWrite/insertMany wrap a driver error (a connection cut mid-write, no server) in a
+  // MongoBulkWriteError with no writeErrors; the original is its `errorResponse`.
+  if (error instanceof MongoBulkWriteError && error.errorResponse instanceof Error)
+    return isTransientStoreError(error.errorResponse);
   if (
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||

@@ -32,6 +32,7 @@ export function connectRedis(
   return new Cluster(nodes, {
     redisOptions: options,
     enableOfflineQueue: options.enableOfflineQueue ?? true,
+    lazyConnect: options.lazyConnect ?? false,
     // Partitions are written and read on masters only: replicas may lag.
     scaleReads: 'master',
   });

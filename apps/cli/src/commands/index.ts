@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { deadLetterCommands } from './dead-letters.js';
 import { groupCommands } from './groups.js';
+import { partitionCommands } from './partitions.js';
 import { projectCommands } from './project.js';
 
 /** Every CLI command, in the order the usage lists them (SPEC §6). */
@@ -8,4 +9,5 @@ export const commands: readonly Command[] = [
   ...projectCommands,
   ...deadLetterCommands,
   ...groupCommands,
+  ...partitionCommands,
 ];

@@ -1,0 +1,94 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
+import { spawnApp, type AppProcess } from './app-process.js';
+import type { TestIngest } from './ingest.js';
+import { pollUntil } from './services.js';
+
+/** A worker child process, as `npm run start:worker` runs it. */
+export interface WorkerProcess extends AppProcess {
+  /** Resolves once the worker has started its consumers (it logs `worker started`). */
+  ready(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Starts `apps/worker` as a child process on the same Redis, database, queue prefix and partitions
+ * as `ingest`. Logs at `info` so that {@link WorkerProcess.ready} can see the start line.
+ */
+export function spawnWorker(ingest: TestIngest, env: Record<string, string> = {}): WorkerProcess {
+  const child = spawnApp('worker', {
+    REDIS_URL: ingest.config.REDIS_URL,
+    MONGO_URL: ingest.config.MONGO_URL,
+    QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
+    PARTITIONS: String(ingest.config.PARTITIONS),
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...env,
+  });
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void child.exited.then((e) => (exit = e));
+  return {
+    ...child,
+    ready: async (timeoutMs = 30_000) => {
+      await pollUntil(() => child.output().includes('"worker started"'), {
+        timeoutMs,
+        description: `worker ${child.pid} to start`,
+        abortIf: () =>
+          exit === undefined
+            ? undefined
+            : new Error(`worker ${child.pid} exited (${JSON.stringify(exit)}):\n${child.output()}`),
+      });
+    },
+  };
+}
+
+/** SIGKILLs (or signals) a worker child and waits until it is gone. */
+export async function stopWorker(
+  worker: AppProcess,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<void> {
+  worker.kill(signal);
+  await worker.exited;
+}
+
+export interface QueueCounts {
+  /** Jobs still to be processed (waiting, active, delayed, prioritized). */
+  pending: number;
+  active: number;
+  failed: number;
+}
+
+/** Job counts over all partition queues of `ingest`. */
+export interface PartitionQueues {
+  counts(): Promise<QueueCounts>;
+  close(): Promise<void>;
+}
+
+export function partitionQueues(ingest: TestIngest): PartitionQueues {
+  const connection = new Redis(ingest.config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = Array.from(
+    { length: ingest.config.PARTITIONS },
+    (_, p) =>
+      new Queue(QUEUE_NAME, {
+        connection,
+        prefix: partitionPrefix(ingest.config.QUEUE_PREFIX, p),
+      }),
+  );
+  return {
+    async counts() {
+      const all = await Promise.all(
+        queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed')),
+      );
+      const sum = (key: string) => all.reduce((n, c) => n + (c[key] ?? 0), 0);
+      return {
+        pending: sum('wait') + sum('active') + sum('delayed') + sum('prioritized'),
+        active: sum('active'),
+        failed: sum('failed'),
+      };
+    },
+    async close() {
+      await Promise.all(queues.map((q) => q.close()));
+      connection.disconnect();
+    },
+  };
+}
