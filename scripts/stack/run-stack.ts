@@ -10,7 +10,7 @@
 //   PORT, HOST             ingest listener (default 8080 on 127.0.0.1)
 //   LOG_LEVEL              the apps' log level here (default warn); other app variables
 //                          (PARTITIONS, QUEUE_PREFIX, METRICS_PORT, …) pass through to the apps
-//   REDIS_CLUSTER_NODES    not supported yet: the stack refuses to start
+//   REDIS_CLUSTER_NODES    use this Redis Cluster (host:port,…) instead of any single Redis
 import { join } from 'node:path';
 import type { ProjectWithKeys } from '@groupidentify/store';
 import { loadAppConfigs, startApps, type RunningApps } from './apps.js';
@@ -53,11 +53,6 @@ async function stopAll(started: Started[]): Promise<boolean> {
 }
 
 async function main(): Promise<number> {
-  if (process.env['REDIS_CLUSTER_NODES']) {
-    complain('REDIS_CLUSTER_NODES is set, but the stack does not support Redis Cluster yet.');
-    complain('Unset it to run on a single Redis (REDIS_URL, or one the stack starts).');
-    return 1;
-  }
   const signal = watchStopSignals();
   const config = loadStackConfig(process.env);
   const configs = await loadAppConfigs(process.env, config);

@@ -9,6 +9,7 @@ import {
 } from '@groupidentify/local-services';
 import { hostOf, say } from './log.js';
 import type { StackConfig } from './stack-config.js';
+import { connectRedis } from '@groupidentify/queue-contract';
 
 /** A server the stack uses; `server` only when the stack started it (and so must stop it). */
 export interface UsedServer {
@@ -20,6 +21,11 @@ const CHECK_TIMEOUT_MS = 3000;
 
 /** REDIS_URL if given (and answering), else a Redis on the local port: reused, or started. */
 export async function ensureRedis(config: StackConfig): Promise<UsedServer> {
+  if (config.REDIS_CLUSTER_NODES !== undefined) {
+    say(`redis: using the Redis Cluster at ${config.REDIS_CLUSTER_NODES} (REDIS_CLUSTER_NODES)…`);
+    await pingCluster(config.REDIS_CLUSTER_NODES);
+    return { url: config.redisUrl };
+  }
   if (config.REDIS_URL !== undefined) {
     say(`redis: using REDIS_URL (${hostOf(config.REDIS_URL)})…`);
     await pingRedisUrl(config.REDIS_URL);
@@ -73,6 +79,24 @@ async function pingRedisUrl(url: string): Promise<void> {
     const why = lastError ?? error;
     throw new Error(
       `REDIS_URL (${hostOf(url)}) does not answer: ${why instanceof Error ? why.message : String(why)}`,
+      { cause: error },
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function pingCluster(nodes: string): Promise<void> {
+  const client = connectRedis('redis://unused', nodes, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+  });
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new Error(
+      `REDIS_CLUSTER_NODES (${nodes}) does not answer: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
   } finally {

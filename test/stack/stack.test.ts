@@ -11,6 +11,7 @@ import { withDatabase } from '../helpers/ingest.js';
 import { mongoUrl, redisUrl, uniqueName } from '../helpers/services.js';
 import { cliJson } from '../cli/cli-process.js';
 import { waitForGroup, runCurl } from './read-back.js';
+import { startRedisCluster } from '../helpers/redis-cluster.js';
 import { isListening, parseBanner, spawnStack, type StackProcess } from './stack-process.js';
 
 const PARTITIONS = 16; // the stack's default
@@ -223,14 +224,36 @@ describe('npm run stack', () => {
     },
   );
 
-  it('refuses REDIS_CLUSTER_NODES (not supported yet) with exit 1', async () => {
-    const stack = started(
-      spawnStack({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', STACK_DIR: tempDir() }),
-    );
-    const exit = await stack.exited;
-    expect(exit.code).toBe(1);
-    expect(stack.output()).toMatch(
-      /REDIS_CLUSTER_NODES is set, but .* does not support Redis Cluster yet/,
-    );
+  it('with REDIS_CLUSTER_NODES: runs on that Redis Cluster', async () => {
+    const cluster = await startRedisCluster(3);
+    cleanups.push(() => cluster.stop());
+    const env = {
+      REDIS_CLUSTER_NODES: cluster.nodes,
+      MONGO_URL: withDatabase(mongoUrl(), uniqueName('stack_cluster')),
+      PORT: String(await freePort()),
+      STACK_DIR: tempDir(),
+    };
+    cleanups.push(async () => {
+      const client = await MongoClient.connect(env.MONGO_URL);
+      await client.db().dropDatabase();
+      await client.close();
+    });
+    const stack = started(spawnStack(env));
+    await stack.waitFor(/^stack: ready$/m);
+    expect(stack.output()).toMatch(/^stack: redis: using the Redis Cluster at /m);
+    const banner = parseBanner(stack.output());
+    expect(await runCurl(banner.ingestCurl)).toBe('success');
+    const demo = await waitForGroup({
+      baseUrl: `http://127.0.0.1:${env.PORT}`,
+      apiKey: banner.apiKey,
+      secretKey: banner.secretKey,
+      mongoUrl: env.MONGO_URL,
+      project: banner.projectId,
+      groupType: 'org',
+      groupValue: 'Acme',
+      version: 1,
+    });
+    expect(demo).toMatchObject({ via: 'api', group: { properties: { plan: 'enterprise' } } });
+    await stopGracefully(stack);
   });
 });

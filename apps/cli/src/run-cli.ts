@@ -46,7 +46,7 @@ export async function runCli(
     return EXIT_OK;
   } catch (error) {
     io.err(`error: ${describe(error)}`);
-    return EXIT_FAILED;
+    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED; // a bad option value found late
   } finally {
     await ctx.close();
   }
