@@ -69,6 +69,9 @@ export async function applyGroups(
       } else if (isDuplicateKey(failure)) {
         pending.push(p.batch); // someone else wrote the group: reload and refold
       } else {
+        // The batch's history was written before its write failed: take it back, the items are
+        // now applied (or dead-lettered) one by one, with versions of their own.
+        await store.history.deleteMany({ _id: { $in: historyOf(p, now).map((h) => h._id) } });
         const rest = await applyOneByOne(store, p.batch, now);
         outcome.applied.push(...rest.applied);
         outcome.poisoned.push(...rest.poisoned);

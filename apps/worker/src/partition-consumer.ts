@@ -115,11 +115,13 @@ async function processJob(
   } catch (error) {
     if (deps.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
     logger.error({ err: error }, 'job keeps failing; dead-lettering its unapplied items');
-    const count = await deadLetterUnapplied(
-      deps.store,
-      payload,
-      position,
-      `job failed: ${messageOf(error)}`,
+    const reason = `job failed: ${messageOf(error)}`;
+    const count = await retryInOrder(
+      () => deadLetterUnapplied(deps.store, payload, position, reason),
+      {
+        ...retry,
+        maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS,
+      },
     );
     deps.metrics.deadLetters.inc(count);
     deps.metrics.jobs.inc({ result: 'dead-lettered' });

@@ -4,9 +4,13 @@ import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
 import { decodeCursor, encodeCursor, readInstant, readLimit, single } from './query-params.js';
-import { decodeChanges, groupView, historyView } from './views.js';
+import { cannotRewind, decodeChanges, groupView, historyView } from './views.js';
 
 const groupNotFound = (): HttpError => new HttpError(404, 'Group not found');
+const tooLargeToRewind = (): HttpError =>
+  new HttpError(422, 'History too large to rewind', {
+    reason: 'a change after as_of was too large to keep in history (over 8 MB)',
+  });
 const MAX_LIMIT = 1000;
 
 /** The read API (SPEC §5), under `/api`, on the ingest app's port. */
@@ -54,7 +58,9 @@ export function readRoutes(store: Store): Router {
     let earliest = doc.version + 1;
     for await (const h of newer) {
       if (h.received_at <= asOf) break;
-      properties = rewind(properties, decodeChanges(h.changes));
+      const changes = decodeChanges(h.changes);
+      if (cannotRewind(changes)) throw tooLargeToRewind();
+      properties = rewind(properties, changes);
       earliest = h.version;
     }
     if (earliest === 1) throw groupNotFound(); // before the first identification

@@ -25,17 +25,26 @@ export function groupView(
   };
 }
 
-/** Stored changes back to `{name: {from?, to?}}` with decoded names and values. */
-export function decodeChanges(stored: JsonObject): Record<string, PropertyChange> {
-  const changes: Record<string, PropertyChange> = {};
+/** A recorded change; `omitted` lists sides too large to have been kept in history. */
+export type HistoryChange = PropertyChange & { omitted?: ('from' | 'to')[] };
+
+/** Stored changes back to `{name: {from?, to?, omitted?}}` with decoded names and values. */
+export function decodeChanges(stored: JsonObject): Record<string, HistoryChange> {
+  const changes: Record<string, HistoryChange> = {};
   for (const key of Object.keys(stored)) {
     const raw = stored[key] as JsonObject;
-    const change: PropertyChange = {};
+    const change: HistoryChange = {};
     if (Object.hasOwn(raw, 'from')) change.from = decodeValue(raw['from'] as JsonValue);
     if (Object.hasOwn(raw, 'to')) change.to = decodeValue(raw['to'] as JsonValue);
+    if (Array.isArray(raw['omitted'])) change.omitted = raw['omitted'] as ('from' | 'to')[];
     setOwn(changes, decodeName(key), change);
   }
   return changes;
+}
+
+/** True when undoing these changes needs a value history did not keep. */
+export function cannotRewind(changes: Record<string, HistoryChange>): boolean {
+  return Object.values(changes).some((c) => c.omitted?.includes('from') === true);
 }
 
 /** SPEC §5 history item. */
