@@ -97,6 +97,7 @@ async function processJob(
       ...retry,
       maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS,
     });
+    deps.metrics.deadLetters.inc(); // one dead letter: alerts on dead letters must see it too
     deps.metrics.jobs.inc({ result: 'unreadable' });
     return;
   }
