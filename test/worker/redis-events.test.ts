@@ -132,9 +132,12 @@ describe('SPEC §4: Redis events with a worker running', () => {
       _id: { $in: fresh.map((e) => `${e}:1:0`) },
     });
     expect(restarted).toBeGreaterThan(0);
-    console.log(
-      `[redis-events] FLUSHALL: queue meta concurrency after the flush = ${String(concurrency)} ` +
-        `(ingest sets it only at start); epochs renewed on ${fresh.length} partitions`,
-    );
+    expect(concurrency).toBeNull(); // the flush erased it…
+    // …and the worker set the one-consumer limit again as each partition began its new epoch.
+    for (const [p, epoch] of epochsAfter.entries()) {
+      if (epoch === null) continue;
+      const meta = `${partitionPrefix(ingest.config.QUEUE_PREFIX, p)}:${QUEUE_NAME}:meta`;
+      expect(await stack.client.hget(meta, 'concurrency'), `partition ${p}`).toBe('1');
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import {
   QUEUE_NAME,
   parseJobPayload,
@@ -40,18 +40,27 @@ const MAX_PERMANENT_ATTEMPTS = 5;
  */
 export function startPartitionConsumer(deps: ConsumerDeps, partition: number): Worker {
   const logger = deps.logger.child({ partition });
-  return new Worker(
+  const prefix = partitionPrefix(deps.queuePrefix, partition);
+  // Ingest sets the one-consumer limit at its start; a worker also sets it whenever a partition
+  // begins a new life (e.g. after a Redis wipe, which erased the limit with everything else).
+  const queue = new Queue(QUEUE_NAME, { connection: deps.redis, prefix });
+  const oneConsumer = async (): Promise<void> => {
+    await queue.setGlobalConcurrency(1);
+  };
+  const worker = new Worker(
     QUEUE_NAME,
     (job: Job) =>
-      processJob(deps, partition, job, logger.child({ job: job.id })).catch((error: unknown) => {
-        // Shutting down mid-job (e.g. during a store outage): hand the job back to the head of its
-        // partition. Any other error would move it to `failed`, where nothing ever applies it.
-        if (deps.stopping()) throw Worker.RateLimitError();
-        throw error;
-      }),
+      processJob(deps, partition, job, logger.child({ job: job.id }), oneConsumer).catch(
+        (error: unknown) => {
+          // Shutting down mid-job (e.g. during a store outage): hand the job back to the head of its
+          // partition. Any other error would move it to `failed`, where nothing ever applies it.
+          if (deps.stopping()) throw Worker.RateLimitError();
+          throw error;
+        },
+      ),
     {
       connection: deps.connection,
-      prefix: partitionPrefix(deps.queuePrefix, partition),
+      prefix,
       concurrency: 1,
       lockDuration: deps.lockDurationMs,
       stalledInterval: Math.max(1000, Math.floor(deps.lockDurationMs / 2)),
@@ -59,6 +68,8 @@ export function startPartitionConsumer(deps: ConsumerDeps, partition: number): W
       maxStalledCount: Number.MAX_SAFE_INTEGER,
     },
   );
+  worker.once('closed', () => void queue.close());
+  return worker;
 }
 
 async function processJob(
@@ -66,6 +77,7 @@ async function processJob(
   partition: number,
   job: Job,
   logger: Logger,
+  oneConsumer: () => Promise<void>,
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const retry = {
@@ -80,10 +92,12 @@ async function processJob(
       );
     },
   };
-  const epoch = await retryInOrder(() => currentEpoch(deps.redis, deps.queuePrefix, partition), {
-    ...retry,
-    maxPermanentAttempts: Number.MAX_SAFE_INTEGER,
-  });
+  const { epoch, fresh } = await retryInOrder(
+    () => currentEpoch(deps.redis, deps.queuePrefix, partition),
+    { ...retry, maxPermanentAttempts: Number.MAX_SAFE_INTEGER },
+  );
+  if (fresh)
+    await retryInOrder(oneConsumer, { ...retry, maxPermanentAttempts: Number.MAX_SAFE_INTEGER });
   const position: JobPosition = { partition, epoch, job: Number(job.id) };
   const parsed = parseJobPayload(job.data);
   if (!parsed.ok) {

@@ -11,9 +11,9 @@ export async function currentEpoch(
   redis: RedisClient,
   base: string,
   partition: number,
-): Promise<string> {
-  const fresh = randomUUID();
-  const previous = (await redis.call('SET', epochKey(base, partition), fresh, 'NX', 'GET')) as
+): Promise<{ epoch: string; fresh: boolean }> {
+  const candidate = randomUUID();
+  const previous = (await redis.call('SET', epochKey(base, partition), candidate, 'NX', 'GET')) as
     string | null;
-  return previous ?? fresh;
+  return previous === null ? { epoch: candidate, fresh: true } : { epoch: previous, fresh: false };
 }

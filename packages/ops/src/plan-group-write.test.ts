@@ -92,6 +92,18 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
     expect(plan.write?.update.$inc).toStrictEqual({ 'properties.big': 1 });
   });
 
+  it('keeps per-path operators when every property changes (no rewrite of big arrays)', () => {
+    const plan = planGroupWrite(
+      stored({ count: 1, trail: [0] }),
+      key,
+      items({ $add: { count: 1 }, $append: { trail: 1 } }),
+      now,
+    );
+    expect(plan.write?.update.$inc).toStrictEqual({ 'properties.count': 1 });
+    expect(plan.write?.update.$push).toStrictEqual({ 'properties.trail': { $each: [1] } });
+    expect(plan.write?.update.$set).not.toHaveProperty(['properties']);
+  });
+
   it('uses $set for arrays that did not only grow at the end', () => {
     const plan = planGroupWrite(
       stored({ l: [1, 2], keep: 1 }),

@@ -20,8 +20,8 @@ export interface MongoUpdate {
  * Operators that take the stored `properties` (field `field`, keys encoded) from `before` to
  * `after`, exactly one operator per path (MongoDB refuses two on one path): `$unset` for removed
  * properties, `$inc` when both sides are safe integers (exact), `$push: {$each}` when the new
- * array only grows at the end, `$set` otherwise. When nothing of `before` survives unchanged (a
- * new group, `$clearAll`) the whole field is `$set` at once.
+ * array only grows at the end, `$set` otherwise. For a new group, or when no property of
+ * `before` is left (`$clearAll`), the whole field is `$set` at once.
  */
 export function propertyUpdate(
   field: string,
@@ -30,8 +30,8 @@ export function propertyUpdate(
 ): MongoUpdate {
   const ops: MongoUpdate = { $set: {} };
   const beforeKeys = before === undefined ? [] : Object.keys(before);
-  const kept = before === undefined ? 0 : countUnchanged(before, after);
-  if (before === undefined || (beforeKeys.length > 0 && kept === 0)) {
+  const survivors = beforeKeys.filter((key) => getOwn(after, key) !== undefined).length;
+  if (before === undefined || (beforeKeys.length > 0 && survivors === 0)) {
     ops.$set[field] = encodeProperties(after);
     return ops;
   }
@@ -90,15 +90,6 @@ function increment(from: JsonValue | undefined, to: JsonValue): number | undefin
 
 function isInt32(n: number): boolean {
   return n >= INT32_MIN && n <= INT32_MAX;
-}
-
-function countUnchanged(before: Properties, after: Properties): number {
-  let kept = 0;
-  for (const key of Object.keys(before)) {
-    const to = getOwn(after, key);
-    if (to !== undefined && deepEqual(before[key] as JsonValue, to)) kept++;
-  }
-  return kept;
 }
 
 function pathOf(field: string, name: string): string {
