@@ -40,7 +40,7 @@ async function applyBatch(
   const plan = planGroupWrite(stored, key, batch, new Date());
   expect(plan.version).toBe(expectedVersion);
   if (plan.write === undefined) return;
-  await groups.updateOne(plan.write.filter, plan.write.update, { upsert: true });
+  await write(plan);
   const after = await groups.findOne({ _id: groupId(key) });
   expect(after?.version).toBe(plan.version);
   expect(canonicalObject(decodeProperties(after?.properties ?? {}))).toBe(
@@ -107,7 +107,8 @@ describe('MongoDB translation on the real server', () => {
 /** Applies a plan's write as the worker will: one guarded upsert. */
 async function write(plan: GroupWritePlan): Promise<void> {
   if (plan.write === undefined) throw new Error('expected a write');
-  await groups.updateOne(plan.write.filter, plan.write.update, { upsert: true });
+  if (plan.write.kind === 'insert') await groups.insertOne(plan.write.document);
+  else await groups.updateOne(plan.write.filter, plan.write.update, { upsert: true });
 }
 
 function item(job: number, gp: JsonObject): FoldItem {

@@ -140,9 +140,12 @@ async function writeGroups(store: Store, plans: readonly Planned[]): Promise<Map
   const planOfOp: number[] = [];
   plans.forEach((p, i) => {
     if (p.plan.write === undefined) return;
-    ops.push({
-      updateOne: { filter: p.plan.write.filter, update: p.plan.write.update, upsert: true },
-    });
+    const write = p.plan.write;
+    ops.push(
+      write.kind === 'insert'
+        ? { insertOne: { document: write.document } }
+        : { updateOne: { filter: write.filter, update: write.update, upsert: true } },
+    );
     planOfOp.push(i);
   });
   if (ops.length === 0) return failures;

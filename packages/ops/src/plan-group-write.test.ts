@@ -3,7 +3,8 @@ import type { AppliedSequence } from './applied-sequence.js';
 import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
 import type { JsonObject } from './json.js';
 import { encodeProperties } from './storage-encoding.js';
-import { planGroupWrite, type FoldItem } from './plan-group-write.js';
+import { planGroupWrite, type FoldItem, type GroupWritePlan } from './plan-group-write.js';
+import type { MongoUpdate } from './property-update.js';
 
 const key: GroupKey = { project: 'p1', group_type: 'org', group_value: 'acme' };
 const now = new Date('2026-01-01T00:00:00Z');
@@ -27,20 +28,33 @@ function stored(
   };
 }
 
+/** The update of a plan that must be an update. */
+function update(plan: GroupWritePlan): MongoUpdate {
+  if (plan.write?.kind !== 'update') throw new Error(`expected an update, got ${plan.write?.kind}`);
+  return plan.write.update;
+}
+
 describe('planGroupWrite (DESIGN §4 translation)', () => {
-  it('creates a new group: whole properties in $set, identity in $setOnInsert, guard on absence', () => {
+  it('creates a new group with one insert of the whole document', () => {
     const plan = planGroupWrite(null, key, items({ $set: { 'a.b': 1 } }, { $add: { n: 2 } }), now);
-    expect(plan.write?.filter).toStrictEqual({ _id: groupId(key), version: { $exists: false } });
-    expect(plan.write?.update).toStrictEqual({
-      $set: { properties: { 'a%2Eb': 1, n: 2 }, version: 2, applied: seq(10, 1), updated_at: now },
-      $setOnInsert: { ...key, created_at: now },
+    expect(plan.write).toStrictEqual({
+      kind: 'insert',
+      document: {
+        _id: groupId(key),
+        ...key,
+        properties: { 'a%2Eb': 1, n: 2 },
+        version: 2,
+        applied: seq(10, 1),
+        created_at: now,
+        updated_at: now,
+      },
     });
     expect(plan.applied.map((a) => a.version)).toStrictEqual([1, 2]);
   });
 
   it('creates a group even from {} (SPEC §3 rule 7)', () => {
     const plan = planGroupWrite(null, key, items({}), now);
-    expect(plan.write?.update.$set).toMatchObject({ properties: {}, version: 1 });
+    expect(plan.write).toMatchObject({ kind: 'insert', document: { properties: {}, version: 1 } });
   });
 
   it('updates an existing group with one operator per path', () => {
@@ -54,8 +68,8 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
       ),
       now,
     );
-    expect(plan.write?.filter).toStrictEqual({ _id: doc._id, version: 3 });
-    expect(plan.write?.update).toStrictEqual({
+    expect(plan.write).toMatchObject({ kind: 'update', filter: { _id: doc._id, version: 3 } });
+    expect(update(plan)).toStrictEqual({
       $set: {
         'properties.s': 'b',
         'properties.%24new': 1,
@@ -77,8 +91,8 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
       items({ $add: { f: 0.2, s: 1 } }),
       now,
     );
-    expect(plan.write?.update.$set).toMatchObject({ 'properties.f': 0.1 + 0.2, 'properties.s': 3 });
-    expect(plan.write?.update.$inc).toBeUndefined();
+    expect(update(plan).$set).toMatchObject({ 'properties.f': 0.1 + 0.2, 'properties.s': 3 });
+    expect(update(plan).$inc).toBeUndefined();
   });
 
   it('uses $set, not $inc, when an int32 would overflow (FerretDB wraps it around)', () => {
@@ -88,8 +102,8 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
       items({ $add: { n: 2 ** 31, big: 1 } }),
       now,
     );
-    expect(plan.write?.update.$set).toMatchObject({ 'properties.n': 2 ** 31 + 1 });
-    expect(plan.write?.update.$inc).toStrictEqual({ 'properties.big': 1 });
+    expect(update(plan).$set).toMatchObject({ 'properties.n': 2 ** 31 + 1 });
+    expect(update(plan).$inc).toStrictEqual({ 'properties.big': 1 });
   });
 
   it('keeps per-path operators when every property changes (no rewrite of big arrays)', () => {
@@ -99,9 +113,9 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
       items({ $add: { count: 1 }, $append: { trail: 1 } }),
       now,
     );
-    expect(plan.write?.update.$inc).toStrictEqual({ 'properties.count': 1 });
-    expect(plan.write?.update.$push).toStrictEqual({ 'properties.trail': { $each: [1] } });
-    expect(plan.write?.update.$set).not.toHaveProperty(['properties']);
+    expect(update(plan).$inc).toStrictEqual({ 'properties.count': 1 });
+    expect(update(plan).$push).toStrictEqual({ 'properties.trail': { $each: [1] } });
+    expect(update(plan).$set).not.toHaveProperty(['properties']);
   });
 
   it('uses $set for arrays that did not only grow at the end', () => {
@@ -111,8 +125,8 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
       items({ $prepend: { l: 0 } }),
       now,
     );
-    expect(plan.write?.update.$set).toMatchObject({ 'properties.l': [0, 1, 2] });
-    expect(plan.write?.update.$push).toBeUndefined();
+    expect(update(plan).$set).toMatchObject({ 'properties.l': [0, 1, 2] });
+    expect(update(plan).$push).toBeUndefined();
   });
 
   it('replaces the whole properties field after $clearAll', () => {
@@ -122,8 +136,8 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
       items({ $clearAll: '-', $set: { c: { 'x.y': 1 } } }),
       now,
     );
-    expect(plan.write?.update.$set).toMatchObject({ properties: { c: { 'x%2Ey': 1 } } });
-    expect(plan.write?.update.$unset).toBeUndefined();
+    expect(update(plan).$set).toMatchObject({ properties: { c: { 'x%2Ey': 1 } } });
+    expect(update(plan).$unset).toBeUndefined();
   });
 
   it('skips items at or below the applied sequence (redelivery) and writes nothing if all were', () => {
@@ -149,7 +163,7 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
 
   it('$setOnce on an existing group without the property sets it', () => {
     const plan = planGroupWrite(stored({ a: 1 }), key, items({ $setOnce: { b: 2, a: 9 } }), now);
-    expect(plan.write?.update.$set).toMatchObject({ 'properties.b': 2 });
-    expect(plan.write?.update.$set).not.toHaveProperty(['properties.a']);
+    expect(update(plan).$set).toMatchObject({ 'properties.b': 2 });
+    expect(update(plan).$set).not.toHaveProperty(['properties.a']);
   });
 });

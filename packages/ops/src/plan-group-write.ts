@@ -7,7 +7,7 @@ import { isAlreadyApplied, type AppliedSequence } from './applied-sequence.js';
 import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
 import type { JsonObject, Properties } from './json.js';
 import { propertyUpdate, type MongoUpdate } from './property-update.js';
-import { decodeProperties } from './storage-encoding.js';
+import { decodeProperties, encodeProperties } from './storage-encoding.js';
 
 /** One queued identification for a group, in acceptance order. */
 export interface FoldItem {
@@ -27,16 +27,15 @@ export interface AppliedItem {
   properties: Properties;
 }
 
-/** A guarded, upserting single-document update. */
-export interface GroupWrite {
-  /**
-   * Matches the group only at the version that was read. Sent with `upsert: true`, a guard miss
-   * becomes a duplicate-key error (E11000) on `_id` that names the failed operation: reload the
-   * group and plan again.
-   */
-  filter: Record<string, unknown>;
-  update: MongoUpdate;
-}
+/**
+ * One guarded write of one group. A new group is inserted whole: a racing creation then fails
+ * with a duplicate-key error (E11000). An existing one gets a classic-operator update whose
+ * filter matches only the version that was read; sent with `upsert: true`, a guard miss also
+ * becomes E11000 on `_id`, naming the failed operation. Either way: reload and plan again.
+ */
+export type GroupWrite =
+  | { kind: 'insert'; document: GroupDocument }
+  | { kind: 'update'; filter: Record<string, unknown>; update: MongoUpdate };
 
 /** The result of folding a group's items onto its stored document. */
 export interface GroupWritePlan {
@@ -51,9 +50,9 @@ export interface GroupWritePlan {
 
 /**
  * Folds `items` (one group's, in order) onto `stored` (null for a new group) with the SPEC §3
- * semantics and translates the result into one classic-operator update (DESIGN §4): items at or
- * below the stored applied sequence are skipped, the filter guards on the version read, and
- * creation fields go in `$setOnInsert`. `now` stamps `updated_at`/`created_at`.
+ * semantics and translates the result into one write (DESIGN §4): items at or below the stored
+ * applied sequence are skipped; a new group is one insert; an existing one, one classic-operator
+ * update guarded on the version read. `now` stamps `updated_at`/`created_at`.
  */
 export function planGroupWrite(
   stored: GroupDocument | null,
@@ -82,15 +81,28 @@ export function planGroupWrite(
     });
   });
 
-  if (applied.length === 0) return { properties, version, applied, write: undefined };
+  if (applied.length === 0 || last === undefined) {
+    return { properties, version, applied, write: undefined };
+  }
+  if (stored === null) {
+    // Inserted whole: a filter on `_id` alone is the only one every MongoDB-wire server answers
+    // from its index (FerretDB scans the collection for `{_id, version: {$exists: false}}`).
+    const document: GroupDocument = {
+      _id: groupId(key),
+      ...key,
+      properties: encodeProperties(properties),
+      version,
+      applied: last,
+      created_at: now,
+      updated_at: now,
+    };
+    return { properties, version, applied, write: { kind: 'insert', document } };
+  }
   const update = propertyUpdate('properties', before, properties);
   update.$set.version = version;
   update.$set.applied = last;
   update.$set.updated_at = now;
   update.$setOnInsert = { ...key, created_at: now };
-  const filter =
-    stored === null
-      ? { _id: groupId(key), version: { $exists: false } }
-      : { _id: stored._id, version: stored.version };
-  return { properties, version, applied, write: { filter, update } };
+  const filter = { _id: stored._id, version: stored.version };
+  return { properties, version, applied, write: { kind: 'update', filter, update } };
 }
