@@ -1,0 +1,85 @@
+import { freePort } from '@groupidentify/local-services';
+import { spawnChild, type Child } from './child-process.js';
+import type { Cleanup } from './cleanup.js';
+
+/** Must match between ingest and workers (DESIGN §2); the apps' default. */
+export const PARTITIONS = 16;
+
+export interface HttpChild extends Child {
+  url: string;
+}
+
+export interface WorkerChild extends Child {
+  metricsUrl: string;
+}
+
+const PORT_LINE = /"port":(\d+)/;
+
+/** The bare Express baseline (bench/bare-express.ts) on a free loopback port. */
+export async function startBare(cleanup: Cleanup): Promise<HttpChild> {
+  const child = spawnChild(cleanup, 'bare express', 'bench/bare-express.ts', {});
+  const [, port] = await child.waitFor(PORT_LINE);
+  return { ...child, url: `http://127.0.0.1:${port ?? ''}` };
+}
+
+export interface IngestSetup {
+  redisUrl: string;
+  /** Holds the projects collection. */
+  mongoUrl: string;
+  queuePrefix: string;
+  /** Waiting jobs per partition before 429 (load phases run with no worker). */
+  maxBacklog?: number;
+}
+
+/** `apps/ingest/src/main.ts` as a child process on a free loopback port. */
+export async function startIngestChild(
+  cleanup: Cleanup,
+  setup: IngestSetup,
+  nodeArgs: readonly string[] = [],
+): Promise<HttpChild> {
+  const child = spawnChild(
+    cleanup,
+    `ingest ${setup.queuePrefix}`,
+    'apps/ingest/src/main.ts',
+    {
+      REDIS_URL: setup.redisUrl,
+      MONGO_URL: setup.mongoUrl,
+      QUEUE_PREFIX: setup.queuePrefix,
+      PARTITIONS: String(PARTITIONS),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      MAX_BACKLOG: String(setup.maxBacklog ?? 10_000),
+      LOG_LEVEL: 'info',
+    },
+    nodeArgs,
+  );
+  const [, port] = await child.waitFor(/"port":(\d+)[^\n]*"msg":"ingest listening"/);
+  if (port === undefined) throw new Error(`ingest printed no port:\n${child.output()}`);
+  return { ...child, url: `http://127.0.0.1:${port}` };
+}
+
+/** `apps/worker/src/main.ts` as a child process writing to `mongoUrl`'s database. */
+export async function startWorkerChild(
+  cleanup: Cleanup,
+  setup: { redisUrl: string; mongoUrl: string; queuePrefix: string },
+  name: string,
+  nodeArgs: readonly string[] = [],
+): Promise<WorkerChild> {
+  const metricsPort = await freePort();
+  const child = spawnChild(
+    cleanup,
+    name,
+    'apps/worker/src/main.ts',
+    {
+      REDIS_URL: setup.redisUrl,
+      MONGO_URL: setup.mongoUrl,
+      QUEUE_PREFIX: setup.queuePrefix,
+      PARTITIONS: String(PARTITIONS),
+      METRICS_PORT: String(metricsPort),
+      LOG_LEVEL: 'info',
+    },
+    nodeArgs,
+  );
+  await child.waitFor(/"worker started"/);
+  return { ...child, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+}

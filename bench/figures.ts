@@ -1,0 +1,31 @@
+import { median } from './http-load.js';
+import type { IngestFigures } from './ingest-phase.js';
+import type { PipelineFigures } from './pipeline-phase.js';
+
+/** The `--json` keys of issue 7, one number each. */
+export interface Figures {
+  ingest_1_ratio: number;
+  ingest_100_ids_per_s: number;
+  apply_ratio: number;
+  hot_group_ratio: number;
+  ingest_p99_ms: number;
+  lag_p99_ms: number;
+  ingest_rss_mb: number;
+  worker_rss_mb: number;
+  workers_2_vs_1: number;
+}
+
+export function figuresOf(ingest: IngestFigures, pipe: PipelineFigures): Figures {
+  const round = (x: number, digits: number) => Number(x.toFixed(digits));
+  return {
+    ingest_1_ratio: round(median(ingest.ingest1) / median(ingest.bare1), 3),
+    ingest_100_ids_per_s: Math.round(median(ingest.ingest100) * 100),
+    apply_ratio: round(pipe.drain1.idsPerSec / pipe.store.idsPerSec, 3),
+    hot_group_ratio: round(pipe.hot.idsPerSec / pipe.naive.idsPerSec, 2),
+    ingest_p99_ms: round(ingest.p99Ms, 2),
+    lag_p99_ms: Math.round(pipe.lag.p99Ms),
+    ingest_rss_mb: Math.round(ingest.ingestRssMb),
+    worker_rss_mb: Math.round(pipe.workerRssMb),
+    workers_2_vs_1: round(pipe.drain2.idsPerSec / pipe.drain1.idsPerSec, 3),
+  };
+}

@@ -1,0 +1,83 @@
+import { startBare, startIngestChild } from './apps.js';
+import { spreadBodies } from './bodies.js';
+import type { Cleanup } from './cleanup.js';
+import { alternate, loadGroupIdentify, median } from './http-load.js';
+import { step } from './log.js';
+import type { BenchPlan } from './options.js';
+import { peakRssMb } from './proc-memory.js';
+
+export interface IngestFigures {
+  /** req/s samples, in run order. */
+  bare1: number[];
+  ingest1: number[];
+  bare100: number[];
+  ingest100: number[];
+  /** The constant rate of the latency run (half of the median 1-identification max), req/s. */
+  halfRate: number;
+  p50Ms: number;
+  p99Ms: number;
+  ingestRssMb: number;
+  bareRssMb: number;
+}
+
+/**
+ * Ingest against the bare Express baseline (SPEC §8), both as child processes loaded by the same
+ * autocannon settings and bodies, alternating. Ingest runs with no worker (its queues only grow,
+ * so backpressure is lifted) to measure ingest alone on this machine.
+ */
+export async function measureIngest(
+  cleanup: Cleanup,
+  setup: { redisUrl: string; mongoUrl: string; apiKey: string },
+  plan: BenchPlan,
+): Promise<IngestFigures> {
+  step('starting the bare Express baseline and ingest (child processes)');
+  const [bare, ingest] = await Promise.all([
+    startBare(cleanup),
+    startIngestChild(cleanup, { ...setup, queuePrefix: 'load', maxBacklog: 1_000_000_000 }),
+  ]);
+  const one = spreadBodies(setup.apiKey, 'company', 512, 1, 512);
+  const hundred = spreadBodies(setup.apiKey, 'company', 64, 100, 6400);
+  const load = (label: string, url: string, bodies: Buffer[], seconds = plan.loadSeconds) => {
+    return async () => {
+      const r = await loadGroupIdentify(url, bodies, { connections: plan.connections, seconds });
+      step(`  ${label}: ${Math.round(r.reqPerSec)} req/s (p99 ${r.p99Ms} ms)`);
+      return r.reqPerSec;
+    };
+  };
+  step(`warm-up: ${plan.warmupSeconds} s on each server`);
+  await load('bare warm-up', bare.url, one, plan.warmupSeconds)();
+  await load('ingest warm-up', ingest.url, one, plan.warmupSeconds)();
+  step(`1 identification/request: ${plan.rounds1} × (bare, ingest), ${plan.loadSeconds} s each`);
+  const [bare1 = [], ingest1 = []] = await alternate(plan.rounds1, [
+    load('bare   1/req', bare.url, one),
+    load('ingest 1/req', ingest.url, one),
+  ]);
+  step(`100 identifications/request: ${plan.rounds100} × (bare, ingest)`);
+  const [bare100 = [], ingest100 = []] = await alternate(plan.rounds100, [
+    load('bare   100/req', bare.url, hundred),
+    load('ingest 100/req', ingest.url, hundred),
+  ]);
+  const halfRate = Math.max(1, Math.round(median(ingest1) / 2));
+  step(`ingest latency at half of max: ${halfRate} req/s for ${plan.loadSeconds * 2} s`);
+  const latency = await loadGroupIdentify(ingest.url, one, {
+    connections: plan.connections,
+    seconds: plan.loadSeconds * 2,
+    overallRate: halfRate,
+  });
+  step(
+    `  p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms at ${Math.round(latency.reqPerSec)} req/s`,
+  );
+  const figures: IngestFigures = {
+    bare1,
+    ingest1,
+    bare100,
+    ingest100,
+    halfRate,
+    p50Ms: latency.p50Ms,
+    p99Ms: latency.p99Ms,
+    ingestRssMb: peakRssMb(ingest.pid) ?? NaN,
+    bareRssMb: peakRssMb(bare.pid) ?? NaN,
+  };
+  await Promise.all([bare.stop(), ingest.stop()]);
+  return figures;
+}

@@ -1,0 +1,50 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
+import { PARTITIONS } from './apps.js';
+
+/**
+ * The bench's handle on one queue prefix's partition queues: pausing them lets a backlog be
+ * preloaded through ingest while the workers wait, so a drain can be timed from `resume()`.
+ */
+export interface PartitionQueues {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Jobs not yet completed (waiting, active, delayed, prioritized) and failed ones. */
+  counts(): Promise<{ pending: number; failed: number }>;
+  close(): Promise<void>;
+}
+
+export function partitionQueues(redisUrl: string, base: string): PartitionQueues {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queues = Array.from(
+    { length: PARTITIONS },
+    (_, p) => new Queue(QUEUE_NAME, { connection, prefix: partitionPrefix(base, p) }),
+  );
+  return {
+    async pause() {
+      await Promise.all(queues.map((q) => q.pause()));
+    },
+    async resume() {
+      await Promise.all(queues.map((q) => q.resume()));
+    },
+    async counts() {
+      const all = await Promise.all(
+        queues.map((q) => q.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed')),
+      );
+      let pending = 0;
+      let failed = 0;
+      for (const c of all) {
+        for (const [state, n] of Object.entries(c)) {
+          if (state === 'failed') failed += n;
+          else pending += n;
+        }
+      }
+      return { pending, failed };
+    },
+    async close() {
+      await Promise.all(queues.map((q) => q.close()));
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { startIngestChild } from './apps.js';
+import { spreadBodies } from './bodies.js';
+import type { Cleanup } from './cleanup.js';
+import { measureDrain, waitUntilDrained, type Pipeline } from './drain.js';
+import { loadGroupIdentify } from './http-load.js';
+import { step } from './log.js';
+import { naiveDrainSeconds } from './naive-pipeline.js';
+import type { BenchPlan } from './options.js';
+import { partitionQueues } from './partition-queues.js';
+import { peakRssMb } from './proc-memory.js';
+import { storeBulkUpsertRate } from './store-baseline.js';
+import { lagQuantileMs, lagShareWithin, scrapeWorker } from './worker-scrape.js';
+
+interface Rate {
+  idsPerSec: number;
+  seconds: number;
+}
+
+export interface PipelineFigures {
+  scaling: (Rate & { items: number }) | undefined;
+  drain1: Rate & { batchMean: number };
+  store: Rate & { batchSize: number };
+  drain2: Rate;
+  hot: Rate;
+  naive: Rate;
+  lag: { rate: number; p50Ms: number; p99Ms: number; within1s: number; acceptedPerSec: number };
+  workerRssMb: number;
+}
+
+/** A database of its own on the same server: one SQLite file per database under FerretDB. */
+export function dbUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * The worker side (SPEC §8): drains of a preloaded backlog (1 and 2 workers), L_store, one hot
+ * group against the naive pipeline, and accepted→readable lag at half of the measured maximum.
+ * Every measurement writes to a fresh database, so none of them pays for another's documents.
+ */
+export async function measurePipeline(
+  cleanup: Cleanup,
+  setup: { redisUrl: string; mongoUrl: string; apiKey: string },
+  plan: BenchPlan,
+): Promise<PipelineFigures> {
+  step('starting ingest for the pipeline runs');
+  const ingest = await startIngestChild(cleanup, {
+    redisUrl: setup.redisUrl,
+    mongoUrl: dbUrl(setup.mongoUrl, 'bench'),
+    queuePrefix: 'e2e',
+  });
+  const queues = partitionQueues(setup.redisUrl, 'e2e');
+  cleanup.add('partition queues', () => queues.close());
+  const pipe: Pipeline = {
+    cleanup,
+    redisUrl: setup.redisUrl,
+    queuePrefix: 'e2e',
+    ingestUrl: ingest.url,
+    queues,
+  };
+  const server = setup.mongoUrl;
+  const spread = (type: string, items: number, groups: number) =>
+    spreadBodies(setup.apiKey, type, items / 100, 100, groups);
+  let workerRssMb = 0;
+
+  let scaling: PipelineFigures['scaling'];
+  if (plan.scalingItems !== undefined) {
+    const items = plan.scalingItems;
+    const groups = items / 2;
+    const r = await measureDrain(pipe, {
+      name: `drain ${items}`,
+      dbUrl: dbUrl(server, 'bench_scaling'),
+      bodies: spread('scaling', items, groups),
+      items,
+      groups,
+      version: 2,
+      workers: 1,
+    });
+    step(`  ${items} identifications: ${Math.round(r.idsPerSec)}/s (${r.seconds.toFixed(2)} s)`);
+    scaling = { items, idsPerSec: r.idsPerSec, seconds: r.seconds };
+    workerRssMb = Math.max(workerRssMb, r.workerRssMb);
+  }
+
+  const items = plan.drainItems;
+  const groups = plan.drainGroups;
+  const version = items / groups;
+  const drain = (workers: number, db: string) =>
+    measureDrain(pipe, {
+      name: `drain ${items} × ${workers} worker(s)`,
+      dbUrl: dbUrl(server, db),
+      bodies: spread(db, items, groups),
+      items,
+      groups,
+      version,
+      workers,
+    });
+  const d1 = await drain(1, 'bench_w1');
+  workerRssMb = Math.max(workerRssMb, d1.workerRssMb);
+  step(
+    `  1 worker: ${Math.round(d1.idsPerSec)}/s (${d1.seconds.toFixed(2)} s, ${d1.batchMean.toFixed(0)} per job)`,
+  );
+
+  const batchSize = Math.max(1, Math.round(d1.batchMean));
+  step(`L_store: ${items} upserts over ${groups} groups, ordered bulkWrite of ${batchSize}`);
+  const store = await storeBulkUpsertRate(dbUrl(server, 'bench_store'), items, groups, batchSize);
+  step(`  ${Math.round(store.idsPerSec)}/s (${store.seconds.toFixed(2)} s)`);
+
+  const d2 = await drain(2, 'bench_w2');
+  workerRssMb = Math.max(workerRssMb, d2.workerRssMb);
+  step(`  2 workers: ${Math.round(d2.idsPerSec)}/s (${d2.seconds.toFixed(2)} s)`);
+
+  const hotItems = plan.hotItems;
+  const hot = await measureDrain(pipe, {
+    name: `hot group ${hotItems}`,
+    dbUrl: dbUrl(server, 'bench_hot'),
+    bodies: spread('hot', hotItems, 1),
+    items: hotItems,
+    groups: 1,
+    version: hotItems,
+    workers: 1,
+    keepWorkers: true,
+  });
+  step(`  pipeline: ${Math.round(hot.idsPerSec)}/s (${hot.seconds.toFixed(2)} s)`);
+  step(`naive pipeline: ${hotItems} jobs, one updateOne each`);
+  const naiveSeconds = await naiveDrainSeconds(
+    setup.redisUrl,
+    dbUrl(server, 'bench_naive'),
+    hotItems,
+  );
+  step(`  naive: ${Math.round(hotItems / naiveSeconds)}/s (${naiveSeconds.toFixed(2)} s)`);
+
+  const [worker] = hot.workers;
+  if (worker === undefined) throw new Error('internal: the hot-group worker is gone');
+  const lagRate = Math.max(1, Math.round(d1.idsPerSec / 2));
+  step(`lag: ${lagRate} identifications/s (1 per request) for ${plan.lagSeconds} s, 1 worker`);
+  const before = await scrapeWorker(worker.metricsUrl);
+  const lagBodies = spreadBodies(setup.apiKey, 'lag', 512, 1, 512);
+  const lagLoad = await loadGroupIdentify(ingest.url, lagBodies, {
+    connections: Math.min(plan.connections, lagRate),
+    seconds: plan.lagSeconds,
+    overallRate: lagRate,
+  });
+  await waitUntilDrained(queues, 'lag');
+  const after = await scrapeWorker(worker.metricsUrl);
+  const lag = {
+    rate: lagRate,
+    p50Ms: lagQuantileMs(before, after, 0.5) ?? NaN,
+    p99Ms: lagQuantileMs(before, after, 0.99) ?? NaN,
+    within1s: lagShareWithin(before, after, 1),
+    acceptedPerSec: lagLoad.reqPerSec,
+  };
+  step(
+    `  lag p50 ${lag.p50Ms.toFixed(0)} ms, p99 ${lag.p99Ms.toFixed(0)} ms, ${(lag.within1s * 100).toFixed(1)}% ≤ 1 s`,
+  );
+  workerRssMb = Math.max(workerRssMb, peakRssMb(worker.pid) ?? 0);
+  await worker.stop();
+  await ingest.stop();
+  return {
+    scaling,
+    drain1: { idsPerSec: d1.idsPerSec, seconds: d1.seconds, batchMean: d1.batchMean },
+    store: { ...store, batchSize },
+    drain2: { idsPerSec: d2.idsPerSec, seconds: d2.seconds },
+    hot: { idsPerSec: hot.idsPerSec, seconds: hot.seconds },
+    naive: { idsPerSec: hotItems / naiveSeconds, seconds: naiveSeconds },
+    lag,
+    workerRssMb,
+  };
+}

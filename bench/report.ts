@@ -1,0 +1,140 @@
+import { cpus, totalmem } from 'node:os';
+import type { Figures } from './figures.js';
+import { median } from './http-load.js';
+import type { IngestFigures } from './ingest-phase.js';
+import type { BenchPlan } from './options.js';
+import type { PipelineFigures } from './pipeline-phase.js';
+
+export interface RunFacts {
+  command: string;
+  quick: boolean;
+  date: Date;
+  wallSeconds: number;
+  mongoKind: string;
+}
+
+const n = (x: number) => Math.round(x).toLocaleString('en-US');
+const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
+const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+
+/** The results as a Markdown table (readable as plain text too). */
+export function resultsTable(
+  f: Figures,
+  ingest: IngestFigures,
+  pipe: PipelineFigures,
+  plan: BenchPlan,
+): string {
+  const i1 = median(ingest.ingest1);
+  const b1 = median(ingest.bare1);
+  const i100 = median(ingest.ingest100);
+  const b100 = median(ingest.bare100);
+  const rows: string[][] = [
+    ['figure', 'measured', 'baseline (same run)', 'result', 'target', ''],
+    [
+      'ingest, 1 identification/request',
+      `${n(i1)} req/s (median of ${ingest.ingest1.length})`,
+      `bare Express ${n(b1)} req/s`,
+      `× ${f.ingest_1_ratio.toFixed(2)}`,
+      '≥ 0.8 ×',
+      mark(f.ingest_1_ratio >= 0.8),
+    ],
+    [
+      'ingest, 100 identifications/request',
+      `${n(i100)} req/s = ${n(f.ingest_100_ids_per_s)} ids/s`,
+      `bare Express ${n(b100)} req/s (× ${(i100 / b100).toFixed(2)})`,
+      `${n(f.ingest_100_ids_per_s)} ids/s`,
+      '≥ 100,000 ids/s',
+      mark(f.ingest_100_ids_per_s >= 100_000),
+    ],
+    [
+      'end-to-end apply, many groups',
+      `${n(pipe.drain1.idsPerSec)} ids/s (${n(plan.drainItems)} over ${n(plan.drainGroups)} groups, 1 worker, ${pipe.drain1.batchMean.toFixed(0)}/job)`,
+      `L_store ${n(pipe.store.idsPerSec)} upserts/s (batches of ${pipe.store.batchSize})`,
+      `× ${f.apply_ratio.toFixed(2)}`,
+      '≥ 0.5 ×',
+      mark(f.apply_ratio >= 0.5),
+    ],
+    [
+      'end-to-end apply, one hot group',
+      `${n(pipe.hot.idsPerSec)} ids/s (${n(plan.hotItems)} ids, ${pipe.hot.seconds.toFixed(2)} s)`,
+      `naive pipeline ${n(pipe.naive.idsPerSec)} ids/s (${pipe.naive.seconds.toFixed(2)} s)`,
+      `× ${f.hot_group_ratio.toFixed(1)}`,
+      '≥ 10 ×',
+      mark(f.hot_group_ratio >= 10),
+    ],
+    [
+      'ingest latency at half of max',
+      `p50 ${ms(ingest.p50Ms)} at ${n(ingest.halfRate)} req/s`,
+      '',
+      `p99 ${ms(f.ingest_p99_ms)}`,
+      '≤ 5 ms',
+      mark(f.ingest_p99_ms <= 5),
+    ],
+    [
+      'accepted → readable at half of max',
+      `p50 ${ms(pipe.lag.p50Ms)} at ${n(pipe.lag.rate)} ids/s (${(pipe.lag.within1s * 100).toFixed(1)}% ≤ 1 s)`,
+      'half of the 1-worker drain rate',
+      `p99 ${ms(f.lag_p99_ms)}`,
+      '≤ 1 s',
+      mark(f.lag_p99_ms <= 1000),
+    ],
+    [
+      'ingest memory under load',
+      `peak RSS ${f.ingest_rss_mb} MB`,
+      `bare Express ${n(ingest.bareRssMb)} MB`,
+      `${f.ingest_rss_mb} MB`,
+      '≤ 150 MB',
+      mark(f.ingest_rss_mb <= 150),
+    ],
+    [
+      'worker memory under load',
+      `peak RSS ${f.worker_rss_mb} MB (highest of all worker processes)`,
+      '',
+      `${f.worker_rss_mb} MB`,
+      '≤ 250 MB',
+      mark(f.worker_rss_mb <= 250),
+    ],
+    [
+      '2 vs 1 worker processes',
+      `${n(pipe.drain2.idsPerSec)} ids/s`,
+      `1 worker ${n(pipe.drain1.idsPerSec)} ids/s`,
+      `× ${f.workers_2_vs_1.toFixed(2)}`,
+      '—',
+      '',
+    ],
+  ];
+  if (pipe.scaling !== undefined)
+    rows.push([
+      'drain rate vs backlog size',
+      `${n(pipe.scaling.items)} ids: ${n(pipe.scaling.idsPerSec)} ids/s`,
+      `${n(plan.drainItems)} ids: ${n(pipe.drain1.idsPerSec)} ids/s`,
+      `× ${(pipe.drain1.idsPerSec / pipe.scaling.idsPerSec).toFixed(2)}`,
+      '—',
+      '',
+    ]);
+  return markdownTable(rows);
+}
+
+function markdownTable(rows: readonly string[][]): string {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const line = (r: readonly string[]) =>
+    `| ${widths.map((w, c) => (r[c] ?? '').padEnd(w)).join(' | ')} |`;
+  const [head = [], ...body] = rows;
+  return [
+    line(head),
+    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
+    ...body.map(line),
+  ].join('\n');
+}
+
+/** The machine and the run, for BENCHMARKS.md. */
+export function machineFacts(facts: RunFacts): string {
+  const cpu = cpus();
+  return [
+    `- command: \`${facts.command}\`${facts.quick ? ' (quick: small sizes, rough figures)' : ''}`,
+    `- date: ${facts.date.toISOString()}, wall time ${facts.wallSeconds.toFixed(0)} s`,
+    `- CPU: ${cpu[0]?.model ?? 'unknown'}, ${cpu.length} cores; memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `- Node ${process.version} (${process.platform} ${process.arch}); store: ${facts.mongoKind}, Redis: redis-server (AOF everysec)`,
+    '- everything (load generator, ingest, workers, Redis, store) shares this machine',
+  ].join('\n');
+}

@@ -1,0 +1,70 @@
+// `npm run bench`: every SPEC §8 figure and its baseline, side by side in one run (issue 7).
+// Flags: --quick (≤ 2 min, rough), --json (one JSON line on stdout), --no-write (keep BENCHMARKS.md).
+import { fileURLToPath } from 'node:url';
+import { startServices } from '@groupidentify/local-services';
+import { createProject, storeOf } from '@groupidentify/store';
+import { MongoClient } from 'mongodb';
+import { writeResults } from './benchmarks-file.js';
+import { Cleanup } from './cleanup.js';
+import { figuresOf } from './figures.js';
+import { measureIngest } from './ingest-phase.js';
+import { elapsedSeconds, step } from './log.js';
+import { parseOptions, planOf } from './options.js';
+import { dbUrl, measurePipeline } from './pipeline-phase.js';
+import { machineFacts, resultsTable } from './report.js';
+
+const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+
+async function main(cleanup: Cleanup): Promise<void> {
+  const args = process.argv.slice(2);
+  const options = parseOptions(args);
+  const plan = planOf(options);
+  const date = new Date();
+  step(`mode: ${options.quick ? 'quick' : 'full'}; starting Redis and the MongoDB wire server`);
+  // Never REDIS_URL/MONGO_URL: the bench owns its servers, on free ports, in a temp dir.
+  const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
+  cleanup.add('Redis and the MongoDB wire server', () => services.stop());
+  const mongoKind = services.mongo?.kind ?? 'given';
+  step(`services up (store: ${mongoKind}); creating the demo project`);
+  const client = new MongoClient(dbUrl(services.mongoUrl, 'bench'));
+  const project = await createProject(storeOf(client.db()), 'bench').finally(() => client.close());
+  const setup = {
+    redisUrl: services.redisUrl,
+    mongoUrl: dbUrl(services.mongoUrl, 'bench'),
+    apiKey: project.api_key,
+  };
+
+  const ingest = await measureIngest(cleanup, setup, plan);
+  const pipe = await measurePipeline(cleanup, { ...setup, mongoUrl: services.mongoUrl }, plan);
+  step('stopping the services');
+  await cleanup.run();
+
+  const figures = figuresOf(ingest, pipe);
+  const table = resultsTable(figures, ingest, pipe, plan);
+  const command = ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
+  const facts = machineFacts({
+    command,
+    quick: options.quick,
+    date,
+    wallSeconds: elapsedSeconds(),
+    mongoKind,
+  });
+  if (options.write) {
+    const json = '```json\n' + JSON.stringify(figures, null, 2) + '\n```';
+    writeResults(BENCHMARKS_MD, `## Latest run\n\n${facts}\n\n${table}\n\n${json}`);
+    step('wrote BENCHMARKS.md');
+  }
+  step(`done in ${elapsedSeconds().toFixed(0)} s`);
+  if (options.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
+  else process.stdout.write(`\n${facts}\n\n${table}\n`);
+}
+
+const cleanup = new Cleanup();
+main(cleanup).then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    step(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanup.run();
+    process.exit(1);
+  },
+);

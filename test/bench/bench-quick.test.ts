@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// Issue 7: CI runs the benchmark in --quick mode only to prove the harness works end to end (it
+// starts and stops its own Redis and store). No speed is asserted anywhere: only that every figure
+// is produced.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const KEYS = [
+  'ingest_1_ratio',
+  'ingest_100_ids_per_s',
+  'apply_ratio',
+  'hot_group_ratio',
+  'ingest_p99_ms',
+  'lag_p99_ms',
+  'ingest_rss_mb',
+  'worker_rss_mb',
+  'workers_2_vs_1',
+];
+const TIMEOUT_MS = 240_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runQuickBench(): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@groupidentify/source',
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--quick',
+        '--json',
+        '--no-write',
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // SIGINT lets the bench stop the servers and children it started.
+    const timer = setTimeout(() => child.kill('SIGINT'), TIMEOUT_MS - 10_000);
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('npm run bench -- --quick', () => {
+  it(
+    'prints one JSON line with every SPEC §8 figure, each a positive number',
+    async () => {
+      const run = await runQuickBench();
+      expect(run.code, run.stderr.slice(-4000)).toBe(0);
+      const lines = run.stdout.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      const figures = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+      expect(Object.keys(figures).sort()).toEqual([...KEYS].sort());
+      for (const key of KEYS) {
+        const value = figures[key];
+        expect(typeof value, key).toBe('number');
+        expect(Number.isFinite(value) && (value as number) > 0, `${key} = ${String(value)}`).toBe(
+          true,
+        );
+      }
+    },
+    TIMEOUT_MS,
+  );
+});
