@@ -1,6 +1,9 @@
 import { z } from 'zod';
-
-const int = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
+import {
+  connectionSettings,
+  intSetting as int,
+  parseSettings,
+} from '@groupidentify/queue-contract';
 
 /** `all`, or a list of partitions and ranges such as `0-3,8`. */
 const partitionList = z
@@ -9,25 +12,7 @@ const partitionList = z
   .default('all');
 
 const schema = z.object({
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
-  /** `host:port,host:port,…` of a Redis Cluster; when set, REDIS_URL is not used. */
-  REDIS_CLUSTER_NODES: z
-    .string()
-    .regex(/^\s*[^\s:,]+:\d+\s*(,\s*[^\s:,]+:\d+\s*)*$/, 'must be host:port,host:port,…')
-    .optional(),
-  MONGO_URL: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL')
-    .default('mongodb://127.0.0.1:27017/groupidentify'),
-  /** Fixed for a deployment's life; must match ingest (DESIGN §2). */
-  PARTITIONS: int(1, 16),
-  QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .default('gi'),
+  ...connectionSettings,
   /** Which partitions this process consumes. */
   WORKER_PARTITIONS: partitionList,
   /** Port of `/metrics` and `/healthz`; 0 turns it off. */
@@ -38,7 +23,6 @@ const schema = z.object({
   RETRY_MAX_DELAY_MS: int(10, 5000),
   /** History is kept this many days; 0 keeps it forever (SPEC §5 `as_of` needs it). */
   HISTORY_RETENTION_DAYS: int(0, 0),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 /** The worker's configuration (SPEC §7). */
@@ -46,9 +30,7 @@ export type WorkerConfig = z.infer<typeof schema>;
 
 /** Reads and validates the environment; throws one readable message listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  const result = schema.safeParse(env);
-  if (!result.success) throw new Error(`invalid configuration:\n${z.prettifyError(result.error)}`);
-  return result.data;
+  return parseSettings(schema, env);
 }
 
 /** The partitions listed by `WORKER_PARTITIONS`, within `0..partitions-1`. */

@@ -4,3 +4,4 @@ export * from './job-payload.js';
 export * from './redis-connection.js';
 export * from './partition-count.js';
 export * from './partition-jobs.js';
+export * from './connection-settings.js';
