@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Identify, Types, createInstance } from '@amplitude/analytics-node';
-import type { WorkerService } from '@groupidentify/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
-import { readGroup, startTestWorker, waitForVersion } from '../helpers/worker.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestIngest } from '../helpers/ingest.js';
+import { readGroup, waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
 
 // SPEC §2.2: the official SDK's groupIdentify() works by pointing serverUrl here.
+const services = useIngestAndWorker();
 let ingest: TestIngest;
-let worker: WorkerService;
-beforeAll(async () => {
-  ingest = await startTestIngest();
-  worker = await startTestWorker(ingest);
-});
-afterAll(async () => {
-  await worker.close();
-  await ingest.close();
+beforeAll(() => {
+  ingest = services.ingest();
 });
 
 async function sdk(path = '/2/httpapi', apiKey = ingest.apiKey, options: object = {}) {

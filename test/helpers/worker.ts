@@ -2,7 +2,8 @@ import { pino } from 'pino';
 import { decodeProperties, groupId, type JsonObject } from '@groupidentify/ops';
 import { storeOf } from '@groupidentify/store';
 import { loadConfig, startWorker, type WorkerService } from '@groupidentify/worker';
-import type { TestIngest } from './ingest.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestIngest, type TestIngest } from './ingest.js';
 import { pollUntil } from './services.js';
 
 /** A worker in-process, on the same Redis, database, prefix and partitions as `ingest`. */
@@ -52,4 +53,29 @@ export async function waitForVersion(
     },
     { timeoutMs, description: `group ${groupType}/${groupValue} at version ${version}` },
   );
+}
+
+/**
+ * An in-process ingest and worker for the calling test file, started before its tests and
+ * closed after them. Read them through the returned getters inside tests.
+ */
+export function useIngestAndWorker(
+  ingestEnv: Record<string, string> = {},
+  workerEnv: Record<string, string> = {},
+): { ingest: () => TestIngest; worker: () => WorkerService } {
+  let ingest: TestIngest | undefined;
+  let worker: WorkerService | undefined;
+  beforeAll(async () => {
+    ingest = await startTestIngest(ingestEnv);
+    worker = await startTestWorker(ingest, workerEnv);
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await ingest?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('ingest and worker start in beforeAll');
+    return value;
+  };
+  return { ingest: () => started(ingest), worker: () => started(worker) };
 }

@@ -1,10 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { storeOf } from '@groupidentify/store';
-import type { WorkerService } from '@groupidentify/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
-import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
-import { startTestWorker, waitForVersion } from '../helpers/worker.js';
+import type { TestIngest } from '../helpers/ingest.js';
+import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
 
 // SPEC §4 freshness, measured (not asserted: timing depends on the machine): accepted → applied
 // for a small steady load, from the worker's gi_worker_lag_seconds histogram and, exactly per
@@ -17,15 +16,10 @@ const PER_GROUP = 10;
 const PER_REQUEST = 10;
 const REQUESTS_PER_SECOND = 20;
 
+const services = useIngestAndWorker();
 let ingest: TestIngest;
-let worker: WorkerService;
-beforeAll(async () => {
-  ingest = await startTestIngest();
-  worker = await startTestWorker(ingest);
-});
-afterAll(async () => {
-  await worker.close();
-  await ingest.close();
+beforeAll(() => {
+  ingest = services.ingest();
 });
 
 /** The q-quantile of a Prometheus histogram, interpolated linearly within its bucket. */
@@ -80,7 +74,7 @@ describe('SPEC §4 freshness under a small load', () => {
     }
     const drainedMs = performance.now() - lastAcceptedAt;
 
-    const lag = await worker.metrics.lagSeconds.get();
+    const lag = await services.worker().metrics.lagSeconds.get();
     const buckets = lag.values
       .filter((v) => v.metricName === 'gi_worker_lag_seconds_bucket')
       .map((v) => ({ le: Number(v.labels['le']), count: v.value }))

@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { storeOf } from '@groupidentify/store';
-import type { WorkerService } from '@groupidentify/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
-import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
-import { startTestWorker, waitForVersion } from '../helpers/worker.js';
+import type { TestIngest } from '../helpers/ingest.js';
+import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
 
+const services = useIngestAndWorker();
 let ingest: TestIngest;
-let worker: WorkerService;
-beforeAll(async () => {
-  ingest = await startTestIngest();
-  worker = await startTestWorker(ingest);
-});
-afterAll(async () => {
-  await worker.close();
-  await ingest.close();
+beforeAll(() => {
+  ingest = services.ingest();
 });
 
 async function identify(groupValue: string, ...groupProperties: object[]): Promise<void> {
