@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and `npm run stack` need on this machine: npm dependencies, redis-server,
-# and a MongoDB wire server (FerretDB v1.24.2, SQLite backend) unless one is provided.
+# and a MongoDB wire server (FerretDB v1.24.2, SQLite backend) unless one is provided; with
+# --with-compose (npm test, npm run setup) also Docker Compose v2 to validate docker-compose.yml.
 # Idempotent and fast on reruns; prints one line per step so a first (slow) run never looks stuck.
 set -euo pipefail
 
@@ -151,5 +152,6 @@ setup_compose() {
 setup_npm
 setup_redis
 setup_mongo
-setup_compose
+# Only the tests need Compose (to validate docker-compose.yml): `npm test` asks for it.
+if [ "${1:-}" = "--with-compose" ]; then setup_compose; fi
 say "done"
