@@ -2,8 +2,13 @@ import { freePort } from '@groupidentify/local-services';
 import { spawnChild, type Child } from './child-process.js';
 import type { Cleanup } from './cleanup.js';
 
-/** Must match between ingest and workers (DESIGN §2); the apps' default. */
-export const PARTITIONS = 16;
+/**
+ * Must match between ingest and workers (DESIGN §2). The apps default to 16; the bench runs both
+ * with 4 (BENCH_PARTITIONS overrides it), so at most 4 consumers per worker process write into the
+ * store at once: FerretDB's SQLite backend slows down and has stalled under 16–32 concurrent
+ * writers (BENCHMARKS.md, Analysis).
+ */
+export const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
 
 export interface HttpChild extends Child {
   url: string;

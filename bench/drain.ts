@@ -65,7 +65,14 @@ export async function measureDrain(pipe: Pipeline, spec: DrainSpec): Promise<Dra
   step(`${spec.name}: draining`);
   const started = performance.now();
   await pipe.queues.resume();
-  await waitUntilDrained(pipe.queues, spec.name);
+  try {
+    await waitUntilDrained(pipe.queues, spec.name);
+  } catch (error) {
+    // What the workers last said is the first thing to read when a drain stalls.
+    const tails = workers.map((w) => `--- ${w.name} (pid ${w.pid}):\n${w.output().slice(-1500)}`);
+    if (error instanceof Error) error.message += `\n${tails.join('\n')}`;
+    throw error;
+  }
   const seconds = (performance.now() - started) / 1000;
   const after = sumSnapshots(await Promise.all(workers.map((w) => scrapeWorker(w.metricsUrl))));
   const applied = after.applied - before.applied;
@@ -85,20 +92,24 @@ export async function measureDrain(pipe: Pipeline, spec: DrainSpec): Promise<Dra
 }
 
 /** A drain with no job completed for this long has stalled (the bench gives up, see below). */
-export const STALL_MS = 90_000;
+export const STALL_MS = 30_000;
+/** No drain may take longer than this, progress or not: the default run must end in 10 minutes. */
+export const DRAIN_DEADLINE_MS = 180_000;
 
 /**
  * Polls the partition queues until no job is left; a progress line every 5 s. Fails when no job
- * completes for {@link STALL_MS}: FerretDB's SQLite backend has been seen to stop answering a
- * database under the worker's concurrent writes (BENCHMARKS.md), and a bench must end.
+ * completes for {@link STALL_MS}, or when the whole drain takes over {@link DRAIN_DEADLINE_MS}:
+ * FerretDB's SQLite backend has been seen to stop answering a database under the worker's
+ * concurrent writes (BENCHMARKS.md), and a bench must end.
  */
 export async function waitUntilDrained(queues: PartitionQueues, name: string): Promise<void> {
+  const started = Date.now();
   let lastLine = Date.now();
   // Progress is a new low: a job moving between states may make the count wobble.
   let lowest = Infinity;
   let lastProgress = Date.now();
   for (;;) {
-    const { pending, failed } = await queues.counts();
+    const { pending, failed, byState } = await queues.counts();
     if (failed > 0) throw new Error(`${name}: ${failed} jobs failed`);
     if (pending === 0) return;
     if (pending < lowest) {
@@ -106,8 +117,16 @@ export async function waitUntilDrained(queues: PartitionQueues, name: string): P
       lastProgress = Date.now();
     } else if (Date.now() - lastProgress > STALL_MS) {
       throw new Error(
-        `${name}: stalled, ${pending} jobs left and none completed for ${STALL_MS / 1000} s ` +
+        `${name}: stalled, ${pending} jobs left (${byState}) and none completed for ` +
+          `${STALL_MS / 1000} s ` +
           '(the store stopped answering the workers; see BENCHMARKS.md)',
+      );
+    }
+    if (Date.now() - started > DRAIN_DEADLINE_MS) {
+      throw new Error(
+        `${name}: too slow, ${pending} jobs still left (${byState}) after ` +
+          `${DRAIN_DEADLINE_MS / 1000} s ` +
+          '(the store slows down as collections grow; see BENCHMARKS.md)',
       );
     }
     if (Date.now() - lastLine > 5000) {

@@ -11,7 +11,7 @@ export interface PartitionQueues {
   pause(): Promise<void>;
   resume(): Promise<void>;
   /** Jobs not yet completed (waiting, active, delayed, prioritized) and failed ones. */
-  counts(): Promise<{ pending: number; failed: number }>;
+  counts(): Promise<{ pending: number; failed: number; byState: string }>;
   close(): Promise<void>;
 }
 
@@ -34,13 +34,16 @@ export function partitionQueues(redisUrl: string, base: string): PartitionQueues
       );
       let pending = 0;
       let failed = 0;
+      const states = new Map<string, number>();
       for (const c of all) {
         for (const [state, n] of Object.entries(c)) {
           if (state === 'failed') failed += n;
           else pending += n;
+          states.set(state, (states.get(state) ?? 0) + n);
         }
       }
-      return { pending, failed };
+      const byState = [...states].map(([state, n]) => `${n} ${state}`).join(', ');
+      return { pending, failed, byState };
     },
     async close() {
       await Promise.all(queues.map((q) => q.close()));

@@ -1,0 +1,79 @@
+// CPU profile of the ingest child under 100-identification requests (issue 7, "make it fast"):
+// node --conditions=@groupidentify/source --import tsx bench/profile-ingest.ts [seconds]
+// Starts its own Redis and store, runs ingest with `node --cpu-prof` (no worker), loads it, and
+// prints the top self-time entries of the profile. Not part of `npm run bench`.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServices } from '@groupidentify/local-services';
+import { createProject, storeOf } from '@groupidentify/store';
+import { MongoClient } from 'mongodb';
+import { startIngestChild } from './apps.js';
+import { spreadBodies } from './bodies.js';
+import { Cleanup } from './cleanup.js';
+import { loadGroupIdentify } from './http-load.js';
+import { step } from './log.js';
+import { dbUrl } from './pipeline-phase.js';
+import { peakRssMb } from './proc-memory.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+}
+
+async function main(cleanup: Cleanup): Promise<void> {
+  const seconds = Number(process.argv[2] ?? '10');
+  const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
+  cleanup.add('services', () => services.stop());
+  const mongoUrl = dbUrl(services.mongoUrl, 'profile');
+  const client = new MongoClient(mongoUrl);
+  const project = await createProject(storeOf(client.db()), 'profile').finally(() =>
+    client.close(),
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'gi-ingest-prof-'));
+  const ingest = await startIngestChild(
+    cleanup,
+    { redisUrl: services.redisUrl, mongoUrl, queuePrefix: 'prof', maxBacklog: 1_000_000_000 },
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  );
+  const bodies = spreadBodies(project.api_key, 'company', 64, 100, 6400);
+  await loadGroupIdentify(ingest.url, bodies, { connections: 32, seconds: 2 });
+  step(`profiling ingest: ${seconds} s of 100 identifications/request`);
+  const r = await loadGroupIdentify(ingest.url, bodies, { connections: 32, seconds });
+  const rss = peakRssMb(ingest.pid);
+  await ingest.stop();
+  await cleanup.run();
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no .cpuprofile in ${dir}`);
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  for (const id of profile.samples) {
+    const frame = byId.get(id)?.callFrame;
+    const where = frame?.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/work\/main\//, '');
+    const key = `${frame?.functionName || '(anonymous)'} ${where ?? ''}:${frame?.lineNumber ?? ''}`;
+    self.set(key, (self.get(key) ?? 0) + 1);
+  }
+  const total = profile.samples.length;
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  process.stdout.write(
+    `${Math.round(r.reqPerSec)} req/s (${Math.round(r.reqPerSec * 100)} ids/s), ` +
+      `peak RSS ${rss?.toFixed(0) ?? '?'} MB, ${total} samples, profile ${join(dir, file)}\n`,
+  );
+  for (const [key, count] of top)
+    process.stdout.write(`${((100 * count) / total).toFixed(1).padStart(5)} %  ${key}\n`);
+}
+
+const cleanup = new Cleanup();
+main(cleanup).then(
+  () => process.exit(0),
+  async (error: unknown) => {
+    step(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await cleanup.run();
+    process.exit(1);
+  },
+);
