@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { OPERATIONS as ALL_OPERATIONS } from '@groupidentify/ops';
 
 /**
  * Arbitraries for fuzzing `/groupidentify` (SPEC §2.1): whole HTTP requests, from garbage to
@@ -46,17 +47,8 @@ function objectText(entries: readonly (readonly [string, string])[]): string {
   return `{${entries.map(([k, v]) => `${json(k)}:${v}`).join(',')}}`;
 }
 
-const OPERATIONS = [
-  '$set',
-  '$setOnce',
-  '$add',
-  '$append',
-  '$prepend',
-  '$preInsert',
-  '$postInsert',
-  '$remove',
-  '$unset',
-] as const;
+// Every operation that takes an object operand ($clearAll takes anything).
+const OPERATIONS = ALL_OPERATIONS.filter((op) => op !== '$clearAll');
 
 const validValue = fc.jsonValue({ maxDepth: 3 }).map(json);
 const validProperties = fc.oneof(
