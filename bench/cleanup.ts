@@ -50,3 +50,19 @@ export class Cleanup {
     return this.running;
   }
 }
+
+/**
+ * Runs a bench entry point: exit 0 when `main` finishes, otherwise print the failure, stop
+ * everything it started and exit 1.
+ */
+export function runEntry(main: (cleanup: Cleanup) => Promise<void>): void {
+  const cleanup = new Cleanup();
+  main(cleanup).then(
+    () => process.exit(0),
+    async (error: unknown) => {
+      step(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      await cleanup.run();
+      process.exit(1);
+    },
+  );
+}

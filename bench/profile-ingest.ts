@@ -10,7 +10,7 @@ import { createProject, storeOf } from '@groupidentify/store';
 import { MongoClient } from 'mongodb';
 import { startIngestChild } from './apps.js';
 import { spreadBodies } from './bodies.js';
-import { Cleanup } from './cleanup.js';
+import { runEntry, type Cleanup } from './cleanup.js';
 import { loadGroupIdentify } from './http-load.js';
 import { step } from './log.js';
 import { dbUrl } from './pipeline-phase.js';
@@ -68,12 +68,4 @@ async function main(cleanup: Cleanup): Promise<void> {
     process.stdout.write(`${((100 * count) / total).toFixed(1).padStart(5)} %  ${key}\n`);
 }
 
-const cleanup = new Cleanup();
-main(cleanup).then(
-  () => process.exit(0),
-  async (error: unknown) => {
-    step(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    await cleanup.run();
-    process.exit(1);
-  },
-);
+runEntry(main);

@@ -5,7 +5,7 @@ import { startServices } from '@groupidentify/local-services';
 import { createProject, storeOf } from '@groupidentify/store';
 import { MongoClient } from 'mongodb';
 import { writeResults } from './benchmarks-file.js';
-import { Cleanup } from './cleanup.js';
+import { runEntry, type Cleanup } from './cleanup.js';
 import { figuresOf } from './figures.js';
 import { measureIngest } from './ingest-phase.js';
 import { elapsedSeconds, step } from './log.js';
@@ -59,12 +59,4 @@ async function main(cleanup: Cleanup): Promise<void> {
   else process.stdout.write(`\n${facts}\n\n${table}\n`);
 }
 
-const cleanup = new Cleanup();
-main(cleanup).then(
-  () => process.exit(0),
-  async (error: unknown) => {
-    step(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    await cleanup.run();
-    process.exit(1);
-  },
-);
+runEntry(main);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedis } from '@groupidentify/local-services';
 import {
   QUEUE_NAME,
@@ -17,21 +17,19 @@ import { postOnce, spawnIngestMain, type RawOutcome } from '../helpers/child-ing
 import { startTestIngest, withDatabase, type TestIngest } from '../helpers/ingest.js';
 import { scrapeMetrics, samplesOf, sumOf } from '../helpers/prometheus.js';
 import { mongoUrl, pollUntil, redisUrl, uniqueName } from '../helpers/services.js';
+import { deferCleanups } from '../helpers/cleanups.js';
 
 // SPEC §7: health, readiness, metrics, backpressure, method refusal, graceful SIGTERM and config
 // validation of the ingest process.
 
 const dir = mkdtempSync(join(tmpdir(), 'groupidentify-operations-'));
-const cleanups: (() => Promise<void>)[] = [];
+const defer = deferCleanups('all');
+defer(() => rmSync(dir, { recursive: true, force: true })); // registered first: runs last
 let ingest: TestIngest;
 
 beforeAll(async () => {
   ingest = await startTestIngest();
-  cleanups.push(() => ingest.close());
-});
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(dir, { recursive: true, force: true });
+  defer(() => ingest.close());
 });
 
 const identification = (group: string, props: Record<string, unknown> = { n: 1 }) => ({
@@ -67,9 +65,9 @@ describe('health and readiness', () => {
 
   it('GET /readyz is 503 while its Redis is stopped, and 200 again once it is back', async () => {
     const redis = await startRedis({ dir: join(dir, 'readyz-redis') });
-    cleanups.push(() => redis.stop());
+    defer(() => redis.stop());
     const own = await startTestIngest({ REDIS_URL: redis.url });
-    cleanups.push(async () => {
+    defer(async () => {
       await redis.start(); // its teardown needs Redis
       await own.close();
     });
@@ -126,7 +124,7 @@ describe('GET /metrics', () => {
 describe('backpressure', () => {
   it('answers 429 with Retry-After for a partition whose backlog is over MAX_BACKLOG', async () => {
     const own = await startTestIngest({ MAX_BACKLOG: '1' });
-    cleanups.push(() => own.close());
+    defer(() => own.close());
     const hot = 'hot-group';
     const partition = partitionOf(
       { project: own.projectId, group_type: 'account', group_value: hot },
@@ -192,7 +190,7 @@ describe('the ingest process (main.ts)', () => {
           prefix: partitionPrefix(prefix, p),
         }),
     );
-    cleanups.push(async () => {
+    defer(async () => {
       await Promise.all(queues.map((q) => q.obliterate({ force: true })));
       await Promise.all(queues.map((q) => q.close()));
       inspector.disconnect();
@@ -218,7 +216,7 @@ describe('the ingest process (main.ts)', () => {
       // Requests wait this long in the group committer: SIGTERM finds them in flight.
       FLUSH_LINGER_MS: '500',
     });
-    cleanups.push(() => proc.kill());
+    defer(() => proc.kill());
     const body = (group: string) =>
       new URLSearchParams({
         api_key: apiKey,
@@ -286,7 +284,7 @@ describe('the ingest process (main.ts)', () => {
       PORT: String(await freePort()),
       PARTITIONS: 'abc',
     });
-    cleanups.push(() => proc.kill());
+    defer(() => proc.kill());
     const exit = await proc.exited;
     expect(exit.code).not.toBe(0);
     expect(exit.code).not.toBeNull();

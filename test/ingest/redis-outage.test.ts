@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startRedis, type RedisServer } from '@groupidentify/local-services';
 import { partitionOf } from '@groupidentify/queue-contract';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
@@ -13,18 +13,15 @@ import {
   type Outcome,
 } from '../helpers/ordered-senders.js';
 import { pollUntil } from '../helpers/services.js';
+import { deferCleanups } from '../helpers/cleanups.js';
 
 // SPEC §2.1/§4 under a Redis outage: 503 fast while Redis is gone, 200 again once it is back
 // (without restarting ingest), and every 200 in the queue exactly once, in acceptance order.
 // Each case has a Redis of its own, so stopping it disturbs no other test file.
 
 const dir = mkdtempSync(join(tmpdir(), 'groupidentify-redis-outage-'));
-const cleanups: (() => Promise<void>)[] = [];
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+const defer = deferCleanups('all');
+defer(() => rmSync(dir, { recursive: true, force: true })); // registered first: runs last
 
 const GROUP_TYPE = 'account';
 const GROUPS = ['g-a', 'g-b', 'g-c', 'g-d'];
@@ -33,11 +30,11 @@ const MAX_503_MS = 2000;
 
 async function startStack(name: string): Promise<{ redis: RedisServer; ingest: TestIngest }> {
   const redis = await startRedis({ dir: join(dir, name) });
-  cleanups.push(() => redis.stop());
+  defer(() => redis.stop());
   const ingest = await startTestIngest({ REDIS_URL: redis.url });
   // The ingest's teardown needs Redis (it obliterates its queues): bring it back if a test failed
   // while it was down.
-  cleanups.push(async () => {
+  defer(async () => {
     await redis.start();
     await ingest.close();
   });
@@ -189,7 +186,7 @@ describe('ingest across a Redis outage', () => {
     // window (SPEC §4, README), so here nothing acknowledged may be missing after the crash.
     const admin = new Redis(redis.url, { maxRetriesPerRequest: null, lazyConnect: true });
     admin.on('error', () => undefined); // it reconnects by itself after the crash
-    cleanups.push(async () => {
+    defer(async () => {
       admin.disconnect();
       await Promise.resolve();
     });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '@groupidentify/local-services';
 import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
 import { withDatabase } from '../helpers/ingest.js';
@@ -13,30 +13,28 @@ import { cliJson } from '../cli/cli-process.js';
 import { waitForGroup, runCurl } from './read-back.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
 import { isListening, parseBanner, spawnStack, type StackProcess } from './stack-process.js';
+import { deferCleanups } from '../helpers/cleanups.js';
 
 const PARTITIONS = 16; // the stack's default
 const STOP_PROMPTLY_MS = 15_000;
 
 // Everything a test started, undone after it even when it fails.
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = deferCleanups('each');
 
 function started(stack: StackProcess): StackProcess {
-  cleanups.push(() => stack.stop());
+  defer(() => stack.stop());
   return stack;
 }
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'groupidentify-stack-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }));
+  defer(() => rmSync(dir, { recursive: true, force: true, maxRetries: 3 }));
   return dir;
 }
 
 /** Drops the database and the partition queues a stack run used. */
 function cleanStore(redis: string, mongo: string, prefix: string): void {
-  cleanups.push(async () => {
+  defer(async () => {
     const client = await MongoClient.connect(mongo);
     await client.db().dropDatabase();
     await client.close();
@@ -138,7 +136,7 @@ describe('npm run stack', () => {
     expect(await isListening(port)).toBe(false);
     // Given servers are the user's: still up.
     const redis = new Redis(env.REDIS_URL);
-    cleanups.push(() => redis.disconnect());
+    defer(() => redis.disconnect());
     expect(await redis.ping()).toBe('PONG');
   });
 
@@ -226,14 +224,14 @@ describe('npm run stack', () => {
 
   it('with REDIS_CLUSTER_NODES: runs on that Redis Cluster', async () => {
     const cluster = await startRedisCluster(3);
-    cleanups.push(() => cluster.stop());
+    defer(() => cluster.stop());
     const env = {
       REDIS_CLUSTER_NODES: cluster.nodes,
       MONGO_URL: withDatabase(mongoUrl(), uniqueName('stack_cluster')),
       PORT: String(await freePort()),
       STACK_DIR: tempDir(),
     };
-    cleanups.push(async () => {
+    defer(async () => {
       const client = await MongoClient.connect(env.MONGO_URL);
       await client.db().dropDatabase();
       await client.close();

@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { storeOf } from '@groupidentify/store';
 import type { WorkerService } from '@groupidentify/worker';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { expectedAfter, startOrderedLoad, waitForAccepted } from '../helpers/ordered-load.js';
 import { pollUntil } from '../helpers/services.js';
@@ -14,23 +14,21 @@ import {
   type PartitionQueues,
   type WorkerProcess,
 } from '../helpers/worker-processes.js';
+import { deferCleanups } from '../helpers/cleanups.js';
 
 // SPEC §4: every accepted identification is applied exactly once and in order per group, across
 // worker crashes at any instant. Workers are real child processes, SIGKILLed under load.
 
 const TYPE = 'org';
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = deferCleanups('each');
 
 async function ingestFor(
   env: Record<string, string>,
 ): Promise<{ ingest: TestIngest; queues: PartitionQueues }> {
   const ingest = await startTestIngest(env);
-  cleanups.push(() => ingest.close());
+  defer(() => ingest.close());
   const queues = partitionQueues(ingest);
-  cleanups.push(() => queues.close());
+  defer(() => queues.close());
   return { ingest, queues };
 }
 
@@ -55,12 +53,12 @@ describe('worker crashes', () => {
       // Locks of a killed worker expire after 2 s; the survivor's stalled check hands the job on.
       const env = { LOCK_DURATION_MS: '2000', LOG_LEVEL: 'info' };
       const workers: WorkerProcess[] = [spawnWorker(ingest, env), spawnWorker(ingest, env)];
-      cleanups.push(() => Promise.all(workers.map((w) => stopWorker(w))).then(() => undefined));
+      defer(() => Promise.all(workers.map((w) => stopWorker(w))).then(() => undefined));
       await Promise.all(workers.map((w) => w.ready()));
 
       const groups = Array.from({ length: 20 }, () => randomUUID());
       const load = startOrderedLoad(ingest, { groupType: TYPE, groups, rounds: 50 });
-      cleanups.push(() => load.stop());
+      defer(() => load.stop());
       const progress = { loadDone: false };
       void load.done.then(() => (progress.loadDone = true));
 
@@ -105,7 +103,7 @@ describe('worker crashes', () => {
   it('three workers at once keep each group in order across many partitions', async () => {
     const { ingest, queues } = await ingestFor({ PARTITIONS: '16' });
     const workers: WorkerService[] = [];
-    cleanups.push(() => Promise.all(workers.map((w) => w.close())).then(() => undefined));
+    defer(() => Promise.all(workers.map((w) => w.close())).then(() => undefined));
     for (let i = 0; i < 3; i++) workers.push(await startTestWorker(ingest));
 
     const groups = Array.from({ length: 32 }, () => randomUUID());

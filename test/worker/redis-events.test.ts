@@ -6,7 +6,7 @@ import { startRedis, type RedisServer } from '@groupidentify/local-services';
 import { epochKey, partitionPrefix, QUEUE_NAME } from '@groupidentify/queue-contract';
 import { storeOf } from '@groupidentify/store';
 import type { WorkerService } from '@groupidentify/worker';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
 import {
@@ -16,18 +16,15 @@ import {
   type TrailLoad,
 } from '../helpers/trail-load.js';
 import { startTestWorker } from '../helpers/worker.js';
+import { deferCleanups } from '../helpers/cleanups.js';
 
 // SPEC §4 across Redis events, with a worker running: a Redis crash and restart from its AOF
 // loses nothing accepted; a FLUSHALL starts a new epoch, so jobs whose ids restart at 1 are
 // applied, not mistaken for ones already applied. Each case has a Redis of its own.
 
 const dir = mkdtempSync(join(tmpdir(), 'groupidentify-redis-events-'));
-const cleanups: (() => Promise<void>)[] = [];
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-  rmSync(dir, { recursive: true, force: true });
-});
+const defer = deferCleanups('all');
+defer(() => rmSync(dir, { recursive: true, force: true })); // registered first: runs last
 
 interface Stack {
   redis: RedisServer;
@@ -38,18 +35,18 @@ interface Stack {
 
 async function startStack(name: string): Promise<Stack> {
   const redis = await startRedis({ dir: join(dir, name) });
-  cleanups.push(() => redis.stop());
+  defer(() => redis.stop());
   const client = new Redis(redis.url, { maxRetriesPerRequest: null });
-  cleanups.push(() => Promise.resolve(client.disconnect()));
+  defer(() => Promise.resolve(client.disconnect()));
   const ingest = await startTestIngest({ REDIS_URL: redis.url });
   // Teardown obliterates the queues: Redis must be up for it, even if a test failed mid-way.
-  cleanups.push(async () => {
+  defer(async () => {
     await redis.start();
     await ingest.close();
   });
   // A short lock: a job whose completion was cut by the crash is handed on within ~2 s.
   const worker = await startTestWorker(ingest, { LOCK_DURATION_MS: '2000' });
-  cleanups.push(() => worker.close());
+  defer(() => worker.close());
   return { redis, client, ingest, worker };
 }
 

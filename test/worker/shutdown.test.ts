@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { groupId } from '@groupidentify/ops';
 import { storeOf } from '@groupidentify/store';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { expectedAfter, startOrderedLoad, waitForAccepted } from '../helpers/ordered-load.js';
 import { pollUntil } from '../helpers/services.js';
@@ -13,27 +13,25 @@ import {
   type PartitionQueues,
   type WorkerProcess,
 } from '../helpers/worker-processes.js';
+import { deferCleanups } from '../helpers/cleanups.js';
 
 // SPEC §7: on SIGTERM a worker finishes or releases its current batch without loss and exits
 // within 30 s; SPEC §4: whoever takes over applies the rest exactly once, in order.
 
 const TYPE = 'org';
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const defer = deferCleanups('each');
 
 async function setup(): Promise<{ ingest: TestIngest; queues: PartitionQueues }> {
   const ingest = await startTestIngest({ PARTITIONS: '4', FLUSH_LINGER_MS: '10' });
-  cleanups.push(() => ingest.close());
+  defer(() => ingest.close());
   const queues = partitionQueues(ingest);
-  cleanups.push(() => queues.close());
+  defer(() => queues.close());
   return { ingest, queues };
 }
 
 function worker(ingest: TestIngest, env: Record<string, string> = {}): WorkerProcess {
   const w = spawnWorker(ingest, env);
-  cleanups.push(() => stopWorker(w));
+  defer(() => stopWorker(w));
   return w;
 }
 
@@ -97,7 +95,7 @@ describe('worker SIGTERM', () => {
     await first.ready();
     const groups = Array.from({ length: 20 }, () => randomUUID());
     const load = startOrderedLoad(ingest, { groupType: TYPE, groups, rounds: 40 });
-    cleanups.push(() => load.stop());
+    defer(() => load.stop());
     const store = storeOf(ingest.mongo.db());
     // Under load: it has applied some, and has jobs in hand or waiting.
     await pollUntil(
@@ -123,7 +121,7 @@ describe('worker SIGTERM', () => {
   it('while the store is unreachable: the batch in hand is released, not lost', async () => {
     const { ingest, queues } = await setup();
     const proxy = await startTcpProxy(ingest.config.MONGO_URL);
-    cleanups.push(() => proxy.close());
+    defer(() => proxy.close());
     // This worker reaches MongoDB through the proxy; everything else reaches it directly.
     const first = worker(ingest, {
       MONGO_URL: proxy.via(ingest.config.MONGO_URL),
@@ -132,7 +130,7 @@ describe('worker SIGTERM', () => {
     await first.ready();
     const groups = Array.from({ length: 8 }, () => randomUUID());
     const load = startOrderedLoad(ingest, { groupType: TYPE, groups, rounds: 20 });
-    cleanups.push(() => load.stop());
+    defer(() => load.stop());
     const store = storeOf(ingest.mongo.db());
     await pollUntil(async () => (await store.history.countDocuments({})) >= 10, {
       timeoutMs: 30_000,
