@@ -3,12 +3,10 @@ import { spawnChild, type Child } from './child-process.js';
 import type { Cleanup } from './cleanup.js';
 
 /**
- * Must match between ingest and workers (DESIGN §2). The apps default to 16; the bench runs both
- * with 4 (BENCH_PARTITIONS overrides it), so at most 4 consumers per worker process write into the
- * store at once: FerretDB's SQLite backend slows down and has stalled under 16–32 concurrent
- * writers (BENCHMARKS.md, Analysis).
+ * Must match between ingest and workers (DESIGN §2). The apps' default (16); BENCH_PARTITIONS
+ * overrides it for experiments.
  */
-export const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
+export const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 16);
 
 export interface HttpChild extends Child {
   url: string;
@@ -20,9 +18,9 @@ export interface WorkerChild extends Child {
 
 const PORT_LINE = /"port":(\d+)/;
 
-/** The bare Express baseline (bench/bare-express.ts) on a free loopback port. */
+/** The bare Express baseline (bench/bare-express.mjs) on a free loopback port. */
 export async function startBare(cleanup: Cleanup): Promise<HttpChild> {
-  const child = spawnChild(cleanup, 'bare express', 'bench/bare-express.ts', {});
+  const child = spawnChild(cleanup, 'bare express', 'bench/bare-express.mjs', {});
   const [, port] = await child.waitFor(PORT_LINE);
   return { ...child, url: `http://127.0.0.1:${port ?? ''}` };
 }
@@ -36,7 +34,7 @@ export interface IngestSetup {
   maxBacklog?: number;
 }
 
-/** `apps/ingest/src/main.ts` as a child process on a free loopback port. */
+/** `apps/ingest/dist/main.js` as a child process on a free loopback port. */
 export async function startIngestChild(
   cleanup: Cleanup,
   setup: IngestSetup,
@@ -45,7 +43,7 @@ export async function startIngestChild(
   const child = spawnChild(
     cleanup,
     `ingest ${setup.queuePrefix}`,
-    'apps/ingest/src/main.ts',
+    'apps/ingest/dist/main.js',
     {
       REDIS_URL: setup.redisUrl,
       MONGO_URL: setup.mongoUrl,
@@ -63,7 +61,7 @@ export async function startIngestChild(
   return { ...child, url: `http://127.0.0.1:${port}` };
 }
 
-/** `apps/worker/src/main.ts` as a child process writing to `mongoUrl`'s database. */
+/** `apps/worker/dist/main.js` as a child process writing to `mongoUrl`'s database. */
 export async function startWorkerChild(
   cleanup: Cleanup,
   setup: { redisUrl: string; mongoUrl: string; queuePrefix: string },
@@ -74,7 +72,7 @@ export async function startWorkerChild(
   const child = spawnChild(
     cleanup,
     name,
-    'apps/worker/src/main.ts',
+    'apps/worker/dist/main.js',
     {
       REDIS_URL: setup.redisUrl,
       MONGO_URL: setup.mongoUrl,

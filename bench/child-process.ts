@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '@groupidentify/local-services';
 import type { Cleanup } from './cleanup.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** A TypeScript entry point run as its own node process, the way `npm run start:*` runs apps. */
+/** An app's compiled entry point run as its own node process, the way production runs it. */
 export interface Child {
   name: string;
   pid: number;
@@ -18,8 +18,9 @@ export interface Child {
 }
 
 /**
- * Spawns `node --conditions=@groupidentify/source --import tsx <entry>` from the repo root with
- * `env` over this process's environment. Stopped by `cleanup` (and SIGKILLed if the bench dies).
+ * Spawns `node <entry>` (a JavaScript file: an app's `dist/main.js` after `npm run build`) from the
+ * repo root with `env` over this process's environment. Stopped by `cleanup` (and SIGKILLed if the
+ * bench dies).
  */
 export function spawnChild(
   cleanup: Cleanup,
@@ -28,11 +29,11 @@ export function spawnChild(
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
 ): Child {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--conditions=@groupidentify/source', '--import', 'tsx', entry],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   const pid = child.pid;
   let output = '';
@@ -77,4 +78,13 @@ export function spawnChild(
       await stop();
     },
   };
+}
+
+/**
+ * `npm run build`: the children run compiled JavaScript with plain node, as the Dockerfile does, so
+ * neither the tsx loader's memory nor its per-module transform is in the figures.
+ */
+export function buildApps(): void {
+  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }

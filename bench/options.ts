@@ -34,15 +34,15 @@ export interface BenchPlan {
   /** HTTP connections of the load generator. */
   connections: number;
   /**
-   * Identifications of the many-groups drain, and their groups (1 and 2 workers alike): one
-   * identification per group, so every write is the worker's `insertOne` of a new group. Kept
-   * small, and no second identification to a group: FerretDB's SQLite backend slows down as a
-   * collection grows, and under the worker's guarded `{_id, version}` updates of existing groups
-   * in a collection of a few hundred documents it stops answering that database (BENCHMARKS.md).
+   * Identifications of the many-groups drain, and their groups (1 and 2 workers alike): several
+   * identifications per group, so the worker both creates groups and updates existing ones.
    */
   drainItems: number;
   drainGroups: number;
-  /** A smaller drain on a fresh database, to show how the store scales with collection size. */
+  /**
+   * A smaller drain on a fresh database (as many identifications per group as the main one), to
+   * show how the store scales with collection size; a multiple of drainItems / drainGroups.
+   */
   scalingItems: number | undefined;
   /** Identifications to the one hot group (pipeline and naive pipeline alike); a multiple of 100. */
   hotItems: number;
@@ -58,8 +58,8 @@ export function planOf(options: BenchOptions): BenchPlan {
       rounds1: 2,
       rounds100: 1,
       connections: 32,
-      drainItems: 400,
-      drainGroups: 400,
+      drainItems: 800,
+      drainGroups: 200,
       scalingItems: undefined,
       hotItems: 1000,
       lagSeconds: 3,
@@ -70,9 +70,9 @@ export function planOf(options: BenchOptions): BenchPlan {
     rounds1: 4,
     rounds100: 2,
     connections: 32,
-    drainItems: 1000,
+    drainItems: 4000,
     drainGroups: 1000,
-    scalingItems: 300,
+    scalingItems: 1000,
     hotItems: 10_000,
     lagSeconds: 15,
   };

@@ -67,14 +67,14 @@ export async function measurePipeline(
   let scaling: PipelineFigures['scaling'];
   if (plan.scalingItems !== undefined) {
     const items = plan.scalingItems;
-    const groups = items;
+    const groups = (items * plan.drainGroups) / plan.drainItems; // as many per group as the drain
     const r = await measureDrain(pipe, {
       name: `drain ${items}`,
       dbUrl: dbUrl(server, 'bench_scaling'),
       bodies: spread('scaling', items, groups),
       items,
       groups,
-      version: 1,
+      version: items / groups,
       workers: 1,
     });
     step(`  ${items} identifications: ${Math.round(r.idsPerSec)}/s (${r.seconds.toFixed(2)} s)`);
@@ -132,17 +132,18 @@ export async function measurePipeline(
 
   const [worker] = hot.workers;
   if (worker === undefined) throw new Error('internal: the hot-group worker is gone');
-  const lagRate = Math.max(1, Math.round(d1.idsPerSec / 2));
-  step(`lag: ${lagRate} identifications/s (1 per request) for ${plan.lagSeconds} s, 1 worker`);
+  // Half of the maximum the drain just measured, with the drain's request shape (100
+  // identifications per request over the drain's groups, so most are updates of existing groups).
+  const lagRate = Math.max(100, Math.round(d1.idsPerSec / 2 / 100) * 100);
+  step(`lag: ${lagRate} identifications/s (100 per request) for ${plan.lagSeconds} s, 1 worker`);
   const before = await scrapeWorker(worker.metricsUrl);
-  // A new group per identification (inserts): updates of existing groups under this load stall
-  // FerretDB's SQLite backend (BENCHMARKS.md). Enough bodies that autocannon never repeats one.
-  const lagCount = Math.ceil(lagRate * plan.lagSeconds * 1.5) + plan.connections;
-  const lagBodies = spreadBodies(setup.apiKey, 'lag', lagCount, 1, lagCount);
+  // Enough bodies that autocannon never repeats one.
+  const lagCount = Math.ceil((lagRate / 100) * plan.lagSeconds * 1.5) + plan.connections;
+  const lagBodies = spreadBodies(setup.apiKey, 'lag', lagCount, 100, groups);
   const lagLoad = await loadGroupIdentify(ingest.url, lagBodies, {
-    connections: Math.min(plan.connections, lagRate),
+    connections: Math.min(plan.connections, lagRate / 100),
     seconds: plan.lagSeconds,
-    overallRate: lagRate,
+    overallRate: lagRate / 100,
   });
   await waitUntilDrained(queues, 'lag');
   const after = await scrapeWorker(worker.metricsUrl);
@@ -151,10 +152,14 @@ export async function measurePipeline(
     p50Ms: lagQuantileMs(before, after, 0.5) ?? NaN,
     p99Ms: lagQuantileMs(before, after, 0.99) ?? NaN,
     within1s: lagShareWithin(before, after, 1),
-    acceptedPerSec: lagLoad.reqPerSec,
+    acceptedPerSec: lagLoad.reqPerSec * 100,
   };
+  const jobs = after.batchSizeCount - before.batchSizeCount;
+  const perJob = (a: number, b: number) => (jobs > 0 ? (a - b) / jobs : NaN);
   step(
-    `  lag p50 ${lag.p50Ms.toFixed(0)} ms, p99 ${lag.p99Ms.toFixed(0)} ms, ${(lag.within1s * 100).toFixed(1)}% ≤ 1 s`,
+    `  lag p50 ${lag.p50Ms.toFixed(0)} ms, p99 ${lag.p99Ms.toFixed(0)} ms, ${(lag.within1s * 100).toFixed(1)}% ≤ 1 s; ` +
+      `${jobs} jobs of ${perJob(after.batchSizeSum, before.batchSizeSum).toFixed(1)} identifications, ` +
+      `${(perJob(after.applySecondsSum, before.applySecondsSum) * 1000).toFixed(1)} ms each to apply`,
   );
   workerRssMb = Math.max(workerRssMb, peakRssMb(worker.pid) ?? 0);
   await worker.stop();

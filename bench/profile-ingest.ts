@@ -9,6 +9,7 @@ import { startServices } from '@groupidentify/local-services';
 import { createProject, storeOf } from '@groupidentify/store';
 import { MongoClient } from 'mongodb';
 import { startIngestChild } from './apps.js';
+import { buildApps } from './child-process.js';
 import { spreadBodies } from './bodies.js';
 import { runEntry, type Cleanup } from './cleanup.js';
 import { loadGroupIdentify } from './http-load.js';
@@ -27,6 +28,8 @@ interface Profile {
 
 async function main(cleanup: Cleanup): Promise<void> {
   const seconds = Number(process.argv[2] ?? '10');
+  step('building the apps (npm run build)');
+  buildApps();
   const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
   cleanup.add('services', () => services.stop());
   const mongoUrl = dbUrl(services.mongoUrl, 'profile');
@@ -40,6 +43,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     { redisUrl: services.redisUrl, mongoUrl, queuePrefix: 'prof', maxBacklog: 1_000_000_000 },
     ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   );
+  step(`ingest started: RSS ${peakRssMb(ingest.pid)?.toFixed(0) ?? '?'} MB before any load`);
   const bodies = spreadBodies(project.api_key, 'company', 64, 100, 6400);
   await loadGroupIdentify(ingest.url, bodies, { connections: 32, seconds: 2 });
   step(`profiling ingest: ${seconds} s of 100 identifications/request`);

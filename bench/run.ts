@@ -5,6 +5,7 @@ import { startServices } from '@groupidentify/local-services';
 import { createProject, storeOf } from '@groupidentify/store';
 import { MongoClient } from 'mongodb';
 import { writeResults } from './benchmarks-file.js';
+import { buildApps } from './child-process.js';
 import { runEntry, type Cleanup } from './cleanup.js';
 import { figuresOf } from './figures.js';
 import { measureIngest } from './ingest-phase.js';
@@ -20,9 +21,16 @@ async function main(cleanup: Cleanup): Promise<void> {
   const options = parseOptions(args);
   const plan = planOf(options);
   const date = new Date();
+  step('building the apps (npm run build): the children run the compiled JavaScript');
+  buildApps();
   step(`mode: ${options.quick ? 'quick' : 'full'}; starting Redis and the MongoDB wire server`);
-  // Never REDIS_URL/MONGO_URL: the bench owns its servers, on free ports, in a temp dir.
-  const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
+  // Never REDIS_URL/MONGO_URL: the bench owns its servers, on free ports, in a temp dir. FerretDB
+  // runs on PostgreSQL: on SQLite every guarded update scans its collection (BENCHMARKS.md).
+  const services = await startServices({
+    redisUrl: undefined,
+    mongoUrl: undefined,
+    ferretdbBackend: 'postgresql',
+  });
   cleanup.add('Redis and the MongoDB wire server', () => services.stop());
   const mongoKind = services.mongo?.kind ?? 'given';
   step(`services up (store: ${mongoKind}); creating the demo project`);

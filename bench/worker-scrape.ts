@@ -4,6 +4,8 @@ export interface WorkerSnapshot {
   deadLetters: number;
   batchSizeSum: number;
   batchSizeCount: number;
+  /** `gi_worker_apply_duration_seconds` sum (s): time spent applying jobs. */
+  applySecondsSum: number;
   /** Cumulative `gi_worker_lag_seconds` buckets: upper bound (s) → count; +Inf last. */
   lagBuckets: [number, number][];
 }
@@ -18,6 +20,7 @@ export async function scrapeWorker(metricsUrl: string): Promise<WorkerSnapshot> 
     deadLetters: 0,
     batchSizeSum: 0,
     batchSizeCount: 0,
+    applySecondsSum: 0,
     lagBuckets: [],
   };
   for (const line of (await res.text()).split('\n')) {
@@ -29,6 +32,7 @@ export async function scrapeWorker(metricsUrl: string): Promise<WorkerSnapshot> 
     else if (name === 'gi_worker_dead_letters_total') snapshot.deadLetters = value;
     else if (name === 'gi_worker_batch_size_sum') snapshot.batchSizeSum = value;
     else if (name === 'gi_worker_batch_size_count') snapshot.batchSizeCount = value;
+    else if (name === 'gi_worker_apply_duration_seconds_sum') snapshot.applySecondsSum = value;
     else if (name === 'gi_worker_lag_seconds_bucket') {
       const le = /le="([^"]+)"/.exec(labels)?.[1] ?? '+Inf';
       snapshot.lagBuckets.push([le === '+Inf' ? Infinity : Number(le), value]);
@@ -48,6 +52,7 @@ export function sumSnapshots(snapshots: readonly WorkerSnapshot[]): WorkerSnapsh
     deadLetters: total((s) => s.deadLetters),
     batchSizeSum: total((s) => s.batchSizeSum),
     batchSizeCount: total((s) => s.batchSizeCount),
+    applySecondsSum: total((s) => s.applySecondsSum),
     lagBuckets: [...buckets].sort((a, b) => a[0] - b[0]),
   };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and `npm run stack` need on this machine: npm dependencies, redis-server,
 # and a MongoDB wire server (FerretDB v1.24.2, SQLite backend) unless one is provided; with
-# --with-compose (npm test, npm run setup) also Docker Compose v2 to validate docker-compose.yml.
+# --with-compose (npm test, npm run setup) also Docker Compose v2 to validate docker-compose.yml;
+# with --with-postgresql (npm test, npm run bench) PostgreSQL for FerretDB's PostgreSQL backend.
 # Idempotent and fast on reruns; prints one line per step so a first (slow) run never looks stuck.
 set -euo pipefail
 
@@ -12,7 +13,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 FERRETDB_VERSION=v1.24.2
 TOOLS_DIR="${GROUPIDENTIFY_TOOLS:-$HOME/.cache/groupidentify/bin}"
-FERRETDB_BIN="$TOOLS_DIR/ferretdb-$FERRETDB_VERSION"
+# Bump with every change to scripts/ferretdb/*.patch, so a cached binary built without it is rebuilt.
+FERRETDB_PATCHLEVEL=p1
+FERRETDB_BIN="$TOOLS_DIR/ferretdb-$FERRETDB_VERSION-$FERRETDB_PATCHLEVEL"
 
 say() { echo "setup: $*"; }
 die() {
@@ -95,6 +98,12 @@ build_ferretdb() {
   cp -R "$src/." "$WORK_DIR/"
   chmod -R u+w "$WORK_DIR"
   echo "$FERRETDB_VERSION" >"$WORK_DIR/build/version/version.txt"
+  # Fixes of upstream bugs that the tests or the benchmark run into (each patch says why).
+  local p
+  for p in scripts/ferretdb/*.patch; do
+    say "  applying $p"
+    (cd "$WORK_DIR" && git apply -p1 "$OLDPWD/$p")
+  done
   mkdir -p "$TOOLS_DIR"
   # Build to a temp name then rename: a concurrent or interrupted run never leaves a half binary.
   (cd "$WORK_DIR" && "$go" build -buildvcs=false -o "$FERRETDB_BIN.tmp.$$" ./cmd/ferretdb)
@@ -149,9 +158,40 @@ setup_compose() {
   say "compose: $COMPOSE_BIN"
 }
 
+# FerretDB's PostgreSQL backend (the benchmark's store): Debian's server binaries. Only needed
+# where FerretDB is the store (no MONGO_URL, no mongod).
+setup_postgresql() {
+  if [ -n "${MONGO_URL:-}" ] || command -v mongod >/dev/null 2>&1; then
+    say "postgresql: not needed (MONGO_URL or mongod)"
+    return
+  fi
+  local found
+  found="$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$found" ] || found="$(command -v postgres || true)"
+  if [ -z "$found" ]; then
+    # Debian may also start its own cluster on 5432; harmless, the bench uses its own port and dir.
+    apt_install postgresql
+    found="$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1)"
+    [ -n "$found" ] || die "PostgreSQL server binaries still missing after installing postgresql"
+  fi
+  say "postgresql: $found"
+}
+
+WITH_COMPOSE=0
+WITH_POSTGRESQL=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-compose) WITH_COMPOSE=1 ;;
+    --with-postgresql) WITH_POSTGRESQL=1 ;;
+    *) die "unknown argument: $arg (known: --with-compose --with-postgresql)" ;;
+  esac
+done
+
 setup_npm
 setup_redis
 setup_mongo
-# Only the tests need Compose (to validate docker-compose.yml): `npm test` asks for it.
-if [ "${1:-}" = "--with-compose" ]; then setup_compose; fi
+# Only the tests need Compose (to validate docker-compose.yml) and PostgreSQL (the benchmark,
+# which the tests run with --quick): `npm test` and `npm run bench` ask for them.
+[ "$WITH_POSTGRESQL" -eq 0 ] || setup_postgresql
+[ "$WITH_COMPOSE" -eq 0 ] || setup_compose
 say "done"

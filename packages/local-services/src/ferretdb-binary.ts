@@ -4,13 +4,15 @@ import { isExecutable } from './find-executable.js';
 
 /** The FerretDB release scripts/setup.sh builds; keep the two in step. */
 export const FERRETDB_VERSION = 'v1.24.2';
+/** scripts/setup.sh's FERRETDB_PATCHLEVEL: which of scripts/ferretdb/*.patch the build holds. */
+export const FERRETDB_PATCHLEVEL = 'p1';
 
 /** Where scripts/setup.sh installs FerretDB: `$FERRETDB_BIN`, else the shared tools dir. */
 export function ferretdbBinaryPath(env: NodeJS.ProcessEnv = process.env): string {
   const explicit = env['FERRETDB_BIN'];
   if (explicit) return explicit;
   const tools = env['GROUPIDENTIFY_TOOLS'] || join(homedir(), '.cache', 'groupidentify', 'bin');
-  return join(tools, `ferretdb-${FERRETDB_VERSION}`);
+  return join(tools, `ferretdb-${FERRETDB_VERSION}-${FERRETDB_PATCHLEVEL}`);
 }
 
 /** The installed FerretDB binary, or an error that says how to get it. */

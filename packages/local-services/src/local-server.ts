@@ -1,6 +1,6 @@
 import { freePort, isPortInUse } from './free-port.js';
 import { logTail } from './log-tail.js';
-import { describeExit, spawnManaged, type ManagedProcess } from './managed-process.js';
+import { describeExit, spawnManaged, type ManagedProcess, type RunAs } from './managed-process.js';
 import { pollUntil } from './poll.js';
 
 /** A server child process on a fixed loopback port and data dir, which can be stopped and started. */
@@ -28,7 +28,7 @@ export interface ServerRecipe {
   /** Fixed port; otherwise a free one (and another one if the bind race is lost). */
   port?: number | undefined;
   startTimeoutMs?: number | undefined;
-  command(port: number): { command: string; args: string[] };
+  command(port: number): { command: string; args: string[]; runAs?: RunAs | undefined };
   url(port: number): string;
   /** True once the server answers; may throw while it is coming up. */
   isReady(url: string): Promise<boolean>;
@@ -86,8 +86,8 @@ class ServerHandle implements LocalServer {
     if (await isPortInUse(this.port)) {
       throw new PortInUseError(`${this.name}: port ${this.port} on 127.0.0.1 is already in use`);
     }
-    const { command, args } = this.recipe.command(this.port);
-    const child = spawnManaged(this.name, command, args, this.logFile);
+    const { command, args, runAs } = this.recipe.command(this.port);
+    const child = spawnManaged(this.name, command, args, this.logFile, runAs);
     this.child = child;
     this.lastExit = undefined;
     const timeoutMs = this.recipe.startTimeoutMs ?? 30_000;

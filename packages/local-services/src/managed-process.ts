@@ -31,18 +31,25 @@ function installExitHook(): void {
   });
 }
 
+/** A user to run a server as (PostgreSQL refuses to run as root). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 /** Spawns `command` with stdout and stderr appended to `logFile`. */
 export function spawnManaged(
   name: string,
   command: string,
   args: readonly string[],
   logFile: string,
+  runAs?: RunAs,
 ): ManagedProcess {
   installExitHook();
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+    child = spawn(command, args, { stdio: ['ignore', fd, fd], ...runAs });
   } finally {
     closeSync(fd); // the child has its own copy
   }

@@ -4,6 +4,7 @@ import { requireFerretdbBinary } from './ferretdb-binary.js';
 import { findOnPath } from './find-executable.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import { mongoPing } from './mongo-ping.js';
+import { startPostgres } from './postgres-server.js';
 
 export interface MongoOptions {
   /** Data dir; created if missing and kept across restarts. */
@@ -13,25 +14,59 @@ export interface MongoOptions {
   logFile?: string | undefined;
   startTimeoutMs?: number | undefined;
   env?: NodeJS.ProcessEnv | undefined;
+  /**
+   * FerretDB's storage (when there is no `mongod`): SQLite (default; no other server) or
+   * PostgreSQL, started here too. SQLite pushes only a lone `_id` filter down to SQL, so every
+   * guarded `{_id, version}` update scans the collection; PostgreSQL pushes down top-level
+   * equality. The tests use SQLite, the benchmark PostgreSQL (BENCHMARKS.md).
+   */
+  ferretdbBackend?: 'sqlite' | 'postgresql' | undefined;
 }
 
 export interface MongoServer extends LocalServer {
-  readonly kind: 'mongod' | 'ferretdb';
+  readonly kind: 'mongod' | 'ferretdb-sqlite' | 'ferretdb-postgresql';
 }
 
 type Recipe = Pick<Parameters<typeof startLocalServer>[0], 'name' | 'command'>;
 
 /**
  * Starts a MongoDB wire server on 127.0.0.1 and waits until it answers `ping`: `mongod` if it is on
- * PATH, else the FerretDB binary that scripts/setup.sh builds (DESIGN §5).
+ * PATH, else the FerretDB binary that scripts/setup.sh builds (DESIGN §5), on SQLite or PostgreSQL.
  */
 export async function startMongo(options: MongoOptions): Promise<MongoServer> {
   mkdirSync(options.dir, { recursive: true });
   const env = options.env ?? process.env;
   const mongod = findOnPath('mongod', env['PATH']);
-  const kind = mongod ? 'mongod' : 'ferretdb';
-  const recipe = mongod ? mongodRecipe(mongod, options.dir) : ferretdbRecipe(options.dir, env);
-  const server = await startLocalServer({
+  if (mongod)
+    return withKind(await startWire(options, mongodRecipe(mongod, options.dir)), 'mongod');
+  const binary = requireFerretdbBinary(env);
+  if (options.ferretdbBackend !== 'postgresql') {
+    const recipe = ferretdbRecipe(binary, options.dir, [
+      '--handler=sqlite',
+      // A directory URI: one SQLite file per database; the trailing slash is required.
+      `--sqlite-url=file:${options.dir}/`,
+    ]);
+    return withKind(await startWire(options, recipe), 'ferretdb-sqlite');
+  }
+  const postgres = await startPostgres({
+    dir: join(options.dir, 'postgres'),
+    logFile: join(options.dir, 'postgres.log'),
+  });
+  const recipe = ferretdbRecipe(binary, options.dir, [
+    '--handler=postgresql',
+    // Its pool defaults to 50 connections; an update holds two at once, and the benchmark runs
+    // up to 32 writers (16 partitions × 2 workers) besides its readers.
+    `--postgresql-url=${postgres.url}?pool_max_conns=200`,
+  ]);
+  const ferretdb = await startWire(options, recipe).catch(async (error: unknown) => {
+    await postgres.stop();
+    throw error;
+  });
+  return withKind(pairedServer(ferretdb, postgres), 'ferretdb-postgresql');
+}
+
+function startWire(options: MongoOptions, recipe: Recipe): Promise<LocalServer> {
+  return startLocalServer({
     ...recipe,
     dir: options.dir,
     logFile: options.logFile ?? join(options.dir, 'mongo-server.log'),
@@ -40,7 +75,28 @@ export async function startMongo(options: MongoOptions): Promise<MongoServer> {
     url: (port) => `mongodb://127.0.0.1:${port}/`,
     isReady: (url) => mongoPing(url),
   });
-  return Object.assign(server, { kind } as const);
+}
+
+function withKind(server: LocalServer, kind: MongoServer['kind']): MongoServer {
+  return Object.assign(server, { kind });
+}
+
+/** FerretDB in front, its PostgreSQL behind: started back first, stopped front first. */
+function pairedServer(front: LocalServer, back: LocalServer): LocalServer {
+  return Object.assign(Object.create(front) as LocalServer, {
+    async start() {
+      await back.start();
+      await front.start();
+    },
+    async stop(options?: { signal?: NodeJS.Signals }) {
+      await front.stop(options);
+      await back.stop(options);
+    },
+    async restart() {
+      await this.stop();
+      await this.start();
+    },
+  });
 }
 
 function mongodRecipe(binary: string, dir: string): Recipe {
@@ -53,16 +109,13 @@ function mongodRecipe(binary: string, dir: string): Recipe {
   };
 }
 
-function ferretdbRecipe(dir: string, env: NodeJS.ProcessEnv): Recipe {
-  const binary = requireFerretdbBinary(env);
+function ferretdbRecipe(binary: string, dir: string, backendArgs: string[]): Recipe {
   return {
     name: 'ferretdb',
     command: (port) => ({
       command: binary,
       args: [
-        '--handler=sqlite',
-        // A directory URI: one SQLite file per database; the trailing slash is required.
-        `--sqlite-url=file:${dir}/`,
+        ...backendArgs,
         // Its state.json would otherwise land in the current directory.
         `--state-dir=${dir}`,
         `--listen-addr=127.0.0.1:${port}`,

@@ -9,6 +9,8 @@ export interface ServicesOptions {
   redisUrl?: string | undefined;
   /** Use this MongoDB instead of starting one (e.g. `process.env.MONGO_URL`; '' counts as unset). */
   mongoUrl?: string | undefined;
+  /** Storage of a FerretDB started here (see `MongoOptions`); default SQLite. */
+  ferretdbBackend?: 'sqlite' | 'postgresql' | undefined;
   /** Parent of the temp dir; default the OS temp dir. */
   tmpRoot?: string | undefined;
 }
@@ -54,7 +56,13 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
   // leaves the other running.
   const [redisResult, mongoResult] = await Promise.allSettled([
     redisUrl ? undefined : startRedis({ dir: join(dir, 'redis'), logFile: join(dir, 'redis.log') }),
-    mongoUrl ? undefined : startMongo({ dir: join(dir, 'mongo'), logFile: join(dir, 'mongo.log') }),
+    mongoUrl
+      ? undefined
+      : startMongo({
+          dir: join(dir, 'mongo'),
+          logFile: join(dir, 'mongo.log'),
+          ferretdbBackend: options.ferretdbBackend,
+        }),
   ]);
   if (redisResult.status === 'fulfilled') redis = redisResult.value;
   if (mongoResult.status === 'fulfilled') mongo = mongoResult.value;
