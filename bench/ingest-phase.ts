@@ -16,6 +16,9 @@ export interface IngestFigures {
   halfRate: number;
   p50Ms: number;
   p99Ms: number;
+  /** The bare Express baseline under the same constant rate. */
+  bareP50Ms: number;
+  bareP99Ms: number;
   ingestRssMb: number;
   bareRssMb: number;
 }
@@ -58,15 +61,18 @@ export async function measureIngest(
     load('ingest 100/req', ingest.url, hundred),
   ]);
   const halfRate = Math.max(1, Math.round(median(ingest1) / 2));
-  step(`ingest latency at half of max: ${halfRate} req/s for ${plan.loadSeconds * 2} s`);
-  const latency = await loadGroupIdentify(ingest.url, one, {
-    connections: plan.connections,
-    seconds: plan.loadSeconds * 2,
-    overallRate: halfRate,
-  });
-  step(
-    `  p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms at ${Math.round(latency.reqPerSec)} req/s`,
-  );
+  step(`latency at half of ingest's max: ${halfRate} req/s for ${plan.loadSeconds * 2} s each`);
+  const atHalf = async (label: string, url: string) => {
+    const r = await loadGroupIdentify(url, one, {
+      connections: plan.connections,
+      seconds: plan.loadSeconds * 2,
+      overallRate: halfRate,
+    });
+    step(`  ${label}: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms at ${Math.round(r.reqPerSec)} req/s`);
+    return r;
+  };
+  const bareLatency = await atHalf('bare  ', bare.url);
+  const latency = await atHalf('ingest', ingest.url);
   const figures: IngestFigures = {
     bare1,
     ingest1,
@@ -75,6 +81,8 @@ export async function measureIngest(
     halfRate,
     p50Ms: latency.p50Ms,
     p99Ms: latency.p99Ms,
+    bareP50Ms: bareLatency.p50Ms,
+    bareP99Ms: bareLatency.p99Ms,
     ingestRssMb: peakRssMb(ingest.pid) ?? NaN,
     bareRssMb: peakRssMb(bare.pid) ?? NaN,
   };

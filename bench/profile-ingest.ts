@@ -28,6 +28,7 @@ interface Profile {
 
 async function main(cleanup: Cleanup): Promise<void> {
   const seconds = Number(process.argv[2] ?? '10');
+  const perRequest = Number(process.argv[3] ?? '100');
   step('building the apps (npm run build)');
   buildApps();
   const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
@@ -44,9 +45,9 @@ async function main(cleanup: Cleanup): Promise<void> {
     ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   );
   step(`ingest started: RSS ${peakRssMb(ingest.pid)?.toFixed(0) ?? '?'} MB before any load`);
-  const bodies = spreadBodies(project.api_key, 'company', 64, 100, 6400);
+  const bodies = spreadBodies(project.api_key, 'company', 6400 / perRequest, perRequest, 6400);
   await loadGroupIdentify(ingest.url, bodies, { connections: 32, seconds: 2 });
-  step(`profiling ingest: ${seconds} s of 100 identifications/request`);
+  step(`profiling ingest: ${seconds} s of ${perRequest} identification(s)/request`);
   const r = await loadGroupIdentify(ingest.url, bodies, { connections: 32, seconds });
   const rss = peakRssMb(ingest.pid);
   await ingest.stop();
@@ -65,11 +66,31 @@ async function main(cleanup: Cleanup): Promise<void> {
   const total = profile.samples.length;
   const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
   process.stdout.write(
-    `${Math.round(r.reqPerSec)} req/s (${Math.round(r.reqPerSec * 100)} ids/s), ` +
+    `${Math.round(r.reqPerSec)} req/s (${Math.round(r.reqPerSec * perRequest)} ids/s), ` +
       `peak RSS ${rss?.toFixed(0) ?? '?'} MB, ${total} samples, profile ${join(dir, file)}\n`,
   );
   for (const [key, count] of top)
     process.stdout.write(`${((100 * count) / total).toFixed(1).padStart(5)} %  ${key}\n`);
+  process.stdout.write('\nself time by package (idle excluded):\n');
+  const busy = profile.samples.filter((id) => byId.get(id)?.callFrame.functionName !== '(idle)');
+  const byPackage = new Map<string, number>();
+  for (const id of busy) {
+    const where = packageOf(byId.get(id)?.callFrame);
+    byPackage.set(where, (byPackage.get(where) ?? 0) + 1);
+  }
+  for (const [where, count] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    process.stdout.write(`${((100 * count) / busy.length).toFixed(1).padStart(5)} %  ${where}\n`);
+}
+
+/** node_modules package, our workspace, node's own code, or V8's pseudo-frames (GC, program). */
+function packageOf(frame: ProfileNode['callFrame'] | undefined): string {
+  const url = frame?.url ?? '';
+  const dep = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (dep !== undefined) return dep;
+  const ours = /\/((?:apps|packages)\/[^/]+)\//.exec(url)?.[1];
+  if (ours !== undefined) return ours;
+  if (url.startsWith('node:')) return 'node (JS)';
+  return url === '' ? `${frame?.functionName ?? '?'} (native / V8)` : url;
 }
 
 runEntry(main);

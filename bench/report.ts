@@ -65,7 +65,7 @@ export function resultsTable(
     [
       'ingest latency at half of max',
       `p50 ${ms(ingest.p50Ms)} at ${n(ingest.halfRate)} req/s`,
-      '',
+      `bare Express at that rate: p50 ${ms(ingest.bareP50Ms)}, p99 ${ms(ingest.bareP99Ms)}`,
       `p99 ${ms(f.ingest_p99_ms)}`,
       '≤ 5 ms',
       mark(f.ingest_p99_ms <= 5),
