@@ -1,6 +1,6 @@
 import { isAlreadyApplied } from '@groupidentify/ops';
 import type { JobPayload } from '@groupidentify/queue-contract';
-import type { Store } from '@groupidentify/store';
+import { findByIds, type Store } from '@groupidentify/store';
 import type { JobPosition } from './apply-job.js';
 import { storeDeadLetters } from './dead-letters.js';
 import { releaseClaims } from './insert-id-claims.js';
@@ -18,9 +18,8 @@ export async function deadLetterUnapplied(
   reason: string,
 ): Promise<number> {
   const items = sequenceItems(payload.items, position.epoch, position.job);
-  const groups = await store.groups
-    .find({ _id: { $in: [...new Set(items.map((s) => s.group))] } })
-    .toArray();
+  const ids = items.map((s) => s.group);
+  const groups = await findByIds(store.groups, ids, store.idReads);
   const applied = new Map(groups.map((g) => [g._id, g.applied]));
   const unapplied = items.filter((s) => !isAlreadyApplied(s.seq, applied.get(s.group)));
   await storeDeadLetters(

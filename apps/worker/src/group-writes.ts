@@ -7,7 +7,7 @@ import {
   type GroupKey,
   type GroupWritePlan,
 } from '@groupidentify/ops';
-import type { Store } from '@groupidentify/store';
+import { findByIds, type Store } from '@groupidentify/store';
 import { historyRecord, writeHistory } from './history-records.js';
 import type { SequencedItem } from './sequenced-item.js';
 import { isDuplicateKey, isTransientStoreError } from './transient-errors.js';
@@ -91,7 +91,8 @@ async function loadGroups(
   store: Store,
   batches: readonly GroupBatch[],
 ): Promise<Map<string, GroupDocument>> {
-  const docs = await store.groups.find({ _id: { $in: batches.map((b) => b.group) } }).toArray();
+  const ids = batches.map((b) => b.group);
+  const docs = await findByIds(store.groups, ids, store.idReads);
   return new Map(docs.map((d) => [d._id, d]));
 }
 

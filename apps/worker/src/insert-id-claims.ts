@@ -1,4 +1,4 @@
-import type { InsertIdClaim, Store } from '@groupidentify/store';
+import { findByIds, type InsertIdClaim, type Store } from '@groupidentify/store';
 import { sameSeq, type SequencedItem } from './sequenced-item.js';
 import { isDuplicateKey } from './transient-errors.js';
 
@@ -31,7 +31,7 @@ export async function dropDuplicates(
   } catch (error) {
     if (!allDuplicateKeys(error)) throw error;
   }
-  const claims = await store.insertIds.find({ _id: { $in: [...first.keys()] } }).toArray();
+  const claims = await findByIds(store.insertIds, [...first.keys()], store.idReads);
   const holder = new Map(claims.map((c) => [c._id, c.seq]));
   return items.filter((s) => {
     if (s.item.insert_id === undefined) return true;

@@ -1,4 +1,5 @@
 import type { Collection, Db, Document } from 'mongodb';
+import type { IdReads } from './find-by-ids.js';
 import type {
   DeadLetterDocument,
   GroupDocument,
@@ -14,10 +15,13 @@ export interface Store {
   history: Collection<HistoryDocument>;
   deadLetters: Collection<DeadLetterDocument>;
   insertIds: Collection<InsertIdClaim>;
+  /** How to read many documents by `_id` on this server (see {@link idReadsFor}). */
+  idReads: IdReads;
 }
 
-export function storeOf(db: Db): Store {
+export function storeOf(db: Db, idReads: IdReads = 'in'): Store {
   return {
+    idReads,
     projects: db.collection<ProjectDocument>('projects'),
     groups: db.collection<GroupDocument>('groups'),
     history: db.collection<HistoryDocument>('history'),

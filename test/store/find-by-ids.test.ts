@@ -1,0 +1,52 @@
+import { MongoClient, type Collection } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findByIds, idReadsFor, type IdReads } from '@groupidentify/store';
+import { mongoUrl, uniqueName } from '../helpers/services.js';
+
+// Both ways of reading many documents by _id give the same answer on the real wire server; the
+// worker picks one per server at start (FerretDB cannot push `$in` down, see find-by-ids.ts).
+interface Doc {
+  _id: string;
+  n: number;
+}
+
+const dbName = uniqueName('find_by_ids');
+let client: MongoClient;
+let docs: Collection<Doc>;
+
+beforeAll(async () => {
+  client = await MongoClient.connect(mongoUrl());
+  docs = client.db(dbName).collection<Doc>('docs');
+  await docs.insertMany(Array.from({ length: 50 }, (_, n) => ({ _id: `d${n}`, n })));
+});
+
+afterAll(async () => {
+  await client.db(dbName).dropDatabase();
+  await client.close();
+});
+
+const byId = (a: Doc, b: Doc) => a.n - b.n;
+
+describe.each(['in', 'each'] as IdReads[])('findByIds with %s reads', (reads) => {
+  it('returns the documents that exist, once each, and nothing for unknown ids', async () => {
+    const ids = ['d3', 'missing', 'd0', 'd3', 'd49', 'd.0', ''];
+    const found = await findByIds(docs, ids, reads);
+    expect(found.sort(byId)).toEqual([
+      { _id: 'd0', n: 0 },
+      { _id: 'd3', n: 3 },
+      { _id: 'd49', n: 49 },
+    ]);
+  });
+
+  it('reads nothing for no ids', async () => {
+    expect(await findByIds(docs, [], reads)).toEqual([]);
+  });
+});
+
+describe('idReadsFor', () => {
+  it('answers one-by-one reads exactly when the server says it is FerretDB', async () => {
+    const info = await client.db().admin().command({ buildInfo: 1 });
+    const expected = typeof info['ferretdbVersion'] === 'string' ? 'each' : 'in';
+    expect(await idReadsFor(client.db(dbName))).toBe(expected);
+  });
+});
