@@ -1,15 +1,14 @@
 import { startIngestChild } from './apps.js';
 import { spreadBodies } from './bodies.js';
 import type { Cleanup } from './cleanup.js';
-import { measureDrain, waitUntilDrained, type Pipeline } from './drain.js';
-import { loadGroupIdentify } from './http-load.js';
+import { measureDrain, type Pipeline } from './drain.js';
 import { step } from './log.js';
+import { measureLag, type LagFigures } from './lag-phase.js';
 import { naiveDrainSeconds } from './naive-pipeline.js';
 import type { BenchPlan } from './options.js';
 import { partitionQueues } from './partition-queues.js';
 import { peakRssMb } from './proc-memory.js';
 import { storeBulkUpsertRate } from './store-baseline.js';
-import { lagQuantileMs, lagShareWithin, scrapeWorker } from './worker-scrape.js';
 
 interface Rate {
   idsPerSec: number;
@@ -23,7 +22,7 @@ export interface PipelineFigures {
   drain2: Rate;
   hot: Rate;
   naive: Rate;
-  lag: { rate: number; p50Ms: number; p99Ms: number; within1s: number; acceptedPerSec: number };
+  lag: LagFigures;
   workerRssMb: number;
 }
 
@@ -132,34 +131,10 @@ export async function measurePipeline(
 
   const [worker] = hot.workers;
   if (worker === undefined) throw new Error('internal: the hot-group worker is gone');
-  // Half of the maximum the drain just measured, with the drain's request shape (100
-  // identifications per request over the drain's groups, so most are updates of existing groups).
-  const lagRate = Math.max(100, Math.round(d1.idsPerSec / 2 / 100) * 100);
-  step(`lag: ${lagRate} identifications/s (100 per request) for ${plan.lagSeconds} s, 1 worker`);
-  const before = await scrapeWorker(worker.metricsUrl);
-  // Enough bodies that autocannon never repeats one.
-  const lagCount = Math.ceil((lagRate / 100) * plan.lagSeconds * 1.5) + plan.connections;
-  const lagBodies = spreadBodies(setup.apiKey, 'lag', lagCount, 100, groups);
-  const lagLoad = await loadGroupIdentify(ingest.url, lagBodies, {
-    connections: Math.min(plan.connections, lagRate / 100),
-    seconds: plan.lagSeconds,
-    overallRate: lagRate / 100,
-  });
-  await waitUntilDrained(queues, 'lag');
-  const after = await scrapeWorker(worker.metricsUrl);
-  const lag = {
-    rate: lagRate,
-    p50Ms: lagQuantileMs(before, after, 0.5) ?? NaN,
-    p99Ms: lagQuantileMs(before, after, 0.99) ?? NaN,
-    within1s: lagShareWithin(before, after, 1),
-    acceptedPerSec: lagLoad.reqPerSec * 100,
-  };
-  const jobs = after.batchSizeCount - before.batchSizeCount;
-  const perJob = (a: number, b: number) => (jobs > 0 ? (a - b) / jobs : NaN);
-  step(
-    `  lag p50 ${lag.p50Ms.toFixed(0)} ms, p99 ${lag.p99Ms.toFixed(0)} ms, ${(lag.within1s * 100).toFixed(1)}% ≤ 1 s; ` +
-      `${jobs} jobs of ${perJob(after.batchSizeSum, before.batchSizeSum).toFixed(1)} identifications, ` +
-      `${(perJob(after.applySecondsSum, before.applySecondsSum) * 1000).toFixed(1)} ms each to apply`,
+  const lag = await measureLag(
+    { ingestUrl: ingest.url, queues, apiKey: setup.apiKey, groups, metricsUrl: worker.metricsUrl },
+    plan,
+    d1.idsPerSec,
   );
   workerRssMb = Math.max(workerRssMb, peakRssMb(worker.pid) ?? 0);
   await worker.stop();

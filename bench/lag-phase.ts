@@ -1,0 +1,107 @@
+import { spreadBodies } from './bodies.js';
+import { waitUntilDrained } from './drain.js';
+import { loadGroupIdentify } from './http-load.js';
+import { step } from './log.js';
+import type { BenchPlan } from './options.js';
+import type { PartitionQueues } from './partition-queues.js';
+import {
+  lagQuantileMs,
+  lagShareWithin,
+  scrapeWorker,
+  type WorkerSnapshot,
+} from './worker-scrape.js';
+
+export interface LagFigures {
+  /** Identifications/s the worker applied while offered the drain rate: its sustained maximum. */
+  sustainedPerSec: number;
+  /** What was offered to find it (the 1-worker drain rate). */
+  offeredPerSec: number;
+  /** The constant rate of the lag run: half of the sustained maximum. */
+  rate: number;
+  p50Ms: number;
+  p99Ms: number;
+  within1s: number;
+}
+
+export interface LagSetup {
+  ingestUrl: string;
+  queues: PartitionQueues;
+  apiKey: string;
+  /** Groups the identifications spread over (mostly updates of existing groups). */
+  groups: number;
+  /** The one worker process (its /metrics). */
+  metricsUrl: string;
+}
+
+const PER_REQUEST = 100;
+
+/**
+ * Accepted → readable lag at half of the maximum (SPEC §8), with the drain's request shape (100
+ * identifications per request). The maximum is what one worker sustains under a steady load of
+ * this shape, not the drain rate: a drain starts with jobs of many identifications, while under a
+ * steady load group commit makes jobs of a few per partition, and the worker's cost is largely per
+ * job. So: offer the drain rate for a while and count what the worker applies meanwhile; then, the
+ * backlog drained, measure the lag at half of that rate.
+ */
+export async function measureLag(
+  setup: LagSetup,
+  plan: BenchPlan,
+  drainPerSec: number,
+): Promise<LagFigures> {
+  const bodies = (name: string, perSec: number) =>
+    spreadBodies(
+      setup.apiKey,
+      name,
+      // Enough bodies that autocannon never repeats one.
+      Math.ceil((perSec / PER_REQUEST) * plan.lagSeconds * 1.5) + plan.connections,
+      PER_REQUEST,
+      setup.groups,
+    );
+  const offered = Math.max(1, Math.round(drainPerSec / PER_REQUEST));
+  step(
+    `lag: maximum under steady load: offering ${offered * PER_REQUEST} ids/s for ${plan.lagSeconds} s`,
+  );
+  const s0 = await scrapeWorker(setup.metricsUrl);
+  const t0 = performance.now();
+  await load(setup, bodies('lagmax', offered * PER_REQUEST), offered, plan);
+  const s1 = await scrapeWorker(setup.metricsUrl);
+  const sustained = (s1.applied - s0.applied) / ((performance.now() - t0) / 1000);
+  step(`  the worker applied ${Math.round(sustained)} ids/s meanwhile; ${describeJobs(s0, s1)}`);
+  await waitUntilDrained(setup.queues, 'lag (maximum)');
+
+  const half = Math.max(1, Math.floor(sustained / 2 / PER_REQUEST));
+  step(`lag: ${half * PER_REQUEST} ids/s (${PER_REQUEST} per request) for ${plan.lagSeconds} s`);
+  const before = await scrapeWorker(setup.metricsUrl);
+  await load(setup, bodies('lag', half * PER_REQUEST), half, plan);
+  await waitUntilDrained(setup.queues, 'lag');
+  const after = await scrapeWorker(setup.metricsUrl);
+  const figures: LagFigures = {
+    sustainedPerSec: sustained,
+    offeredPerSec: offered * PER_REQUEST,
+    rate: half * PER_REQUEST,
+    p50Ms: lagQuantileMs(before, after, 0.5) ?? NaN,
+    p99Ms: lagQuantileMs(before, after, 0.99) ?? NaN,
+    within1s: lagShareWithin(before, after, 1),
+  };
+  step(
+    `  lag p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms, ` +
+      `${(figures.within1s * 100).toFixed(1)}% ≤ 1 s; ${describeJobs(before, after)}`,
+  );
+  return figures;
+}
+
+async function load(setup: LagSetup, bodies: Buffer[], reqPerSec: number, plan: BenchPlan) {
+  await loadGroupIdentify(setup.ingestUrl, bodies, {
+    connections: Math.min(plan.connections, reqPerSec),
+    seconds: plan.lagSeconds,
+    overallRate: reqPerSec,
+  });
+}
+
+function describeJobs(before: WorkerSnapshot, after: WorkerSnapshot): string {
+  const jobs = after.batchSizeCount - before.batchSizeCount;
+  if (jobs <= 0) return 'no jobs';
+  const items = (after.batchSizeSum - before.batchSizeSum) / jobs;
+  const ms = ((after.applySecondsSum - before.applySecondsSum) / jobs) * 1000;
+  return `${jobs} jobs of ${items.toFixed(1)} identifications, ${ms.toFixed(0)} ms each to apply`;
+}
