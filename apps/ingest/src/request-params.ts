@@ -1,3 +1,4 @@
+import { formParams } from './form-params.js';
 import { HttpError } from './http-error.js';
 
 /** The two parameters of `/groupidentify`, as found; `identification` may already be parsed. */
@@ -37,12 +38,7 @@ function parseBody(body: Buffer, contentType: string | undefined): Source {
 }
 
 function parseForm(text: string): Source {
-  const params: Source = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    if ((key === 'api_key' || key === 'identification') && params[key] === undefined)
-      params[key] = value;
-  }
-  return params;
+  return formParams(text, ['api_key', 'identification']);
 }
 
 function parseJson(text: string): Source {
