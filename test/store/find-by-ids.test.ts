@@ -38,6 +38,12 @@ describe.each(['in', 'each'] as IdReads[])('findByIds with %s reads', (reads) =>
     ]);
   });
 
+  it('reads more ids than it sends at once (every document, each once)', async () => {
+    const ids = Array.from({ length: 120 }, (_, n) => `d${n % 60}`);
+    const found = await findByIds(docs, ids, reads);
+    expect(found.sort(byId)).toEqual(Array.from({ length: 50 }, (_, n) => ({ _id: `d${n}`, n })));
+  });
+
   it('reads nothing for no ids', async () => {
     expect(await findByIds(docs, [], reads)).toEqual([]);
   });

@@ -19,9 +19,18 @@ export async function findByIds<T extends { _id: string }>(
   if (reads === 'in') {
     return (await collection.find({ _id: { $in: unique } } as Filter<T>).toArray()) as T[];
   }
-  const found = await Promise.all(unique.map((_id) => collection.findOne({ _id } as Filter<T>)));
-  return found.filter((d) => d !== null) as T[];
+  const found: T[] = [];
+  // A bounded number at once: a job may name a thousand groups, and each query in flight holds a
+  // pooled connection and its buffers.
+  for (let i = 0; i < unique.length; i += EACH_AT_ONCE) {
+    const slice = unique.slice(i, i + EACH_AT_ONCE);
+    const docs = await Promise.all(slice.map((_id) => collection.findOne({ _id } as Filter<T>)));
+    for (const d of docs) if (d !== null) found.push(d as T);
+  }
+  return found;
 }
+
+const EACH_AT_ONCE = 32;
 
 /** `each` on FerretDB (its `buildInfo` names a `ferretdbVersion`), `in` everywhere else. */
 export async function idReadsFor(db: Db): Promise<IdReads> {
