@@ -99,8 +99,7 @@ export const DRAIN_DEADLINE_MS = 180_000;
 /**
  * Polls the partition queues until no job is left; a progress line every 5 s. Fails when no job
  * completes for {@link STALL_MS}, or when the whole drain takes over {@link DRAIN_DEADLINE_MS}:
- * FerretDB's SQLite backend has been seen to stop answering a database under the worker's
- * concurrent writes (BENCHMARKS.md), and a bench must end.
+ * a store that stops answering (as unpatched FerretDB did, BENCHMARKS.md) must not hang the bench.
  */
 export async function waitUntilDrained(queues: PartitionQueues, name: string): Promise<void> {
   const started = Date.now();

@@ -26,7 +26,7 @@ export interface PipelineFigures {
   workerRssMb: number;
 }
 
-/** A database of its own on the same server: one SQLite file per database under FerretDB. */
+/** A database of its own on the same server (a schema of its own under FerretDB-PostgreSQL). */
 export function dbUrl(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;

@@ -1,7 +1,8 @@
-// CPU profile of the ingest child under 100-identification requests (issue 7, "make it fast"):
-// node --conditions=@groupidentify/source --import tsx bench/profile-ingest.ts [seconds]
-// Starts its own Redis and store, runs ingest with `node --cpu-prof` (no worker), loads it, and
-// prints the top self-time entries of the profile. Not part of `npm run bench`.
+// CPU profile of the compiled ingest child under load (issue 7, "make it fast"):
+// node --conditions=@groupidentify/source --import tsx bench/profile-ingest.ts [seconds] [ids/request]
+// (defaults 10 s, 100 identifications per request). Starts its own Redis and store, runs ingest
+// with `node --cpu-prof` (no worker), loads it, and prints the top self-time entries of the profile
+// and self time by package. Not part of `npm run bench`.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
