@@ -111,11 +111,13 @@ build_ferretdb() {
 }
 
 setup_mongo() {
-  if [ -n "${MONGO_URL:-}" ]; then
+  # The tests and the benchmark start FerretDB themselves (its patch's test, the bench's own
+  # servers) even when MONGO_URL or mongod serve everything else: --with-postgresql builds it always.
+  if [ "$WITH_POSTGRESQL" -eq 0 ] && [ -n "${MONGO_URL:-}" ]; then
     say "mongo: using MONGO_URL"
     return
   fi
-  if command -v mongod >/dev/null 2>&1; then
+  if [ "$WITH_POSTGRESQL" -eq 0 ] && command -v mongod >/dev/null 2>&1; then
     say "mongo: $(command -v mongod)"
     return
   fi
@@ -158,20 +160,29 @@ setup_compose() {
   say "compose: $COMPOSE_BIN"
 }
 
-# FerretDB's PostgreSQL backend (the benchmark's store): Debian's server binaries. Only needed
-# where FerretDB is the store (no MONGO_URL, no mongod).
+# FerretDB's PostgreSQL backend (the benchmark's store): Debian's server binaries.
+newest_postgres() {
+  local best="" best_major=-1 p major
+  for p in /usr/lib/postgresql/*/bin/postgres; do
+    [ -x "$p" ] || continue # also skips the pattern itself when nothing matches
+    major="${p#/usr/lib/postgresql/}"
+    major="${major%%/*}"
+    if [ "$major" -gt "$best_major" ] 2>/dev/null; then
+      best="$p"
+      best_major="$major"
+    fi
+  done
+  [ -n "$best" ] || best="$(command -v postgres || true)"
+  echo "$best"
+}
+
 setup_postgresql() {
-  if [ -n "${MONGO_URL:-}" ] || command -v mongod >/dev/null 2>&1; then
-    say "postgresql: not needed (MONGO_URL or mongod)"
-    return
-  fi
   local found
-  found="$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1)"
-  [ -n "$found" ] || found="$(command -v postgres || true)"
+  found="$(newest_postgres)"
   if [ -z "$found" ]; then
     # Debian may also start its own cluster on 5432; harmless, the bench uses its own port and dir.
     apt_install postgresql
-    found="$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1)"
+    found="$(newest_postgres)"
     [ -n "$found" ] || die "PostgreSQL server binaries still missing after installing postgresql"
   fi
   say "postgresql: $found"

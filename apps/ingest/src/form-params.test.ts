@@ -20,6 +20,7 @@ function reference(body: string): Partial<Record<(typeof NAMES)[number], string>
 const piece = fc.oneof(
   fc.constantFrom('api_key', 'identification', 'api%5Fkey', 'api+key', '=', '&', '+', '%'),
   fc.constantFrom('%2', '%zz', '%41', '%E2%82%AC', '%E2%82', '%C3%A9', '%25', '%2B', '%26', '%3D'),
+  fc.constantFrom('?', '%4+1', '%+41', '%+', 'é', '€'),
   fc.string({ unit: 'grapheme', maxLength: 6 }),
 );
 const body = fc.array(piece, { maxLength: 30 }).map((parts) => parts.join(''));
@@ -34,12 +35,19 @@ describe('formParams', () => {
     );
   });
 
+  it('reads a 1 MB body of pairs without "=" (all of it, once)', () => {
+    const big = 'a&'.repeat(512 * 1024) + 'api_key=k';
+    expect(formParams(big, NAMES)).toEqual({ api_key: 'k' });
+  });
+
   it.each([
     ['api_key=k&identification=%7B%22a%22%3A1%7D', { api_key: 'k', identification: '{"a":1}' }],
     ['identification=a+b%2Bc&api_key=x&api_key=y', { api_key: 'x', identification: 'a b+c' }],
     ['api_key&identification=', { api_key: '', identification: '' }],
     ['&&api_key=%zz%41&', { api_key: '%zzA' }],
     ['other=1', {}],
+    ['?api_key=x', { api_key: 'x' }],
+    ['api_key=%4+1é', { api_key: '%4 1\uFFFD' }],
   ])('%s', (input, expected) => {
     expect(formParams(input, NAMES)).toEqual(expected);
   });

@@ -1,6 +1,15 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { execFile, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, sep } from 'node:path';
 import { findOnPath, isExecutable } from './find-executable.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import type { RunAs } from './managed-process.js';
@@ -39,7 +48,7 @@ export async function startPostgres(options: PostgresOptions): Promise<LocalServ
       runAs,
     }),
     url: (port) => `postgres://postgres@127.0.0.1:${port}/postgres`,
-    isReady: (url) => Promise.resolve(pgIsReady(bin, new URL(url).port)),
+    isReady: (url) => pgIsReady(bin, new URL(url).port),
   });
 }
 
@@ -64,7 +73,7 @@ function initDataDir(bin: string, dir: string, data: string, runAs: RunAs | unde
   mkdirSync(dir, { recursive: true });
   if (runAs !== undefined) {
     chownSync(dir, runAs.uid, runAs.gid);
-    letOthersTraverse(dirname(dir));
+    letGroupTraverse(dirname(dir), runAs.gid);
   }
   const initdb = spawnSync(
     join(bin, 'initdb'),
@@ -75,11 +84,15 @@ function initDataDir(bin: string, dir: string, data: string, runAs: RunAs | unde
     throw new Error(`initdb failed: ${initdb.error?.message ?? ''}${initdb.stderr}`);
 }
 
-function pgIsReady(bin: string, port: string): boolean {
-  const r = spawnSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', port, '-q'], {
-    timeout: 2_000,
+function pgIsReady(bin: string, port: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(
+      join(bin, 'pg_isready'),
+      ['-h', '127.0.0.1', '-p', port, '-q'],
+      { timeout: 2_000 },
+      (e) => resolve(e === null),
+    );
   });
-  return r.status === 0;
 }
 
 function userIds(name: string): RunAs {
@@ -92,13 +105,18 @@ function userIds(name: string): RunAs {
 }
 
 /**
- * The server's user must reach its data dir through our temp dirs (mkdtemp makes them 0700):
- * add search (x) permission for others up the path, on the dirs we own. Nothing becomes listable.
+ * The server's user must reach its data dir through our temp dirs (mkdtemp makes them 0700): hand
+ * those dirs to its group with search (x) permission only — nothing becomes listable, and no one
+ * else gains access. Only dirs inside the OS temp dir that we own are changed; elsewhere initdb
+ * says what it cannot reach.
  */
-function letOthersTraverse(dir: string): void {
+function letGroupTraverse(dir: string, gid: number): void {
   const uid = process.getuid?.();
-  for (let d = dir; d !== dirname(d); d = dirname(d)) {
+  const tmp = realpathSync(tmpdir());
+  for (let d = realpathSync(dir); d.startsWith(tmp + sep); d = dirname(d)) {
     const st = statSync(d);
-    if (st.uid === uid && (st.mode & 0o001) === 0) chmodSync(d, (st.mode & 0o7777) | 0o001);
+    if (st.uid !== uid) break;
+    if (st.gid !== gid) chownSync(d, st.uid, gid);
+    chmodSync(d, (st.mode & 0o7707) | 0o010);
   }
 }
