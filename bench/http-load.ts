@@ -4,8 +4,6 @@ import { FORM } from './bodies.js';
 export interface LoadOptions {
   connections: number;
   seconds: number;
-  /** Requests per second over all connections; unset = as fast as the server answers. */
-  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -16,8 +14,9 @@ export interface LoadResult {
 }
 
 /**
- * Loads `POST <url>/groupidentify` with autocannon, cycling through `bodies` (each connection
- * walks the list in order). Any non-2xx answer or connection error fails the run: a figure
+ * Loads `POST <url>/groupidentify` with autocannon as fast as it answers (closed loop; constant
+ * rates use bench/paced-load.ts), cycling through `bodies` (each connection walks the list in
+ * order). Any non-2xx answer or connection error fails the run: a figure
  * measured on errors means nothing.
  */
 export async function loadGroupIdentify(
@@ -29,7 +28,6 @@ export async function loadGroupIdentify(
     url: `${url}/groupidentify`,
     connections: options.connections,
     duration: options.seconds,
-    ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
     requests: bodies.map((body) => ({
       method: 'POST' as const,
       headers: { 'content-type': FORM },

@@ -4,6 +4,7 @@ import type { Cleanup } from './cleanup.js';
 import { alternate, loadGroupIdentify, median } from './http-load.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
+import { pacedLoad } from './paced-load.js';
 import { peakRssMb } from './proc-memory.js';
 
 export interface IngestFigures {
@@ -63,12 +64,14 @@ export async function measureIngest(
   const halfRate = Math.max(1, Math.round(median(ingest1) / 2));
   step(`latency at half of ingest's max: ${halfRate} req/s for ${plan.loadSeconds * 2} s each`);
   const atHalf = async (label: string, url: string) => {
-    const r = await loadGroupIdentify(url, one, {
+    const r = await pacedLoad(url, one, {
       connections: plan.connections,
       seconds: plan.loadSeconds * 2,
-      overallRate: halfRate,
+      perSec: halfRate,
     });
-    step(`  ${label}: p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms at ${Math.round(r.reqPerSec)} req/s`);
+    step(
+      `  ${label}: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms at ${Math.round(r.reqPerSec)} req/s`,
+    );
     return r;
   };
   const bareLatency = await atHalf('bare  ', bare.url);

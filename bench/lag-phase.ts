@@ -1,8 +1,8 @@
 import { spreadBodies } from './bodies.js';
 import { waitUntilDrained } from './drain.js';
-import { loadGroupIdentify } from './http-load.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
+import { pacedLoad } from './paced-load.js';
 import type { PartitionQueues } from './partition-queues.js';
 import {
   lagQuantileMs,
@@ -12,7 +12,7 @@ import {
 } from './worker-scrape.js';
 
 export interface LagFigures {
-  /** Identifications/s the worker applied while offered the drain rate: its sustained maximum. */
+  /** Identifications/s the worker applied from a steady load's start until its backlog was gone. */
   sustainedPerSec: number;
   /** What was offered to find it. */
   offeredPerSec: number;
@@ -62,40 +62,41 @@ export async function measureLag(
   // Start at the drain rate; while the worker keeps up with what is offered, its maximum is
   // higher still: offer half as much again (at most three tries; the best rate counts, as an
   // overloaded store does less, not more).
-  let offered = Math.max(1, Math.round(drainPerSec / PER_REQUEST));
+  let offered = drainPerSec / PER_REQUEST; // requests per second
   let best = { sustained: 0, offered, keptUp: false };
   for (let attempt = 1; ; attempt++) {
     step(
-      `lag: maximum under steady load: offering ${offered * PER_REQUEST} ids/s for ${plan.lagSeconds} s`,
+      `lag: maximum under steady load: offering ${Math.round(offered * PER_REQUEST)} ids/s for ${plan.lagSeconds} s`,
     );
     const s0 = await scrapeWorker(setup.metricsUrl);
     const t0 = performance.now();
     const accepted =
       (await load(setup, bodies(`lagmax${attempt}`, offered * PER_REQUEST), offered, plan)) *
       PER_REQUEST;
-    const s1 = await scrapeWorker(setup.metricsUrl);
-    const applied = (s1.applied - s0.applied) / ((performance.now() - t0) / 1000);
-    const d0 = performance.now();
+    const loadEnd = performance.now();
     await waitUntilDrained(setup.queues, 'lag (maximum)');
-    const behindSeconds = (performance.now() - d0) / 1000;
-    // Kept up: what was still queued when the load stopped was applied within a second (or a
-    // tenth of the load's duration); then the worker sustained what ingest accepted (at most what
-    // was offered: autocannon may start with a burst).
+    const s1 = await scrapeWorker(setup.metricsUrl);
+    const behindSeconds = (performance.now() - loadEnd) / 1000;
+    // What the worker applied per second from the start of the load until nothing was left; it
+    // kept up if what was queued when the load stopped took at most a second (or a tenth of the
+    // load's duration) to apply.
+    const sustained = (s1.applied - s0.applied) / ((performance.now() - t0) / 1000);
     const keptUp = behindSeconds <= Math.max(1, plan.lagSeconds / 10);
-    const sustained = keptUp ? Math.min(accepted, offered * PER_REQUEST) : applied;
     step(
-      `  ingest accepted ${Math.round(accepted)} ids/s; the worker applied ${Math.round(applied)} ids/s ` +
-        `meanwhile and the rest in ${behindSeconds.toFixed(1)} s: ${keptUp ? 'kept up' : 'fell behind'}; ` +
-        describeJobs(s0, s1),
+      `  ingest accepted ${Math.round(accepted)} ids/s; the worker applied ${Math.round(sustained)} ids/s ` +
+        `until the backlog was gone, ${behindSeconds.toFixed(1)} s after the load: ` +
+        `${keptUp ? 'kept up' : 'fell behind'}; ${describeJobs(s0, s1)}`,
     );
     if (sustained > best.sustained) best = { sustained, offered, keptUp };
     if (!keptUp || attempt === 3) break;
-    offered = Math.ceil(offered * 1.5);
+    offered *= 1.5;
   }
   const sustained = best.sustained;
 
-  const half = Math.max(1, Math.round(sustained / 2 / PER_REQUEST));
-  step(`lag: ${half * PER_REQUEST} ids/s (${PER_REQUEST} per request) for ${plan.lagSeconds} s`);
+  const half = sustained / 2 / PER_REQUEST;
+  step(
+    `lag: ${Math.round(half * PER_REQUEST)} ids/s (${PER_REQUEST} per request) for ${plan.lagSeconds} s`,
+  );
   const before = await scrapeWorker(setup.metricsUrl);
   await load(setup, bodies('lag', half * PER_REQUEST), half, plan);
   await waitUntilDrained(setup.queues, 'lag');
@@ -118,10 +119,10 @@ export async function measureLag(
 
 /** Constant-rate load; resolves to the requests per second ingest answered. */
 async function load(setup: LagSetup, bodies: Buffer[], reqPerSec: number, plan: BenchPlan) {
-  const r = await loadGroupIdentify(setup.ingestUrl, bodies, {
-    connections: Math.min(plan.connections, reqPerSec),
+  const r = await pacedLoad(setup.ingestUrl, bodies, {
+    connections: plan.connections,
     seconds: plan.lagSeconds,
-    overallRate: reqPerSec,
+    perSec: reqPerSec,
   });
   return r.reqPerSec;
 }
