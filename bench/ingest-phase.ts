@@ -65,7 +65,8 @@ export async function measureIngest(
   step(`latency at half of ingest's max: ${halfRate} req/s for ${plan.loadSeconds * 2} s each`);
   const atHalf = async (label: string, url: string) => {
     const r = await pacedLoad(url, one, {
-      connections: plan.connections,
+      // Open loop: enough connections that a slow answer never holds back the next request.
+      connections: plan.connections * 4,
       seconds: plan.loadSeconds * 2,
       perSec: halfRate,
     });
