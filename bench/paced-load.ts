@@ -33,7 +33,7 @@ export async function pacedLoad(
   const failures: string[] = [];
   const inFlight = new Set<Promise<void>>();
   const intervalMs = 1000 / options.perSec;
-  const total = Math.floor(options.perSec * options.seconds);
+  const total = Math.max(1, Math.floor(options.perSec * options.seconds));
   const start = performance.now();
   let sent = 0;
   try {
