@@ -4,6 +4,7 @@ import { MongoClient } from 'mongodb';
 import { decodeProperties, groupId, type JsonObject } from '@groupidentify/ops';
 import { storeOf } from '@groupidentify/store';
 import { pollUntil } from '../helpers/services.js';
+import type { Banner } from './stack-process.js';
 
 /**
  * Runs a printed `curl` (its arguments after `curl`) with the real curl when the machine has
@@ -98,4 +99,18 @@ export async function waitForGroup(options: {
       description: `${options.groupType}/${options.groupValue} at version ${options.version}`,
     },
   );
+}
+
+/** The read of the demo group the stack creates (`org`/`Acme`, one identification). */
+export function demoGroupRead(banner: Banner, baseUrl: string, mongoUrl: string) {
+  return {
+    baseUrl,
+    apiKey: banner.apiKey,
+    secretKey: banner.secretKey,
+    mongoUrl,
+    project: banner.projectId,
+    groupType: 'org',
+    groupValue: 'Acme',
+    version: 1,
+  };
 }

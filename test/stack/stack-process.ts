@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '../helpers/services.js';
 
@@ -82,18 +81,6 @@ export function spawnStack(env: Record<string, string>): StackProcess {
       clearTimeout(timer);
     },
   };
-}
-
-/** True when something accepts connections on 127.0.0.1:`port`. */
-export async function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** The stack's printed demo keys and curls. */

@@ -5,14 +5,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '@groupidentify/local-services';
+import { freePort, isPortInUse } from '@groupidentify/local-services';
 import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
 import { withDatabase } from '../helpers/ingest.js';
 import { mongoUrl, redisUrl, uniqueName } from '../helpers/services.js';
 import { cliJson } from '../cli/cli-process.js';
-import { waitForGroup, runCurl } from './read-back.js';
+import { demoGroupRead, runCurl, waitForGroup } from './read-back.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
-import { isListening, parseBanner, spawnStack, type StackProcess } from './stack-process.js';
+import { parseBanner, spawnStack, type StackProcess } from './stack-process.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 
 const PARTITIONS = 16; // the stack's default
@@ -89,16 +89,7 @@ describe('npm run stack', () => {
 
     // The demo: exactly what the stack printed.
     expect(await runCurl(banner.ingestCurl)).toBe('success');
-    const demo = await waitForGroup({
-      baseUrl: base,
-      apiKey: banner.apiKey,
-      secretKey: banner.secretKey,
-      mongoUrl: env.MONGO_URL,
-      project: banner.projectId,
-      groupType: 'org',
-      groupValue: 'Acme',
-      version: 1,
-    });
+    const demo = await waitForGroup(demoGroupRead(banner, base, env.MONGO_URL));
     if (demo.via === 'mongo') console.warn('read API not there yet: read back from MongoDB');
     expect(demo.group.properties).toEqual({ plan: 'enterprise' });
 
@@ -133,7 +124,7 @@ describe('npm run stack', () => {
     expect(viaCli).toMatchObject({ properties: { seats: 15 }, version: 2 });
 
     await stopGracefully(stack);
-    expect(await isListening(port)).toBe(false);
+    expect(await isPortInUse(port)).toBe(false);
     // Given servers are the user's: still up.
     const redis = new Redis(env.REDIS_URL);
     defer(() => redis.disconnect());
@@ -164,20 +155,15 @@ describe('npm run stack', () => {
       secret_key: banner.secretKey,
     });
     expect(await runCurl(banner.ingestCurl)).toBe('success');
-    const read = {
-      baseUrl: `http://127.0.0.1:${port}`,
-      apiKey: banner.apiKey,
-      secretKey: banner.secretKey,
-      mongoUrl: `mongodb://127.0.0.1:${mongoPort}/groupidentify`,
-      project: banner.projectId,
-      groupType: 'org',
-      groupValue: 'Acme',
-      version: 1,
-    };
+    const read = demoGroupRead(
+      banner,
+      `http://127.0.0.1:${port}`,
+      `mongodb://127.0.0.1:${mongoPort}/groupidentify`,
+    );
     expect((await waitForGroup(read)).group.properties).toEqual({ plan: 'enterprise' });
     await stopGracefully(first);
     expect(first.output()).toMatch(/^stack: mongo: stopping the server the stack started/m);
-    for (const p of [port, redisPort, mongoPort]) expect(await isListening(p)).toBe(false);
+    for (const p of [port, redisPort, mongoPort]) expect(await isPortInUse(p)).toBe(false);
 
     // Second run: same servers' data, same demo project and keys.
     const second = started(spawnStack(env));
@@ -186,7 +172,7 @@ describe('npm run stack', () => {
     expect(parseBanner(second.output())).toEqual(banner);
     expect((await waitForGroup(read)).group).toMatchObject({ version: 1 });
     await stopGracefully(second);
-    for (const p of [port, redisPort, mongoPort]) expect(await isListening(p)).toBe(false);
+    for (const p of [port, redisPort, mongoPort]) expect(await isPortInUse(p)).toBe(false);
   });
 
   // Only against the servers test/global-setup.ts started for this run (a temp dir): pointed at
@@ -217,8 +203,8 @@ describe('npm run stack', () => {
       );
       await stopGracefully(stack);
       expect(stack.output()).not.toMatch(/stopping the server the stack started/);
-      expect(await isListening(Number(redisPort))).toBe(true);
-      expect(await isListening(Number(mongoPort))).toBe(true);
+      expect(await isPortInUse(Number(redisPort))).toBe(true);
+      expect(await isPortInUse(Number(mongoPort))).toBe(true);
     },
   );
 
@@ -241,16 +227,9 @@ describe('npm run stack', () => {
     expect(stack.output()).toMatch(/^stack: redis: using the Redis Cluster at /m);
     const banner = parseBanner(stack.output());
     expect(await runCurl(banner.ingestCurl)).toBe('success');
-    const demo = await waitForGroup({
-      baseUrl: `http://127.0.0.1:${env.PORT}`,
-      apiKey: banner.apiKey,
-      secretKey: banner.secretKey,
-      mongoUrl: env.MONGO_URL,
-      project: banner.projectId,
-      groupType: 'org',
-      groupValue: 'Acme',
-      version: 1,
-    });
+    const demo = await waitForGroup(
+      demoGroupRead(banner, `http://127.0.0.1:${env.PORT}`, env.MONGO_URL),
+    );
     expect(demo).toMatchObject({ via: 'api', group: { properties: { plan: 'enterprise' } } });
     await stopGracefully(stack);
   });

@@ -1,4 +1,4 @@
-export { freePort } from './free-port.js';
+export { freePort, isPortInUse } from './free-port.js';
 export { pollUntil, type PollOptions } from './poll.js';
 export { logTail } from './log-tail.js';
 export type { LocalServer } from './local-server.js';
