@@ -5,3 +5,4 @@ export * from './redis-connection.js';
 export * from './partition-count.js';
 export * from './partition-jobs.js';
 export * from './connection-settings.js';
+export * from './service-main.js';
