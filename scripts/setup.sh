@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the tests and `npm run stack` need on this machine: npm dependencies, redis-server,
-# and a MongoDB wire server (FerretDB v1.24.2, SQLite backend) unless one is provided; with
-# --with-compose (npm test, npm run setup) also Docker Compose v2 to validate docker-compose.yml;
-# with --with-postgresql (npm test, npm run bench) PostgreSQL for FerretDB's PostgreSQL backend.
+# and a MongoDB wire server unless one is provided (MONGO_URL, or mongod on PATH): FerretDB v1.24.2
+# with our patches, and PostgreSQL (Debian's `postgresql`) for its storage — if PostgreSQL cannot
+# be installed, FerretDB falls back to SQLite. With --with-postgresql (npm test, npm run bench)
+# FerretDB and PostgreSQL are required, even beside MONGO_URL/mongod (the tests and the benchmark
+# start their own); with --with-compose (npm test, npm run setup) also Docker Compose v2 to
+# validate docker-compose.yml.
 # Idempotent and fast on reruns; prints one line per step so a first (slow) run never looks stuck.
 set -euo pipefail
 
@@ -14,7 +17,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FERRETDB_VERSION=v1.24.2
 TOOLS_DIR="${GROUPIDENTIFY_TOOLS:-$HOME/.cache/groupidentify/bin}"
 # Bump with every change to scripts/ferretdb/*.patch, so a cached binary built without it is rebuilt.
-FERRETDB_PATCHLEVEL=p1
+FERRETDB_PATCHLEVEL=p2
 FERRETDB_BIN="$TOOLS_DIR/ferretdb-$FERRETDB_VERSION-$FERRETDB_PATCHLEVEL"
 
 say() { echo "setup: $*"; }
@@ -110,15 +113,18 @@ build_ferretdb() {
   mv -f "$FERRETDB_BIN.tmp.$$" "$FERRETDB_BIN"
 }
 
+NEEDS_FERRETDB=1
 setup_mongo() {
-  # The tests and the benchmark start FerretDB themselves (its patch's test, the bench's own
+  # The tests and the benchmark start FerretDB themselves (its patches' tests, the bench's own
   # servers) even when MONGO_URL or mongod serve everything else: --with-postgresql builds it always.
   if [ "$WITH_POSTGRESQL" -eq 0 ] && [ -n "${MONGO_URL:-}" ]; then
     say "mongo: using MONGO_URL"
+    NEEDS_FERRETDB=0
     return
   fi
   if [ "$WITH_POSTGRESQL" -eq 0 ] && command -v mongod >/dev/null 2>&1; then
     say "mongo: $(command -v mongod)"
+    NEEDS_FERRETDB=0
     return
   fi
   if [ ! -x "$FERRETDB_BIN" ]; then
@@ -160,7 +166,8 @@ setup_compose() {
   say "compose: $COMPOSE_BIN"
 }
 
-# FerretDB's PostgreSQL backend (the benchmark's store): Debian's server binaries.
+# FerretDB's storage: PostgreSQL (Debian's server binaries). Without it FerretDB falls back to
+# SQLite, one writer at a time (packages/local-services says so at start).
 newest_postgres() {
   local best="" best_major=-1 p major
   for p in /usr/lib/postgresql/*/bin/postgres; do
@@ -180,8 +187,14 @@ setup_postgresql() {
   local found
   found="$(newest_postgres)"
   if [ -z "$found" ]; then
-    # Debian may also start its own cluster on 5432; harmless, the bench uses its own port and dir.
-    apt_install postgresql
+    # Debian may also start its own cluster on 5432; harmless, we use our own ports and dirs.
+    # In a subshell, so that a failed install can fall back to SQLite instead of ending setup.
+    if ! (apt_install postgresql); then
+      [ "$WITH_POSTGRESQL" -eq 0 ] || die "could not install PostgreSQL (Debian package postgresql)"
+      say "WARNING: could not install PostgreSQL; FerretDB will run on SQLite, one writer at a" \
+        "time (several times slower to apply under load)"
+      return
+    fi
     found="$(newest_postgres)"
     [ -n "$found" ] || die "PostgreSQL server binaries still missing after installing postgresql"
   fi
@@ -201,8 +214,7 @@ done
 setup_npm
 setup_redis
 setup_mongo
-# Only the tests need Compose (to validate docker-compose.yml) and PostgreSQL (the benchmark,
-# which the tests run with --quick): `npm test` and `npm run bench` ask for them.
-[ "$WITH_POSTGRESQL" -eq 0 ] || setup_postgresql
+[ "$NEEDS_FERRETDB" -eq 0 ] || setup_postgresql
+# Only the tests need Compose (to validate docker-compose.yml): `npm test` asks for it.
 [ "$WITH_COMPOSE" -eq 0 ] || setup_compose
 say "done"

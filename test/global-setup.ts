@@ -3,14 +3,16 @@ import { startServices } from '@groupidentify/local-services';
 
 /**
  * Once per run of the integration project: reuse REDIS_URL/MONGO_URL when given, else start
- * redis-server and a MongoDB wire server on free loopback ports (DESIGN §5). Test files read the
- * URLs with `inject` (see test/helpers/services.ts).
+ * redis-server and a MongoDB wire server (FerretDB on PostgreSQL when installed) on free loopback
+ * ports. Test files read the URLs with `inject` (see test/helpers/services.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const services = await startServices({
     redisUrl: process.env['REDIS_URL'],
     mongoUrl: process.env['MONGO_URL'],
   });
+  if (services.mongo?.warning !== undefined)
+    process.stderr.write(`test setup: WARNING: ${services.mongo.warning}\n`);
   project.provide('redisUrl', services.redisUrl);
   project.provide('mongoUrl', services.mongoUrl);
   return () => services.stop();

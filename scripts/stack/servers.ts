@@ -7,7 +7,7 @@ import {
   startRedis,
   type LocalServer,
 } from '@groupidentify/local-services';
-import { hostOf, say } from './log.js';
+import { complain, hostOf, say } from './log.js';
 import type { StackConfig } from './stack-config.js';
 import { connectRedis } from '@groupidentify/queue-contract';
 
@@ -58,6 +58,7 @@ export async function ensureMongo(config: StackConfig): Promise<UsedServer> {
   const dir = join(config.STACK_DIR, 'mongo');
   say(`mongo: starting a MongoDB wire server on 127.0.0.1:${port} (data in ${dir})…`);
   const server = await startMongo({ dir, port });
+  if (server.warning !== undefined) complain(`WARNING: ${server.warning}`);
   say(`mongo: ${server.kind} ready (pid ${server.pid ?? '?'}, log ${server.logFile})`);
   return { url: config.mongoUrl, server };
 }

@@ -1,10 +1,9 @@
 import { MongoClient, type Collection } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findByIds, idReadsFor, type IdReads } from '@groupidentify/store';
+import { findByIds } from '@groupidentify/store';
 import { mongoUrl, uniqueName } from '../helpers/services.js';
 
-// Both ways of reading many documents by _id give the same answer on the real wire server; the
-// worker picks one per server at start (FerretDB cannot push `$in` down, see find-by-ids.ts).
+// Reading many documents by _id in one `$in` query on the real wire server.
 interface Doc {
   _id: string;
   n: number;
@@ -27,10 +26,10 @@ afterAll(async () => {
 
 const byId = (a: Doc, b: Doc) => a.n - b.n;
 
-describe.each(['in', 'each'] as IdReads[])('findByIds with %s reads', (reads) => {
+describe('findByIds', () => {
   it('returns the documents that exist, once each, and nothing for unknown ids', async () => {
     const ids = ['d3', 'missing', 'd0', 'd3', 'd49', 'd.0', ''];
-    const found = await findByIds(docs, ids, reads);
+    const found = await findByIds(docs, ids);
     expect(found.sort(byId)).toEqual([
       { _id: 'd0', n: 0 },
       { _id: 'd3', n: 3 },
@@ -38,21 +37,13 @@ describe.each(['in', 'each'] as IdReads[])('findByIds with %s reads', (reads) =>
     ]);
   });
 
-  it('reads more ids than it sends at once (every document, each once)', async () => {
+  it('reads many ids, repeated, each document once', async () => {
     const ids = Array.from({ length: 120 }, (_, n) => `d${n % 60}`);
-    const found = await findByIds(docs, ids, reads);
+    const found = await findByIds(docs, ids);
     expect(found.sort(byId)).toEqual(Array.from({ length: 50 }, (_, n) => ({ _id: `d${n}`, n })));
   });
 
   it('reads nothing for no ids', async () => {
-    expect(await findByIds(docs, [], reads)).toEqual([]);
-  });
-});
-
-describe('idReadsFor', () => {
-  it('answers one-by-one reads exactly when the server says it is FerretDB', async () => {
-    const info = await client.db().admin().command({ buildInfo: 1 });
-    const expected = typeof info['ferretdbVersion'] === 'string' ? 'each' : 'in';
-    expect(await idReadsFor(client.db(dbName))).toBe(expected);
+    expect(await findByIds(docs, [])).toEqual([]);
   });
 });

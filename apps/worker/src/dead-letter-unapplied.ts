@@ -19,7 +19,7 @@ export async function deadLetterUnapplied(
 ): Promise<number> {
   const items = sequenceItems(payload.items, position.epoch, position.job);
   const ids = items.map((s) => s.group);
-  const groups = await findByIds(store.groups, ids, store.idReads);
+  const groups = await findByIds(store.groups, ids);
   const applied = new Map(groups.map((g) => [g._id, g.applied]));
   const unapplied = items.filter((s) => !isAlreadyApplied(s.seq, applied.get(s.group)));
   await storeDeadLetters(

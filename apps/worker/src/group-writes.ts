@@ -92,7 +92,7 @@ async function loadGroups(
   batches: readonly GroupBatch[],
 ): Promise<Map<string, GroupDocument>> {
   const ids = batches.map((b) => b.group);
-  const docs = await findByIds(store.groups, ids, store.idReads);
+  const docs = await findByIds(store.groups, ids);
   return new Map(docs.map((d) => [d._id, d]));
 }
 

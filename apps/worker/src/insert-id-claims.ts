@@ -31,7 +31,7 @@ export async function dropDuplicates(
   } catch (error) {
     if (!allDuplicateKeys(error)) throw error;
   }
-  const claims = await findByIds(store.insertIds, [...first.keys()], store.idReads);
+  const claims = await findByIds(store.insertIds, [...first.keys()]);
   const holder = new Map(claims.map((c) => [c._id, c.seq]));
   return items.filter((s) => {
     if (s.item.insert_id === undefined) return true;

@@ -7,7 +7,7 @@ import {
 } from '@groupidentify/queue-contract';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { ensureIndexes, idReadsFor, storeOf, sweepExpired } from '@groupidentify/store';
+import { ensureIndexes, storeOf, sweepExpired } from '@groupidentify/store';
 import { selectedPartitions, type WorkerConfig } from './config.js';
 import { startMetricsServer } from './metrics-server.js';
 import { startPartitionConsumer } from './partition-consumer.js';
@@ -27,7 +27,7 @@ export interface WorkerService {
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<WorkerService> {
   const partitions = selectedPartitions(config.WORKER_PARTITIONS, config.PARTITIONS);
   const mongo = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
-  const store = storeOf(mongo.db(), await idReadsFor(mongo.db()));
+  const store = storeOf(mongo.db());
   const retentionSeconds =
     config.HISTORY_RETENTION_DAYS > 0 ? config.HISTORY_RETENTION_DAYS * 86_400 : undefined;
   const indexes = await ensureIndexes(store, retentionSeconds);

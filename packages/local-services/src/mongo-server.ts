@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireFerretdbBinary } from './ferretdb-binary.js';
 import { findOnPath } from './find-executable.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import { mongoPing } from './mongo-ping.js';
-import { startPostgres } from './postgres-server.js';
+import { findPostgresBinDir, startPostgres } from './postgres-server.js';
+
+export type FerretdbBackend = 'sqlite' | 'postgresql';
 
 export interface MongoOptions {
   /** Data dir; created if missing and kept across restarts. */
@@ -15,23 +17,27 @@ export interface MongoOptions {
   startTimeoutMs?: number | undefined;
   env?: NodeJS.ProcessEnv | undefined;
   /**
-   * FerretDB's storage (when there is no `mongod`): SQLite (default; no other server) or
-   * PostgreSQL, started here too. SQLite pushes only a lone `_id` filter down to SQL, so every
-   * guarded `{_id, version}` update scans the collection; PostgreSQL pushes down top-level
-   * equality. The tests use SQLite, the benchmark PostgreSQL (BENCHMARKS.md).
+   * FerretDB's storage (when there is no `mongod`); default: {@link chooseFerretdbBackend}.
+   * PostgreSQL (started here too) applies writes from many connections at once; SQLite takes one
+   * writer at a time, which 16 partitions writing side by side queue behind.
    */
-  ferretdbBackend?: 'sqlite' | 'postgresql' | undefined;
+  ferretdbBackend?: FerretdbBackend | undefined;
 }
 
 export interface MongoServer extends LocalServer {
   readonly kind: 'mongod' | 'ferretdb-sqlite' | 'ferretdb-postgresql';
+  /** Set when the server runs in a slower mode than the default, and why (for the user). */
+  readonly warning?: string;
+  /** The PostgreSQL server behind FerretDB (`ferretdb-postgresql`), e.g. to inspect its plans. */
+  readonly postgres?: LocalServer;
 }
 
 type Recipe = Pick<Parameters<typeof startLocalServer>[0], 'name' | 'command'>;
 
 /**
  * Starts a MongoDB wire server on 127.0.0.1 and waits until it answers `ping`: `mongod` if it is on
- * PATH, else the FerretDB binary that scripts/setup.sh builds (DESIGN §5), on SQLite or PostgreSQL.
+ * PATH, else the FerretDB binary that scripts/setup.sh builds (docs/development.md), on PostgreSQL
+ * or SQLite.
  */
 export async function startMongo(options: MongoOptions): Promise<MongoServer> {
   mkdirSync(options.dir, { recursive: true });
@@ -40,16 +46,20 @@ export async function startMongo(options: MongoOptions): Promise<MongoServer> {
   if (mongod)
     return withKind(await startWire(options, mongodRecipe(mongod, options.dir)), 'mongod');
   const binary = requireFerretdbBinary(env);
-  if (options.ferretdbBackend !== 'postgresql') {
+  const choice =
+    options.ferretdbBackend === undefined
+      ? chooseFerretdbBackend(options.dir)
+      : { backend: options.ferretdbBackend };
+  if (choice.backend === 'sqlite') {
     const recipe = ferretdbRecipe(binary, options.dir, [
       '--handler=sqlite',
       // A directory URI: one SQLite file per database; the trailing slash is required.
       `--sqlite-url=file:${options.dir}/`,
     ]);
-    return withKind(await startWire(options, recipe), 'ferretdb-sqlite');
+    return withKind(await startWire(options, recipe), 'ferretdb-sqlite', choice.warning);
   }
   const postgres = await startPostgres({
-    dir: join(options.dir, 'postgres'),
+    dir: join(options.dir, POSTGRES_SUBDIR),
     logFile: join(options.dir, 'postgres.log'),
   });
   const recipe = ferretdbRecipe(binary, options.dir, [
@@ -62,8 +72,43 @@ export async function startMongo(options: MongoOptions): Promise<MongoServer> {
     await postgres.stop();
     throw error;
   });
-  return withKind(pairedServer(ferretdb, postgres), 'ferretdb-postgresql');
+  return Object.assign(withKind(pairedServer(ferretdb, postgres), 'ferretdb-postgresql'), {
+    postgres,
+  });
 }
+
+const POSTGRES_SUBDIR = 'postgres';
+
+/**
+ * FerretDB's backend for a data dir when none is asked for: PostgreSQL when its server binaries
+ * are installed, else SQLite with a warning. A dir that already holds SQLite databases (and no
+ * PostgreSQL data) keeps SQLite, so that an existing stack's data is not left behind.
+ */
+export function chooseFerretdbBackend(dir: string): {
+  backend: FerretdbBackend;
+  warning?: string;
+} {
+  const sqliteFiles = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.sqlite')) : [];
+  if (sqliteFiles.length > 0 && !existsSync(join(dir, POSTGRES_SUBDIR))) {
+    return {
+      backend: 'sqlite',
+      warning:
+        `${dir} holds SQLite databases from an earlier run, so FerretDB keeps its SQLite ` +
+        `backend: ${SQLITE_COST} Remove ${dir} (its data goes with it) to move to PostgreSQL.`,
+    };
+  }
+  if (findPostgresBinDir() !== undefined) return { backend: 'postgresql' };
+  return {
+    backend: 'sqlite',
+    warning:
+      `PostgreSQL is not installed, so FerretDB runs on SQLite: ${SQLITE_COST} ` +
+      'Install it with `bash scripts/setup.sh` (Debian package `postgresql`).',
+  };
+}
+
+const SQLITE_COST =
+  'SQLite takes one write at a time, so the partitions apply one after another and ' +
+  'identifications apply several times slower under load than on PostgreSQL.';
 
 function startWire(options: MongoOptions, recipe: Recipe): Promise<LocalServer> {
   return startLocalServer({
@@ -77,8 +122,8 @@ function startWire(options: MongoOptions, recipe: Recipe): Promise<LocalServer> 
   });
 }
 
-function withKind(server: LocalServer, kind: MongoServer['kind']): MongoServer {
-  return Object.assign(server, { kind });
+function withKind(server: LocalServer, kind: MongoServer['kind'], warning?: string): MongoServer {
+  return Object.assign(server, { kind }, warning === undefined ? {} : { warning });
 }
 
 /**

@@ -24,7 +24,7 @@ export interface PostgresOptions {
 /**
  * Starts a throwaway PostgreSQL server on 127.0.0.1 (TCP only, trust auth, user `postgres`) for
  * FerretDB's PostgreSQL backend. The binaries are Debian's `postgresql` package (scripts/setup.sh
- * installs it for the benchmark). As root it runs as the `postgres` user, since PostgreSQL
+ * installs it). As root it runs as the `postgres` user, since PostgreSQL
  * refuses to run as root. `synchronous_commit=off`: a commit is durable within a fraction of a
  * second, as Redis's `appendfsync everysec` is — the store is not held to more than the queue.
  */
@@ -53,7 +53,7 @@ export async function startPostgres(options: PostgresOptions): Promise<LocalServ
 }
 
 /** Debian installs the server under /usr/lib/postgresql/<major>/bin; else `postgres` on PATH. */
-export function postgresBinDir(): string {
+export function findPostgresBinDir(): string | undefined {
   const debian = '/usr/lib/postgresql';
   const majors = existsSync(debian)
     ? readdirSync(debian)
@@ -62,10 +62,16 @@ export function postgresBinDir(): string {
     : [];
   if (majors[0] !== undefined) return join(debian, majors[0], 'bin');
   const onPath = findOnPath('postgres');
-  if (onPath !== undefined) return dirname(onPath);
+  return onPath === undefined ? undefined : dirname(onPath);
+}
+
+/** {@link findPostgresBinDir}, or an error that says how to install PostgreSQL. */
+export function postgresBinDir(): string {
+  const found = findPostgresBinDir();
+  if (found !== undefined) return found;
   throw new Error(
     'No PostgreSQL server binaries (for FerretDB’s PostgreSQL backend): ' +
-      'run `bash scripts/setup.sh --with-postgresql` (Debian package `postgresql`).',
+      'run `bash scripts/setup.sh` (Debian package `postgresql`).',
   );
 }
 

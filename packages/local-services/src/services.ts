@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMongo, type MongoServer } from './mongo-server.js';
+import { startMongo, type FerretdbBackend, type MongoServer } from './mongo-server.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
 export interface ServicesOptions {
@@ -9,8 +9,8 @@ export interface ServicesOptions {
   redisUrl?: string | undefined;
   /** Use this MongoDB instead of starting one (e.g. `process.env.MONGO_URL`; '' counts as unset). */
   mongoUrl?: string | undefined;
-  /** Storage of a FerretDB started here (see `MongoOptions`); default SQLite. */
-  ferretdbBackend?: 'sqlite' | 'postgresql' | undefined;
+  /** Storage of a FerretDB started here (see `MongoOptions`); default: PostgreSQL if installed. */
+  ferretdbBackend?: FerretdbBackend | undefined;
   /** Parent of the temp dir; default the OS temp dir. */
   tmpRoot?: string | undefined;
 }

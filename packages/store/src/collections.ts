@@ -1,5 +1,4 @@
 import type { Collection, Db, Document } from 'mongodb';
-import type { IdReads } from './find-by-ids.js';
 import type {
   DeadLetterDocument,
   GroupDocument,
@@ -15,13 +14,10 @@ export interface Store {
   history: Collection<HistoryDocument>;
   deadLetters: Collection<DeadLetterDocument>;
   insertIds: Collection<InsertIdClaim>;
-  /** How to read many documents by `_id` on this server (see {@link idReadsFor}). */
-  idReads: IdReads;
 }
 
-export function storeOf(db: Db, idReads: IdReads = 'in'): Store {
+export function storeOf(db: Db): Store {
   return {
-    idReads,
     projects: db.collection<ProjectDocument>('projects'),
     groups: db.collection<GroupDocument>('groups'),
     history: db.collection<HistoryDocument>('history'),
