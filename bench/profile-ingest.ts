@@ -7,8 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServices } from '@groupidentify/local-services';
-import { createProject, storeOf } from '@groupidentify/store';
-import { MongoClient } from 'mongodb';
+import { openStore } from '@groupidentify/store';
 import { startIngestChild } from './apps.js';
 import { buildApps } from './child-process.js';
 import { spreadBodies } from './bodies.js';
@@ -35,10 +34,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
   cleanup.add('services', () => services.stop());
   const mongoUrl = dbUrl(services.mongoUrl, 'profile');
-  const client = new MongoClient(mongoUrl);
-  const project = await createProject(storeOf(client.db()), 'profile').finally(() =>
-    client.close(),
-  );
+  const store = await openStore(mongoUrl);
+  const project = await store.projects.create('profile').finally(() => store.close());
   const dir = mkdtempSync(join(tmpdir(), 'gi-ingest-prof-'));
   const ingest = await startIngestChild(
     cleanup,

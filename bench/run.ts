@@ -2,8 +2,7 @@
 // Flags: --quick (≤ 2 min, rough), --json (one JSON line on stdout), --no-write (keep BENCHMARKS.md).
 import { fileURLToPath } from 'node:url';
 import { startServices } from '@groupidentify/local-services';
-import { createProject, storeOf } from '@groupidentify/store';
-import { MongoClient } from 'mongodb';
+import { openStore } from '@groupidentify/store';
 import { writeResults } from './benchmarks-file.js';
 import { buildApps } from './child-process.js';
 import { runEntry, type Cleanup } from './cleanup.js';
@@ -34,8 +33,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   cleanup.add('Redis and the MongoDB wire server', () => services.stop());
   const mongoKind = services.mongo?.kind ?? 'given';
   step(`services up (store: ${mongoKind}); creating the demo project`);
-  const client = new MongoClient(dbUrl(services.mongoUrl, 'bench'));
-  const project = await createProject(storeOf(client.db()), 'bench').finally(() => client.close());
+  const store = await openStore(dbUrl(services.mongoUrl, 'bench'));
+  const project = await store.projects.create('bench').finally(() => store.close());
   const setup = {
     redisUrl: services.redisUrl,
     mongoUrl: dbUrl(services.mongoUrl, 'bench'),

@@ -1,14 +1,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { MongoClient } from 'mongodb';
 import { z } from 'zod';
-import {
-  createProject,
-  secretMatches,
-  storeOf,
-  type ProjectWithKeys,
-  type Store,
-} from '@groupidentify/store';
+import { openStore, type ProjectWithKeys, type Store } from '@groupidentify/store';
 import { say } from './log.js';
 
 const saved = z.object({
@@ -37,10 +30,8 @@ async function readSaved(file: string): Promise<ProjectWithKeys | undefined> {
 
 /** Why saved keys cannot be used with this database, or undefined when they can. */
 async function staleBecause(store: Store, keys: ProjectWithKeys): Promise<string | undefined> {
-  const doc = await store.projects.findOne({ _id: keys.id });
-  if (doc === null) return `project ${keys.id} is not in this database`;
-  if (doc.api_key !== keys.api_key || !secretMatches(keys.secret_key, doc.secret_key_hash))
-    return `the keys of project ${keys.id} were rotated`;
+  if (!(await store.projects.exists(keys.id))) return `project ${keys.id} is not in this database`;
+  if (!(await store.projects.hasKeys(keys))) return `the keys of project ${keys.id} were rotated`;
   return undefined;
 }
 
@@ -49,9 +40,8 @@ async function staleBecause(store: Store, keys: ProjectWithKeys): Promise<string
  * saved there. The file is the only copy of the secret key (the database keeps only its hash).
  */
 export async function ensureDemoProject(mongoUrl: string, file: string): Promise<ProjectWithKeys> {
-  const client = new MongoClient(mongoUrl, { serverSelectionTimeoutMS: 5000 });
+  const store = await openStore(mongoUrl);
   try {
-    const store = storeOf(client.db());
     const keys = await readSaved(file);
     if (keys !== undefined) {
       const stale = await staleBecause(store, keys);
@@ -63,12 +53,12 @@ export async function ensureDemoProject(mongoUrl: string, file: string): Promise
     } else {
       say('demo project: creating one (first run)…');
     }
-    const project = await createProject(store, 'demo');
+    const project = await store.projects.create('demo');
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify(project, null, 2)}\n`, { mode: 0o600 });
     say(`demo project: created ${project.id}, keys saved in ${file}`);
     return project;
   } finally {
-    await client.close();
+    await store.close();
   }
 }

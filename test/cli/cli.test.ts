@@ -3,13 +3,7 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  encodeProperties,
-  encodeValue,
-  groupId,
-  type JsonObject,
-  type JsonValue,
-} from '@groupidentify/ops';
+import { groupId, type JsonObject, type JsonValue } from '@groupidentify/ops';
 import {
   QUEUE_NAME,
   partitionOf,
@@ -17,7 +11,14 @@ import {
   type JobPayload,
   type QueuedItem,
 } from '@groupidentify/queue-contract';
-import { secretMatches, storeOf, type DeadLetterDocument, type Store } from '@groupidentify/store';
+import type { DeadLetterDocument } from '@groupidentify/store';
+import {
+  collectionsOf,
+  encodeProperties,
+  encodeValue,
+  secretMatches,
+  type Collections,
+} from '@groupidentify/store/testing';
 import { loadConfig, startWorker } from '@groupidentify/worker';
 import { withDatabase } from '../helpers/ingest.js';
 import { mongoUrl, pollUntil, redisUrl, uniqueName } from '../helpers/services.js';
@@ -26,7 +27,7 @@ import { cliJson, runCliProcess, type CliEnv } from './cli-process.js';
 const PARTITIONS = 4;
 let env: CliEnv;
 let mongo: MongoClient;
-let store: Store;
+let store: Collections;
 let redis: Redis;
 let queues: Queue<JobPayload>[];
 
@@ -38,7 +39,7 @@ beforeAll(async () => {
     PARTITIONS: String(PARTITIONS),
   };
   mongo = await MongoClient.connect(env.MONGO_URL);
-  store = storeOf(mongo.db());
+  store = collectionsOf(mongo.db());
   redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   queues = Array.from(
     { length: PARTITIONS },

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { decodeProperties, groupId, type JsonObject } from '@groupidentify/ops';
+import type { JsonObject } from '@groupidentify/ops';
 import { QUEUE_NAME, partitionOf, partitionPrefix } from '@groupidentify/queue-contract';
-import { createProject, storeOf, type Store } from '@groupidentify/store';
+import { openStore, type Store } from '@groupidentify/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@groupidentify/local-services';
 import { spawnApp, type AppProcess } from '../helpers/app-process.js';
@@ -12,6 +12,7 @@ import { withDatabase } from '../helpers/ingest.js';
 import { parsePrometheus, sumOf } from '../helpers/prometheus.js';
 import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-cluster.js';
 import { mongoUrl, pollUntil, uniqueName } from '../helpers/services.js';
+import { collectionsOf } from '@groupidentify/store/testing';
 
 // Issue 8 / DESIGN §2: the apps run unchanged on a Redis Cluster (REDIS_CLUSTER_NODES), with
 // several ingest and worker processes at once, and SPEC §4 (per-group order, exactly-once)
@@ -52,6 +53,7 @@ async function logged(child: Running, line: string, what: string): Promise<void>
 let cluster: RedisClusterHandle | undefined;
 let inspector: Cluster | undefined;
 let mongo: MongoClient | undefined;
+let store: Store | undefined;
 const children: Running[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
 
@@ -66,6 +68,7 @@ afterAll(async () => {
   inspector?.disconnect();
   await mongo?.db().dropDatabase();
   await mongo?.close();
+  await store?.close();
   await cluster?.stop();
 });
 
@@ -96,12 +99,8 @@ async function keyslot(redis: Cluster, key: string): Promise<number> {
 }
 
 async function readGroup(store: Store, project: string, value: string) {
-  const doc = await store.groups.findOne({
-    _id: groupId({ project, group_type: TYPE, group_value: value }),
-  });
-  return doc === null
-    ? undefined
-    : { properties: decodeProperties(doc.properties), version: doc.version };
+  const group = await store.groups.view({ project, group_type: TYPE, group_value: value });
+  return group === undefined ? undefined : { properties: group.properties, version: group.version };
 }
 
 describe('Redis Cluster, 2 ingest and 3 worker processes', () => {
@@ -123,8 +122,10 @@ describe('Redis Cluster, 2 ingest and 3 worker processes', () => {
       const prefix = uniqueName('gi');
       const mongoDbUrl = withDatabase(mongoUrl(), uniqueName('cluster'));
       mongo = await MongoClient.connect(mongoDbUrl);
-      const store = storeOf(mongo.db());
-      const project = await createProject(store, 'cluster test');
+      const raw = collectionsOf(mongo.db());
+      const opened = await openStore(mongoDbUrl);
+      store = opened;
+      const project = await opened.projects.create('cluster test');
       const env = {
         REDIS_CLUSTER_NODES: handle.nodes,
         MONGO_URL: mongoDbUrl,
@@ -225,7 +226,7 @@ describe('Redis Cluster, 2 ingest and 3 worker processes', () => {
       // Every accepted identification applied once, in order.
       const behind = async () => {
         for (const g of groups) {
-          const state = await readGroup(store, project.id, g);
+          const state = await readGroup(opened, project.id, g);
           if ((state?.version ?? 0) < (accepted.get(g) ?? 0)) return `${g} at ${state?.version}`;
         }
         return undefined;
@@ -269,10 +270,10 @@ describe('Redis Cluster, 2 ingest and 3 worker processes', () => {
           properties: { count: n, trail: Array.from({ length: n }, (_, i) => i) },
           version: n,
         };
-        expect(await readGroup(store, project.id, g), g).toStrictEqual(expected);
+        expect(await readGroup(opened, project.id, g), g).toStrictEqual(expected);
       }
-      expect(await store.deadLetters.countDocuments({})).toBe(0);
-      expect(await store.history.countDocuments({})).toBe(GROUPS * ROUNDS);
+      expect(await raw.deadLetters.countDocuments({})).toBe(0);
+      expect(await raw.history.countDocuments({})).toBe(GROUPS * ROUNDS);
 
       // Both ingest processes took part: their accepted counters add up to the total.
       const acceptedBy = await Promise.all(

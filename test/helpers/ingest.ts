@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { createProject, storeOf } from '@groupidentify/store';
+import { openStore, type Store } from '@groupidentify/store';
+import { collectionsOf, type Collections } from '@groupidentify/store/testing';
 import { pino } from 'pino';
 import {
   loadConfig,
@@ -16,14 +17,10 @@ import {
   type JobPayload,
   type QueuedItem,
 } from '@groupidentify/queue-contract';
+import { withDatabase } from '@groupidentify/local-services';
 import { mongoUrl, redisUrl, uniqueName } from './services.js';
 
-/** A MongoDB URL for `database` on the server of `url`. */
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
+export { withDatabase } from '@groupidentify/local-services';
 
 export interface TestIngest {
   url: string;
@@ -32,6 +29,10 @@ export interface TestIngest {
   config: IngestConfig;
   service: IngestService;
   mongo: MongoClient;
+  /** The test's database through the store's own functions. */
+  store: Store;
+  /** Its collections as stored, to inspect or stage documents. */
+  raw: Collections;
   /** The test project's secret key (read API). */
   secretKey: string;
   /** Adds another project; returns its keys. */
@@ -59,8 +60,9 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
     ...env,
   });
   const mongo = await MongoClient.connect(config.MONGO_URL);
+  const store = await openStore(config.MONGO_URL);
   const addProject = async (): Promise<{ id: string; apiKey: string; secretKey: string }> => {
-    const p = await createProject(storeOf(mongo.db()), `test ${randomBytes(4).toString('hex')}`);
+    const p = await store.projects.create(`test ${randomBytes(4).toString('hex')}`);
     return { id: p.id, apiKey: p.api_key, secretKey: p.secret_key };
   };
   const project = await addProject();
@@ -89,6 +91,8 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
     config,
     service,
     mongo,
+    store,
+    raw: collectionsOf(mongo.db()),
     addProject,
     jobs,
     items: async (partition) => (await jobs(partition)).flatMap((job) => job.data.items),
@@ -98,6 +102,7 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
       await Promise.all(queues.map((q) => q.close()));
       inspector.disconnect();
       await mongo.db().dropDatabase();
+      await store.close();
       await mongo.close();
     },
   };

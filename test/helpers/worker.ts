@@ -1,6 +1,5 @@
 import { pino } from 'pino';
-import { decodeProperties, groupId, type JsonObject } from '@groupidentify/ops';
-import { storeOf } from '@groupidentify/store';
+import type { JsonObject } from '@groupidentify/ops';
 import { loadConfig, startWorker, type WorkerService } from '@groupidentify/worker';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestIngest, type TestIngest } from './ingest.js';
@@ -30,12 +29,12 @@ export async function readGroup(
   groupValue: string,
   project = ingest.projectId,
 ): Promise<{ properties: JsonObject; version: number } | undefined> {
-  const doc = await storeOf(ingest.mongo.db()).groups.findOne({
-    _id: groupId({ project, group_type: groupType, group_value: groupValue }),
+  const group = await ingest.store.groups.view({
+    project,
+    group_type: groupType,
+    group_value: groupValue,
   });
-  return doc === null
-    ? undefined
-    : { properties: decodeProperties(doc.properties), version: doc.version };
+  return group === undefined ? undefined : { properties: group.properties, version: group.version };
 }
 
 /** Waits until the group reaches `version` (all its identifications applied); returns it. */

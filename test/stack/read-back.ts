@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { decodeProperties, groupId, type JsonObject } from '@groupidentify/ops';
-import { storeOf } from '@groupidentify/store';
+import { groupId, type JsonObject } from '@groupidentify/ops';
 import { pollUntil } from '../helpers/services.js';
 import type { Banner } from './stack-process.js';
+import { collectionsOf, decodeProperties } from '@groupidentify/store/testing';
 
 /**
  * Runs a printed `curl` (its arguments after `curl`) with the real curl when the machine has
@@ -72,7 +72,7 @@ export async function waitForGroup(options: {
   const fromMongo = async (): Promise<ReadBack | undefined> => {
     const client = await MongoClient.connect(options.mongoUrl);
     try {
-      const doc = await storeOf(client.db()).groups.findOne({
+      const doc = await collectionsOf(client.db()).groups.findOne({
         _id: groupId({
           project: options.project,
           group_type: options.groupType,

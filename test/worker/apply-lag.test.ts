@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { storeOf } from '@groupidentify/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
+import { collectionsOf } from '@groupidentify/store/testing';
 
 // SPEC §4 freshness, measured (not asserted: timing depends on the machine): accepted → applied
 // for a small steady load, from the worker's gi_worker_lag_seconds histogram and, exactly per
@@ -82,7 +82,7 @@ describe('SPEC §4 freshness under a small load', () => {
     const observed = lag.values.find((v) => v.metricName === 'gi_worker_lag_seconds_count');
     expect(observed?.value).toBe(GROUPS * PER_GROUP);
 
-    const history = await storeOf(ingest.mongo.db())
+    const history = await collectionsOf(ingest.mongo.db())
       .history.find(
         { project: ingest.projectId },
         { projection: { received_at: 1, applied_at: 1 } },

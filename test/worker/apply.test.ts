@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { storeOf } from '@groupidentify/store';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
+import { collectionsOf } from '@groupidentify/store/testing';
 
 const services = useIngestAndWorker();
 let ingest: TestIngest;
@@ -111,7 +111,7 @@ describe('SPEC §3 end to end through the store', () => {
     const g = randomUUID();
     await identify(g, { a: 1 }, { $add: { a: 2 } });
     await waitForVersion(ingest, 'org', g, 2);
-    const history = await storeOf(ingest.mongo.db())
+    const history = await collectionsOf(ingest.mongo.db())
       .history.find({ group: JSON.stringify([ingest.projectId, 'org', g]) })
       .sort({ version: 1 })
       .toArray();

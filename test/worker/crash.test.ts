@@ -1,6 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { storeOf } from '@groupidentify/store';
 import type { WorkerService } from '@groupidentify/worker';
 import { describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
@@ -15,6 +14,7 @@ import {
   type WorkerProcess,
 } from '../helpers/worker-processes.js';
 import { deferCleanups } from '../helpers/cleanups.js';
+import { collectionsOf } from '@groupidentify/store/testing';
 
 // SPEC §4: every accepted identification is applied exactly once and in order per group, across
 // worker crashes at any instant. Workers are real child processes, SIGKILLed under load.
@@ -92,7 +92,7 @@ describe('worker crashes', () => {
       for (const [group, n] of load.accepted)
         expect(states.get(group)).toStrictEqual(expectedAfter(n));
       expect(counts.failed).toBe(0);
-      const store = storeOf(ingest.mongo.db());
+      const store = collectionsOf(ingest.mongo.db());
       expect(await store.deadLetters.countDocuments({})).toBe(0);
       expect(await store.history.countDocuments({})).toBe(total);
       // Most kills hit a worker that had a job in hand (else the test proves little).
@@ -122,6 +122,6 @@ describe('worker crashes', () => {
     );
     expect(applied.reduce((a, b) => a + b, 0)).toBe(32 * 15);
     expect(applied.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
-    expect(await storeOf(ingest.mongo.db()).deadLetters.countDocuments({})).toBe(0);
+    expect(await collectionsOf(ingest.mongo.db()).deadLetters.countDocuments({})).toBe(0);
   });
 });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { MongoClient } from 'mongodb';
-import { decodeProperties, groupId, type GroupKey, type JsonObject } from '@groupidentify/ops';
+import { groupId, type GroupKey, type JsonObject } from '@groupidentify/ops';
 import {
   QUEUE_NAME,
   epochKey,
@@ -11,7 +10,7 @@ import {
   type JobPayload,
   type QueuedItem,
 } from '@groupidentify/queue-contract';
-import { storeOf, type Store } from '@groupidentify/store';
+import { openStore, type Store } from '@groupidentify/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyJob, type JobPosition } from '../../apps/worker/src/apply-job.js';
 import { applyGroups, type GroupBatch } from '../../apps/worker/src/group-writes.js';
@@ -19,23 +18,24 @@ import { dropDuplicates } from '../../apps/worker/src/insert-id-claims.js';
 import { sequenceItems } from '../../apps/worker/src/sequenced-item.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { startTestWorker, waitForVersion } from '../helpers/worker.js';
+import { decodeProperties, type Collections } from '@groupidentify/store/testing';
 
 // SPEC §4 exactly-once effect, against the real store: the same job applied twice, two workers
 // racing on one job, a redelivery after a crash part-way through, and insert_id dedup.
 
 let ingest: TestIngest;
 let store: Store;
-let otherMongo: MongoClient;
+let raw: Collections;
 let otherStore: Store;
 beforeAll(async () => {
   ingest = await startTestIngest();
-  store = storeOf(ingest.mongo.db());
+  store = ingest.store;
+  raw = ingest.raw;
   // A second client: a racing worker has its own connections.
-  otherMongo = await MongoClient.connect(ingest.config.MONGO_URL);
-  otherStore = storeOf(otherMongo.db());
+  otherStore = await openStore(ingest.config.MONGO_URL);
 });
 afterAll(async () => {
-  await otherMongo.close();
+  await otherStore.close();
   await ingest.close();
 });
 
@@ -68,11 +68,11 @@ interface Snapshot {
 
 async function snapshot(value: string): Promise<Snapshot> {
   const id = groupId(keyOf(value));
-  const doc = await store.groups.findOne({ _id: id });
+  const doc = await raw.groups.findOne({ _id: id });
   return {
     properties: doc === null ? undefined : decodeProperties(doc.properties),
     version: doc?.version,
-    history: await store.history.countDocuments({ group: id }),
+    history: await raw.history.countDocuments({ group: id }),
   };
 }
 
@@ -85,7 +85,7 @@ function exactly(marks: string[]): Snapshot {
   };
 }
 
-const deadLettersOf = (epoch: string) => store.deadLetters.countDocuments({ 'seq.epoch': epoch });
+const deadLettersOf = (epoch: string) => raw.deadLetters.countDocuments({ 'seq.epoch': epoch });
 
 /** Group values that all hash to `partition`, so a job of them is a job a partition could hold. */
 function groupsIn(partition: number, count: number): string[] {
@@ -125,14 +125,14 @@ describe('the same job delivered twice', () => {
       const epoch = await connection.get(epochKey(ingest.config.QUEUE_PREFIX, partition));
       expect(epoch).toEqual(expect.any(String));
       const position: JobPosition = { partition, epoch: epoch ?? '', job: Number(job.id) };
-      const before = await store.groups
+      const before = await raw.groups
         .find({ _id: { $in: [a, b].map((v) => groupId(keyOf(v))) } })
         .toArray();
       for (let i = 0; i < 2; i++) {
         const outcome = await applyJob(store, payload, position, new Date());
         expect(outcome).toStrictEqual({ applied: [], duplicates: 0, deadLetters: 0 });
       }
-      const after = await store.groups.find({ _id: { $in: before.map((d) => d._id) } }).toArray();
+      const after = await raw.groups.find({ _id: { $in: before.map((d) => d._id) } }).toArray();
       expect(after).toStrictEqual(before); // not even updated_at moved: nothing was written
       expect(await snapshot(a)).toStrictEqual(exactly(['a0', 'a1', 'a2']));
       expect(await snapshot(b)).toStrictEqual(exactly(['b0', 'b1']));
@@ -310,13 +310,13 @@ describe('insert_id', () => {
     );
     expect(poisoned.deadLetters).toBe(1);
     expect(poisoned.applied).toHaveLength(1); // the rest of the group's items still apply
-    const letters = await store.deadLetters.find({ 'seq.epoch': epoch }).toArray();
+    const letters = await raw.deadLetters.find({ 'seq.epoch': epoch }).toArray();
     expect(letters.map((l) => [l.seq.job, l.seq.index, l.reason])).toStrictEqual([
       [2, 0, 'the group document would exceed the 16 MB limit'],
     ]);
     expect(
-      await store.insertIds.countDocuments({
-        _id: JSON.stringify([ingest.projectId, `poison-${g}`]),
+      await raw.insertIds.countDocuments({
+        _id: JSON.stringify([groupId(keyOf(g)), `poison-${g}`]),
       }),
     ).toBe(0);
 

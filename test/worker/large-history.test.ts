@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@groupidentify/ops';
 import type { QueuedItem } from '@groupidentify/queue-contract';
-import { storeOf } from '@groupidentify/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyJob } from '../../apps/worker/src/apply-job.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
@@ -35,7 +34,7 @@ describe('history of a very large property', () => {
         group_properties: gp,
         received_at: receivedAt,
       });
-      const store = storeOf(ingest.mongo.db());
+      const store = ingest.store;
       const t0 = Date.now() - 10_000;
       // Straight into the worker's job path: a 9 MB value cannot come through one 1 MB request.
       const position = { partition: 0, epoch: randomUUID(), job: 1 };

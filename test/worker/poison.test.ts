@@ -1,13 +1,14 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { decodeValue, type JsonObject } from '@groupidentify/ops';
+import { type JsonObject } from '@groupidentify/ops';
 import { QUEUE_NAME, partitionOf, partitionPrefix } from '@groupidentify/queue-contract';
-import { storeOf, type DeadLetterDocument } from '@groupidentify/store';
+import { type DeadLetterDocument } from '@groupidentify/store';
 import type { WorkerService } from '@groupidentify/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { readGroup, startTestWorker, waitForVersion } from '../helpers/worker.js';
+import { collectionsOf, decodeValue } from '@groupidentify/store/testing';
 
 // SPEC §4 poison: an identification that cannot be applied goes to the dead letters with its
 // reason, is counted, and never blocks its partition: later items of the same partition (same
@@ -57,7 +58,7 @@ async function identify(groupValue: string, groupProperties: object): Promise<vo
 }
 
 async function deadLettersOf(partition: number): Promise<DeadLetterDocument[]> {
-  return storeOf(ingest.mongo.db())
+  return collectionsOf(ingest.mongo.db())
     .deadLetters.find({ partition })
     .sort({ failed_at: 1 })
     .toArray();

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startRedis, type RedisServer } from '@groupidentify/local-services';
 import { epochKey, partitionPrefix, QUEUE_NAME } from '@groupidentify/queue-contract';
-import { storeOf } from '@groupidentify/store';
 import type { WorkerService } from '@groupidentify/worker';
 import { describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
@@ -17,6 +16,7 @@ import {
 } from '../helpers/trail-load.js';
 import { startTestWorker } from '../helpers/worker.js';
 import { deferCleanups } from '../helpers/cleanups.js';
+import { collectionsOf } from '@groupidentify/store/testing';
 
 // SPEC §4 across Redis events, with a worker running: a Redis crash and restart from its AOF
 // loses nothing accepted; a FLUSHALL starts a new epoch, so jobs whose ids restart at 1 are
@@ -82,7 +82,7 @@ describe('SPEC §4: Redis events with a worker running', () => {
           `refused during the restart ${JSON.stringify(Object.fromEntries(traffic.failures))}, ` +
           `caught up ${Date.now() - upAt} ms after Redis was back`,
       );
-      expect(await storeOf(stack.ingest.mongo.db()).deadLetters.countDocuments()).toBe(0);
+      expect(await collectionsOf(stack.ingest.mongo.db()).deadLetters.countDocuments()).toBe(0);
     } finally {
       await traffic.stop();
     }
@@ -125,7 +125,7 @@ describe('SPEC §4: Redis events with a worker running', () => {
     }
     // Job ids did restart at 1 in the new epoch: the case the epoch is there for.
     const fresh = epochsAfter.filter((e): e is string => e !== null);
-    const restarted = await storeOf(ingest.mongo.db()).history.countDocuments({
+    const restarted = await collectionsOf(ingest.mongo.db()).history.countDocuments({
       _id: { $in: fresh.map((e) => `${e}:1:0`) },
     });
     expect(restarted).toBeGreaterThan(0);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { groupId } from '@groupidentify/ops';
-import { storeOf } from '@groupidentify/store';
 import { describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { expectedAfter, startOrderedLoad, waitForAccepted } from '../helpers/ordered-load.js';
@@ -14,6 +13,7 @@ import {
   type WorkerProcess,
 } from '../helpers/worker-processes.js';
 import { deferCleanups } from '../helpers/cleanups.js';
+import { collectionsOf } from '@groupidentify/store/testing';
 
 // SPEC §7: on SIGTERM a worker finishes or releases its current batch without loss and exits
 // within 30 s; SPEC §4: whoever takes over applies the rest exactly once, in order.
@@ -60,7 +60,7 @@ async function expectAllAppliedOnce(
   });
   for (const [group, n] of accepted) expect(states.get(group)).toStrictEqual(expectedAfter(n));
   const total = [...accepted.values()].reduce((a, b) => a + b, 0);
-  const store = storeOf(ingest.mongo.db());
+  const store = collectionsOf(ingest.mongo.db());
   expect(await store.history.countDocuments({})).toBe(total);
   expect(await store.deadLetters.countDocuments({})).toBe(0);
   expect((await queues.counts()).failed).toBe(0);
@@ -68,7 +68,7 @@ async function expectAllAppliedOnce(
 
 /** Waits until no group of `groups` changes between two reads half a second apart. */
 async function quiescent(ingest: TestIngest, groups: readonly string[]): Promise<void> {
-  const store = storeOf(ingest.mongo.db());
+  const store = collectionsOf(ingest.mongo.db());
   const ids = groups.map((g) =>
     groupId({ project: ingest.projectId, group_type: TYPE, group_value: g }),
   );
@@ -96,7 +96,7 @@ describe('worker SIGTERM', () => {
     const groups = Array.from({ length: 20 }, () => randomUUID());
     const load = startOrderedLoad(ingest, { groupType: TYPE, groups, rounds: 40 });
     defer(() => load.stop());
-    const store = storeOf(ingest.mongo.db());
+    const store = collectionsOf(ingest.mongo.db());
     // Under load: it has applied some, and has jobs in hand or waiting.
     await pollUntil(
       async () =>
@@ -131,7 +131,7 @@ describe('worker SIGTERM', () => {
     const groups = Array.from({ length: 8 }, () => randomUUID());
     const load = startOrderedLoad(ingest, { groupType: TYPE, groups, rounds: 20 });
     defer(() => load.stop());
-    const store = storeOf(ingest.mongo.db());
+    const store = collectionsOf(ingest.mongo.db());
     await pollUntil(async () => (await store.history.countDocuments({})) >= 10, {
       timeoutMs: 30_000,
       description: 'the first worker to apply something',

@@ -7,14 +7,14 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { startMongo, type MongoServer } from '@groupidentify/local-services';
 import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
-import { storeOf } from '@groupidentify/store';
 import type { WorkerService } from '@groupidentify/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIngest, withDatabase, type TestIngest } from '../helpers/ingest.js';
 import { pollUntil, uniqueName } from '../helpers/services.js';
 import { expectExactTrails, startTrailLoad, waitForAccepted } from '../helpers/trail-load.js';
 import { startTestWorker } from '../helpers/worker.js';
-import { isTransientStoreError } from '../../apps/worker/src/transient-errors.js';
+import { isTransientStoreError } from '@groupidentify/store';
+import { collectionsOf } from '@groupidentify/store/testing';
 
 // SPEC §4 "MongoDB outages": the store goes away for 10 s under load. Ingest keeps accepting
 // (Redis is up; the project lookup is cached), the worker retries in order, and once the store
@@ -100,7 +100,7 @@ describe('SPEC §4: a MongoDB outage under load', () => {
       await waitForAccepted(ingest, load, 30_000);
 
       const retries = (await counterValue(worker.metrics.retries)) - retriesBefore;
-      const deadLetters = await storeOf(ingest.mongo.db()).deadLetters.find().toArray();
+      const deadLetters = await collectionsOf(ingest.mongo.db()).deadLetters.find().toArray();
       expect(deadLetters.map((d) => d.reason)).toStrictEqual([]);
       const applied = await expectExactTrails(ingest, load);
       console.log(
@@ -117,7 +117,7 @@ describe('SPEC §4: a MongoDB outage under load', () => {
       expect(await counterValue(worker.metrics.deadLetters)).toBe(0);
       expect(await failedJobs()).toBe(0);
       // One history record per applied identification: no redelivered write counted twice.
-      expect(await storeOf(ingest.mongo.db()).history.countDocuments()).toBe(applied);
+      expect(await collectionsOf(ingest.mongo.db()).history.countDocuments()).toBe(applied);
     } finally {
       await load.stop();
     }
@@ -128,7 +128,7 @@ describe('SPEC §4: a MongoDB outage under load', () => {
       serverSelectionTimeoutMS: 500,
     });
     try {
-      const groups = storeOf(client.db()).groups;
+      const groups = collectionsOf(client.db()).groups;
       await groups.findOne({});
       await mongo.stop({ signal: 'SIGKILL' });
       // The driver wraps the network error in a MongoBulkWriteError with no writeErrors.

@@ -1,6 +1,5 @@
 import { connectRedis as connectQueueRedis, type RedisClient } from '@groupidentify/queue-contract';
-import { MongoClient } from 'mongodb';
-import { storeOf, type Store } from '@groupidentify/store';
+import { openStore, type Store } from '@groupidentify/store';
 import { CliError } from './cli-error.js';
 import type { CliConfig } from './config.js';
 
@@ -25,16 +24,17 @@ function hostOf(url: string): string {
 }
 
 export function createCliContext(config: CliConfig): CliContext {
-  let mongo: Promise<MongoClient> | undefined;
+  let store: Promise<Store> | undefined;
   let redis: Promise<RedisClient> | undefined;
-  const connectMongo = async (): Promise<MongoClient> => {
-    const client = new MongoClient(config.MONGO_URL, {
+  const connectStore = async (): Promise<Store> => {
+    const opened = await openStore(config.MONGO_URL, {
       serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
     });
     try {
-      return await client.connect();
+      await opened.capabilities(); // the first round trip: fails here if the server is away
+      return opened;
     } catch (error) {
-      await client.close();
+      await opened.close();
       throw new CliError(`cannot reach MongoDB at ${hostOf(config.MONGO_URL)} (MONGO_URL)`, {
         cause: error,
       });
@@ -63,18 +63,18 @@ export function createCliContext(config: CliConfig): CliContext {
   };
   return {
     config,
-    async store() {
-      mongo ??= connectMongo();
-      return storeOf((await mongo).db());
+    store() {
+      store ??= connectStore();
+      return store;
     },
     redis() {
       redis ??= connectRedis();
       return redis;
     },
     async close() {
-      const [m, r] = await Promise.allSettled([mongo, redis]);
+      const [s, r] = await Promise.allSettled([store, redis]);
       if (r.status === 'fulfilled' && r.value) await r.value.quit().catch(() => undefined);
-      if (m.status === 'fulfilled' && m.value) await m.value.close();
+      if (s.status === 'fulfilled' && s.value) await s.value.close();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { decodeValue } from '@groupidentify/ops';
 import {
   QUEUE_NAME,
   parseJobPayload,
@@ -7,31 +6,29 @@ import {
   type JobPayload,
   type RedisClient,
 } from '@groupidentify/queue-contract';
-import type { DeadLetterDocument, Store } from '@groupidentify/store';
+import type { DeadLetterView, Store } from '@groupidentify/store';
 import { CliError } from './cli-error.js';
 import type { CliConfig } from './config.js';
-import { byFailure, isUnreadableJob } from './dead-letter-view.js';
 
 export interface ReplayResult {
   replayed: { id: string; partition: number; job: string | null }[];
   skipped: { id: string; reason: string }[];
 }
 
-type Plan =
-  { doc: DeadLetterDocument; payload: JobPayload } | { doc: DeadLetterDocument; skip: string };
+type Plan = { doc: DeadLetterView; payload: JobPayload } | { doc: DeadLetterView; skip: string };
 
 /** What one letter would become: a job of its own item, or why it cannot be replayed. */
-function planOf(doc: DeadLetterDocument, partitions: number): Plan {
-  if (isUnreadableJob(doc))
+function planOf(doc: DeadLetterView, partitions: number): Plan {
+  if (!doc.replayable)
     return { doc, skip: 'unreadable job: there is no identification to re-enqueue' };
-  const parsed = parseJobPayload({ v: 1, items: [decodeValue(doc.item)] });
+  const parsed = parseJobPayload({ v: 1, items: [doc.item] });
   if (!parsed.ok) return { doc, skip: `stored item is not a valid queued item: ${parsed.reason}` };
   const [item] = parsed.payload.items;
   // The letter's partition is where its group's other items go; if PARTITIONS disagrees, this CLI
   // is pointed at the deployment with the wrong settings and should not enqueue anything.
   if (item !== undefined && partitionOf(item, partitions) !== doc.partition) {
     throw new CliError(
-      `dead letter ${doc._id} is from partition ${doc.partition}, but with PARTITIONS=${partitions} ` +
+      `dead letter ${doc.id} is from partition ${doc.partition}, but with PARTITIONS=${partitions} ` +
         `its group maps to ${partitionOf(item, partitions)}: set PARTITIONS (and QUEUE_PREFIX) ` +
         'to the deployment’s values',
     );
@@ -39,13 +36,10 @@ function planOf(doc: DeadLetterDocument, partitions: number): Plan {
   return { doc, payload: parsed.payload };
 }
 
-async function selectLetters(store: Store, id: string | undefined): Promise<DeadLetterDocument[]> {
-  if (id === undefined)
-    return (await store.deadLetters.find({ replayed_at: { $exists: false } }).toArray()).sort(
-      byFailure,
-    );
-  const doc = await store.deadLetters.findOne({ _id: id });
-  if (doc === null) throw new CliError(`dead letter ${id} not found`);
+async function selectLetters(store: Store, id: string | undefined): Promise<DeadLetterView[]> {
+  if (id === undefined) return store.deadLetters.list({ pendingOnly: true });
+  const doc = await store.deadLetters.get(id);
+  if (doc === undefined) throw new CliError(`dead letter ${id} not found`);
   return [doc];
 }
 
@@ -64,12 +58,12 @@ export async function replayDeadLetters(
 ): Promise<ReplayResult> {
   const plans = (await selectLetters(store, id)).map((doc) => planOf(doc, config.PARTITIONS));
   const result: ReplayResult = { replayed: [], skipped: [] };
-  const byPartition = new Map<number, { doc: DeadLetterDocument; payload: JobPayload }[]>();
+  const byPartition = new Map<number, { doc: DeadLetterView; payload: JobPayload }[]>();
   for (const plan of plans) {
     if ('skip' in plan) {
       if (id !== undefined)
         throw new CliError(`dead letter ${id} cannot be replayed: ${plan.skip}`);
-      result.skipped.push({ id: plan.doc._id, reason: plan.skip });
+      result.skipped.push({ id: plan.doc.id, reason: plan.skip });
       continue;
     }
     const list = byPartition.get(plan.doc.partition) ?? [];
@@ -83,8 +77,8 @@ export async function replayDeadLetters(
       partition,
       list.map((p) => p.payload),
     );
-    const ids = list.map((p) => p.doc._id);
-    await store.deadLetters.updateMany({ _id: { $in: ids } }, { $set: { replayed_at: now } });
+    const ids = list.map((p) => p.doc.id);
+    await store.deadLetters.markReplayed(ids, now);
     ids.forEach((letter, i) =>
       result.replayed.push({ id: letter, partition, job: jobIds[i] ?? null }),
     );

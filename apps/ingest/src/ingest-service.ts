@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { BacklogMonitor } from './backlog-monitor.js';
@@ -10,7 +9,7 @@ import { GroupCommitter } from './group-committer.js';
 import { createIngestMetrics } from './metrics.js';
 import { createPartitionQueues, limitToOneConsumer, queueSink } from './partition-queues.js';
 import { createProjectLookup } from './project-lookup.js';
-import { storeOf } from '@groupidentify/store';
+import { openStore } from '@groupidentify/store';
 import {
   claimPartitionCount,
   connectRedis,
@@ -33,7 +32,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     maxRetriesPerRequest: 1,
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
-  const mongo = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 2000 });
+  const store = await openStore(config.MONGO_URL, { serverSelectionTimeoutMS: 2000 });
   const metrics = createIngestMetrics();
   const queues = createPartitionQueues(redis, config.QUEUE_PREFIX, config.PARTITIONS);
   const committer = new GroupCommitter(queues.map(queueSink), {
@@ -54,7 +53,6 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   await backlog.refresh();
   backlog.start(1000);
 
-  const store = storeOf(mongo.db());
   const app = createApp({
     logger,
     store,
@@ -63,19 +61,16 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     backlog,
     partitions: config.PARTITIONS,
     maxBacklog: config.MAX_BACKLOG,
-    lookupProject: createProjectLookup(store.projects, config.PROJECT_CACHE_TTL_MS),
+    lookupProject: createProjectLookup(
+      (apiKey) => store.projects.idForApiKey(apiKey),
+      config.PROJECT_CACHE_TTL_MS,
+    ),
     checkReady: async () => ({
       redis: await redis.ping().then(
         () => true,
         () => false,
       ),
-      mongo: await mongo
-        .db()
-        .command({ ping: 1 })
-        .then(
-          () => true,
-          () => false,
-        ),
+      mongo: await store.ping(),
     }),
   });
   const server = app.listen(config.PORT, config.HOST);
@@ -96,7 +91,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
       await committer.drain();
       await Promise.allSettled(queues.map((q) => q.close()));
       redis.disconnect();
-      await mongo.close();
+      await store.close();
     },
   };
 }

@@ -1,6 +1,3 @@
-import type { Collection } from 'mongodb';
-import type { ProjectDocument } from '@groupidentify/store';
-
 /** Resolves an api_key to its project id, or `undefined` for an unknown key. */
 export type ProjectLookup = (apiKey: string) => Promise<string | undefined>;
 
@@ -10,12 +7,12 @@ interface CacheEntry {
 }
 
 /**
- * A project lookup over the `projects` collection, cached in-process for `ttlMs` (hits and
- * misses alike) so the hot path makes no store round trip, while a revoked or new key takes
+ * A cached project lookup: `find` (the store's) is asked at most once per key per `ttlMs` (hits
+ * and misses alike) so the hot path makes no store round trip, while a revoked or new key takes
  * effect within `ttlMs`. Concurrent misses for one key share a single query.
  */
 export function createProjectLookup(
-  projects: Collection<ProjectDocument>,
+  find: ProjectLookup,
   ttlMs: number,
   now: () => number = Date.now,
 ): ProjectLookup {
@@ -23,8 +20,7 @@ export function createProjectLookup(
   const inflight = new Map<string, Promise<string | undefined>>();
 
   async function load(apiKey: string): Promise<string | undefined> {
-    const doc = await projects.findOne({ api_key: apiKey }, { projection: { _id: 1 } });
-    const projectId = doc?._id;
+    const projectId = await find(apiKey);
     if (cache.size > 100_000) cache.clear(); // bound memory against key-guessing floods
     cache.set(apiKey, { projectId, expiresAt: now() + ttlMs });
     return projectId;

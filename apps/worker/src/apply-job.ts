@@ -1,6 +1,5 @@
 import type { JobPayload } from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
-import { storeDeadLetters } from './dead-letters.js';
 import { applyGroups, type GroupBatch, type Poisoned } from './group-writes.js';
 import { dropDuplicates, releaseClaims } from './insert-id-claims.js';
 import { sequenceItems, type SequencedItem } from './sequenced-item.js';
@@ -21,9 +20,9 @@ export interface JobOutcome {
 }
 
 /**
- * Applies one job exactly once (SPEC §4): insert_id dedup, then read–fold–write per group, then
- * dead letters. Safe to run again on the same job (redelivery, a racing worker, a retry after a
- * store outage): every write is guarded by the group's applied sequence or has a deterministic id.
+ * Applies one job exactly once: insert_id dedup, then read–fold–write per group, then dead
+ * letters. Safe to run again on the same job (redelivery, a racing worker, a retry after a store
+ * outage): every write is guarded by the group's applied sequence or has a deterministic id.
  */
 export async function applyJob(
   store: Store,
@@ -69,7 +68,7 @@ async function recordPoisoned(
     item: entry.item,
     reason,
   }));
-  await storeDeadLetters(store, partition, letters, now);
+  await store.deadLetters.add(partition, letters, now);
   await releaseClaims(
     store,
     poisoned.map((p) => p.entry),

@@ -1,8 +1,7 @@
 import { isAlreadyApplied } from '@groupidentify/ops';
 import type { JobPayload } from '@groupidentify/queue-contract';
-import { findByIds, type Store } from '@groupidentify/store';
+import type { Store } from '@groupidentify/store';
 import type { JobPosition } from './apply-job.js';
-import { storeDeadLetters } from './dead-letters.js';
 import { releaseClaims } from './insert-id-claims.js';
 import { sequenceItems } from './sequenced-item.js';
 
@@ -18,12 +17,9 @@ export async function deadLetterUnapplied(
   reason: string,
 ): Promise<number> {
   const items = sequenceItems(payload.items, position.epoch, position.job);
-  const ids = items.map((s) => s.group);
-  const groups = await findByIds(store.groups, ids);
-  const applied = new Map(groups.map((g) => [g._id, g.applied]));
-  const unapplied = items.filter((s) => !isAlreadyApplied(s.seq, applied.get(s.group)));
-  await storeDeadLetters(
-    store,
+  const groups = await store.groups.load(items.map((s) => s.group));
+  const unapplied = items.filter((s) => !isAlreadyApplied(s.seq, groups.get(s.group)?.applied));
+  await store.deadLetters.add(
     position.partition,
     unapplied.map((s) => ({ seq: s.seq, item: s.item, reason })),
     new Date(),

@@ -5,14 +5,12 @@ import {
   partitionPrefix,
   type RedisClient,
 } from '@groupidentify/queue-contract';
-import type { Store } from '@groupidentify/store';
+import { isTransientStoreError, type Store } from '@groupidentify/store';
 import type { Logger } from 'pino';
 import { applyJob, type JobPosition } from './apply-job.js';
-import { storeDeadLetters } from './dead-letters.js';
 import { deadLetterUnapplied } from './dead-letter-unapplied.js';
 import { currentEpoch } from './partition-epoch.js';
 import { retryInOrder } from './retry-in-order.js';
-import { isTransientStoreError } from './transient-errors.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface ConsumerDeps {
@@ -102,15 +100,17 @@ async function processJob(
   const parsed = parseJobPayload(job.data);
   if (!parsed.ok) {
     logger.error({ reason: parsed.reason }, 'unreadable job dead-lettered');
-    const letter = {
-      seq: { epoch, job: position.job, index: -1 },
-      item: job.data as unknown,
-      reason: `unreadable job: ${parsed.reason}`,
-    };
-    await retryInOrder(() => storeDeadLetters(deps.store, partition, [letter], new Date()), {
-      ...retry,
-      maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS,
-    });
+    await retryInOrder(
+      () =>
+        deps.store.deadLetters.addUnreadableJob(
+          partition,
+          position,
+          job.data as unknown,
+          `unreadable job: ${parsed.reason}`,
+          new Date(),
+        ),
+      { ...retry, maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS },
+    );
     deps.metrics.deadLetters.inc(); // one dead letter: alerts on dead letters must see it too
     deps.metrics.jobs.inc({ result: 'unreadable' });
     return;

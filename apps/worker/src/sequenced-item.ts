@@ -1,7 +1,7 @@
 import { groupId, type AppliedSequence } from '@groupidentify/ops';
 import type { QueuedItem } from '@groupidentify/queue-contract';
 
-/** A queued item with its place in the partition's life (DESIGN §4). */
+/** A queued item with its place in the partition queue's life. */
 export interface SequencedItem {
   item: QueuedItem;
   seq: AppliedSequence;
@@ -15,13 +15,4 @@ export function sequenceItems(
   job: number,
 ): SequencedItem[] {
   return items.map((item, index) => ({ item, seq: { epoch, job, index }, group: groupId(item) }));
-}
-
-/** A stable id for anything written once per item (history, dead letters). */
-export function seqId(seq: AppliedSequence): string {
-  return `${seq.epoch}:${seq.job}:${seq.index}`;
-}
-
-export function sameSeq(a: AppliedSequence, b: AppliedSequence): boolean {
-  return a.epoch === b.epoch && a.job === b.job && a.index === b.index;
 }

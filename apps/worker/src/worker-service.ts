@@ -5,9 +5,8 @@ import {
   connectRedis,
   countPartitionJobs,
 } from '@groupidentify/queue-contract';
-import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { ensureIndexes, storeOf, sweepExpired } from '@groupidentify/store';
+import { openStore } from '@groupidentify/store';
 import { selectedPartitions, type WorkerConfig } from './config.js';
 import { startMetricsServer } from './metrics-server.js';
 import { startPartitionConsumer } from './partition-consumer.js';
@@ -26,19 +25,9 @@ export interface WorkerService {
 /** Starts consumers for the configured partitions, with real clients. */
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<WorkerService> {
   const partitions = selectedPartitions(config.WORKER_PARTITIONS, config.PARTITIONS);
-  const mongo = new MongoClient(config.MONGO_URL, { serverSelectionTimeoutMS: 5000 });
-  const store = storeOf(mongo.db());
-  const retentionSeconds =
-    config.HISTORY_RETENTION_DAYS > 0 ? config.HISTORY_RETENTION_DAYS * 86_400 : undefined;
-  const indexes = await ensureIndexes(store, retentionSeconds);
-  // Without TTL indexes (FerretDB), expire insert_id claims and old history by hand, hourly.
-  const sweeper = indexes.ttl
-    ? undefined
-    : setInterval(
-        () => void sweepExpired(store, new Date(), retentionSeconds).catch(() => undefined),
-        3_600_000,
-      );
-  sweeper?.unref();
+  const store = await openStore(config.MONGO_URL, {
+    maintain: { historyRetentionDays: config.HISTORY_RETENTION_DAYS },
+  });
 
   const connection = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
     maxRetriesPerRequest: null,
@@ -84,12 +73,11 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     metricsPort: typeof address === 'object' && address !== null ? address.port : undefined,
     async close() {
       stopping = true;
-      clearInterval(sweeper);
       await Promise.allSettled(workers.map((w) => w.close()));
       server?.close();
       connection.disconnect();
       redis.disconnect();
-      await mongo.close();
+      await store.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 export { freePort, isPortInUse } from './free-port.js';
+export { uniqueName, withDatabase } from './unique-name.js';
 export { pollUntil, type PollOptions } from './poll.js';
 export { logTail } from './log-tail.js';
 export type { LocalServer } from './local-server.js';

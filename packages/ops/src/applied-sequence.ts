@@ -21,3 +21,8 @@ export function isAlreadyApplied(
   if (last === undefined || item.epoch !== last.epoch) return false;
   return item.job < last.job || (item.job === last.job && item.index <= last.index);
 }
+
+/** True when `a` is the position `b`. */
+export function sameSequence(a: AppliedSequence | undefined, b: AppliedSequence): boolean {
+  return a !== undefined && a.epoch === b.epoch && a.job === b.job && a.index === b.index;
+}

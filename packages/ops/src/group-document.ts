@@ -9,12 +9,12 @@ export interface GroupKey {
 }
 
 /**
- * A group as stored in MongoDB's `groups` collection. Property names and nested keys are stored
- * encoded (see `encodeProperties`).
+ * A group as stored in MongoDB's `groups` collection. Its properties are in the store's form
+ * (`StoredForm`).
  */
 export interface GroupDocument extends GroupKey {
   _id: string;
-  /** Encoded properties. */
+  /** Properties in stored form. */
   properties: JsonObject;
   /** Number of identifications applied; the optimistic-concurrency guard of every write. */
   version: number;

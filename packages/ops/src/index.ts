@@ -6,7 +6,7 @@ export * from './numeric.js';
 export * from './deep-equal.js';
 export * from './list-operations.js';
 export * from './apply-identification.js';
-export * from './storage-encoding.js';
+export * from './stored-form.js';
 export * from './applied-sequence.js';
 export * from './group-document.js';
 export * from './property-update.js';

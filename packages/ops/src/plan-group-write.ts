@@ -7,7 +7,7 @@ import { isAlreadyApplied, type AppliedSequence } from './applied-sequence.js';
 import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
 import type { JsonObject, Properties } from './json.js';
 import { propertyUpdate, type MongoUpdate } from './property-update.js';
-import { decodeProperties, encodeProperties } from './storage-encoding.js';
+import type { StoredForm } from './stored-form.js';
 
 /** One queued identification for a group, in acceptance order. */
 export interface FoldItem {
@@ -49,18 +49,19 @@ export interface GroupWritePlan {
 }
 
 /**
- * Folds `items` (one group's, in order) onto `stored` (null for a new group) with the SPEC §3
- * semantics and translates the result into one write (DESIGN §4): items at or below the stored
- * applied sequence are skipped; a new group is one insert; an existing one, one classic-operator
- * update guarded on the version read. `now` stamps `updated_at`/`created_at`.
+ * Folds `items` (one group's, in order) onto `stored` (null for a new group) with the
+ * operation semantics and translates the result into one write in the store's `form`: items at
+ * or below the stored applied sequence are skipped; a new group is one insert; an existing one,
+ * one classic-operator update guarded on the version read. `now` stamps the times.
  */
 export function planGroupWrite(
   stored: GroupDocument | null,
   key: GroupKey,
   items: readonly FoldItem[],
   now: Date,
+  form: StoredForm,
 ): GroupWritePlan {
-  const before = stored === null ? undefined : decodeProperties(stored.properties);
+  const before = stored === null ? undefined : form.decodeProperties(stored.properties);
   let properties: Properties = before ?? {};
   let version = stored?.version ?? 0;
   let last = stored?.applied;
@@ -90,7 +91,7 @@ export function planGroupWrite(
     const document: GroupDocument = {
       _id: groupId(key),
       ...key,
-      properties: encodeProperties(properties),
+      properties: form.properties(properties),
       version,
       applied: last,
       created_at: now,
@@ -98,7 +99,7 @@ export function planGroupWrite(
     };
     return { properties, version, applied, write: { kind: 'insert', document } };
   }
-  const update = propertyUpdate('properties', before, properties);
+  const update = propertyUpdate('properties', before, properties, form);
   update.$set.version = version;
   update.$set.applied = last;
   update.$set.updated_at = now;

@@ -1,11 +1,6 @@
 import { deepEqual } from './deep-equal.js';
 import { getOwn, type JsonValue, type Properties } from './json.js';
-import {
-  encodeArrayElement,
-  encodeName,
-  encodeProperties,
-  encodeValue,
-} from './storage-encoding.js';
+import type { StoredForm } from './stored-form.js';
 
 /** Classic MongoDB update operators (no aggregation pipeline: runs on every MongoDB-wire server). */
 export interface MongoUpdate {
@@ -17,29 +12,31 @@ export interface MongoUpdate {
 }
 
 /**
- * Operators that take the stored `properties` (field `field`, keys encoded) from `before` to
+ * Operators that take the stored `properties` (field `field`, in `form`) from `before` to
  * `after`, exactly one operator per path (MongoDB refuses two on one path): `$unset` for removed
- * properties, `$inc` when both sides are safe integers (exact), `$push: {$each}` when the new
- * array only grows at the end, `$set` otherwise. For a new group, or when no property of
- * `before` is left (`$clearAll`), the whole field is `$set` at once.
+ * properties, `$inc` when both sides are safe integers and `form` stores the sum exactly,
+ * `$push: {$each}` when the new array only grows at the end, `$set` otherwise. For a new group,
+ * or when no property of `before` is left (`$clearAll`), the whole field is `$set` at once.
  */
 export function propertyUpdate(
   field: string,
   before: Properties | undefined,
   after: Properties,
+  form: StoredForm,
 ): MongoUpdate {
   const ops: MongoUpdate = { $set: {} };
   const beforeKeys = before === undefined ? [] : Object.keys(before);
   const survivors = beforeKeys.filter((key) => getOwn(after, key) !== undefined).length;
   if (before === undefined || (beforeKeys.length > 0 && survivors === 0)) {
-    ops.$set[field] = encodeProperties(after);
+    ops.$set[field] = form.properties(after);
     return ops;
   }
+  const pathOf = (name: string): string => `${field}.${form.name(name)}`;
   for (const key of beforeKeys) {
-    if (getOwn(after, key) === undefined) (ops.$unset ??= {})[pathOf(field, key)] = '';
+    if (getOwn(after, key) === undefined) (ops.$unset ??= {})[pathOf(key)] = '';
   }
   for (const key of Object.keys(after)) {
-    addPathOperator(ops, pathOf(field, key), getOwn(before, key), after[key] as JsonValue);
+    addPathOperator(ops, pathOf(key), getOwn(before, key), after[key] as JsonValue, form);
   }
   return ops;
 }
@@ -49,19 +46,20 @@ function addPathOperator(
   path: string,
   from: JsonValue | undefined,
   to: JsonValue,
+  form: StoredForm,
 ): void {
   if (from !== undefined && deepEqual(from, to)) return;
-  const delta = increment(from, to);
+  const delta = increment(from, to, form);
   if (delta !== undefined) {
     (ops.$inc ??= {})[path] = delta;
     return;
   }
   const suffix = appendedSuffix(from, to);
   if (suffix !== undefined) {
-    (ops.$push ??= {})[path] = { $each: suffix.map(encodeArrayElement) };
+    (ops.$push ??= {})[path] = { $each: suffix.map((v) => form.element(v)) };
     return;
   }
-  ops.$set[path] = encodeValue(to);
+  ops.$set[path] = form.value(to);
 }
 
 /** The elements appended when `to` is `from` plus a non-empty tail; otherwise undefined. */
@@ -73,25 +71,14 @@ function appendedSuffix(from: JsonValue | undefined, to: JsonValue): JsonValue[]
   return to.slice(from.length);
 }
 
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
-
-/**
- * `$inc` is exact for safe integers, except across the int32 boundary: the driver stores small
- * integers as int32, MongoDB promotes an overflowing int32 sum to int64, but FerretDB wraps it
- * around. So no `$inc` that would take a stored int32 out of the int32 range.
- */
-function increment(from: JsonValue | undefined, to: JsonValue): number | undefined {
+/** The exact delta from `from` to `to` (safe integers, and the store keeps the sum exact). */
+function increment(
+  from: JsonValue | undefined,
+  to: JsonValue,
+  form: StoredForm,
+): number | undefined {
   if (typeof from !== 'number' || typeof to !== 'number') return undefined;
   const delta = to - from;
   if (![from, to, delta].every(Number.isSafeInteger)) return undefined;
-  return isInt32(to) || !isInt32(from) ? delta : undefined;
-}
-
-function isInt32(n: number): boolean {
-  return n >= INT32_MIN && n <= INT32_MAX;
-}
-
-function pathOf(field: string, name: string): string {
-  return `${field}.${encodeName(name)}`;
+  return form.exactIncrement(from, to) ? delta : undefined;
 }

@@ -1,4 +1,31 @@
-export * from './documents.js';
-export * from './collections.js';
-export * from './project-keys.js';
-export * from './find-by-ids.js';
+export { openStore, type Store, type StoreCapabilities, type StoreOptions } from './open-store.js';
+export type {
+  DeadLetterDocument,
+  GroupDocument,
+  HistoryDocument,
+  InsertIdClaim,
+  ProjectDocument,
+} from './documents.js';
+export type { ProjectStore, ProjectSummary, ProjectWithKeys } from './projects.js';
+export {
+  MAX_PROPERTIES_BYTES,
+  exceedsDocumentLimit,
+  type GroupAsOf,
+  type GroupStore,
+  type GroupSummary,
+  type GroupView,
+} from './groups.js';
+export {
+  MAX_HISTORY_RECORD_BYTES,
+  historyRecord,
+  type AppliedRecord,
+  type HistoryChange,
+  type HistoryPage,
+  type HistoryStore,
+  type HistoryView,
+} from './history.js';
+export type { DeadLetter, DeadLetterStore, DeadLetterView, GroupRef } from './dead-letters.js';
+export type { InsertIdClaimRequest, InsertIdClaims } from './insert-id-claims.js';
+export { INSERT_ID_RETENTION_SECONDS } from './indexes.js';
+export { storedForm } from './stored-form.js';
+export { isDuplicateKey, isTransientStoreError, storeErrorMessage } from './store-errors.js';

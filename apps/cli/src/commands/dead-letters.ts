@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { byFailure, viewDeadLetter, type GroupRef } from '../dead-letter-view.js';
+import type { GroupRef } from '@groupidentify/store';
 import { formatTable } from '../format-table.js';
 import { replayDeadLetters, type ReplayResult } from '../replay-dead-letters.js';
 
@@ -11,10 +11,7 @@ const list: Command = {
   synopsis: '',
   summary: 'list identifications that could not be applied, oldest first',
   async run(ctx) {
-    const store = await ctx.store();
-    const letters = (await store.deadLetters.find({}).toArray())
-      .sort(byFailure)
-      .map(viewDeadLetter);
+    const letters = await (await ctx.store()).deadLetters.list();
     const text =
       letters.length === 0
         ? 'no dead letters'

@@ -1,4 +1,3 @@
-import { decodeProperties, groupId } from '@groupidentify/ops';
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { formatRecord } from '../format-table.js';
@@ -13,24 +12,15 @@ const get: Command = {
     const [group_type = '', group_value = ''] = positionals;
     const project = options.project ?? '';
     const store = await ctx.store();
-    const doc = await store.groups.findOne({ _id: groupId({ project, group_type, group_value }) });
-    if (doc === null) {
-      const known = (await store.projects.countDocuments({ _id: project }, { limit: 1 })) > 0;
+    // The read API's shape, so scripts can use either.
+    const group = await store.groups.view({ project, group_type, group_value });
+    if (group === undefined) {
       throw new CliError(
-        known
+        (await store.projects.exists(project))
           ? `group ${group_type}/${group_value} not found in project ${project}`
           : `project ${project} not found`,
       );
     }
-    // The read API's shape (SPEC §5), so scripts can use either.
-    const group = {
-      group_type,
-      group_value,
-      properties: decodeProperties(doc.properties),
-      version: doc.version,
-      created_at: doc.created_at.toISOString(),
-      updated_at: doc.updated_at.toISOString(),
-    };
     const text = [
       formatRecord([
         ['project', project],

@@ -1,4 +1,3 @@
-import { createProject, rotateKeys } from '@groupidentify/store';
 import { CliError } from '../cli-error.js';
 import { jsonOnly, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
@@ -9,7 +8,7 @@ const create: Command = {
   summary: 'create a project; prints its keys (the secret is shown only now)',
   required: ['name'],
   async run(ctx, { options }) {
-    const project = await createProject(await ctx.store(), options.name ?? '');
+    const project = await (await ctx.store()).projects.create(options.name ?? '');
     return jsonOnly(project);
   },
 };
@@ -19,12 +18,8 @@ const list: Command = {
   synopsis: '',
   summary: 'list projects (secret keys are stored hashed and never shown)',
   async run(ctx) {
-    const store = await ctx.store();
-    const docs = await store.projects.find({}).sort({ created_at: 1, _id: 1 }).toArray();
-    const projects = docs.map((p) => ({
-      id: p._id,
-      name: p.name,
-      api_key: p.api_key,
+    const projects = (await (await ctx.store()).projects.list()).map((p) => ({
+      ...p,
       created_at: p.created_at?.toISOString() ?? null,
     }));
     const text =
@@ -45,7 +40,7 @@ const rotate: Command = {
   required: ['id'],
   async run(ctx, { options }) {
     const id = options.id ?? '';
-    const project = await rotateKeys(await ctx.store(), id);
+    const project = await (await ctx.store()).projects.rotateKeys(id);
     if (project === undefined) throw new CliError(`project ${id} not found`);
     return jsonOnly(project);
   },

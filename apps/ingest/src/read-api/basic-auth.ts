@@ -1,8 +1,8 @@
 import type { RequestHandler } from 'express';
-import { secretMatches, type Store } from '@groupidentify/store';
+import type { Store } from '@groupidentify/store';
 import { HttpError, serviceUnavailable } from '../http-error.js';
 
-/** SPEC §5 `401` body. */
+/** The `401` body of the read API. */
 const unauthorized = (): HttpError =>
   new HttpError(401, 'Unauthorized', {}, { 'WWW-Authenticate': 'Basic realm="groupidentify"' });
 
@@ -15,15 +15,14 @@ export function basicAuth(store: Store): RequestHandler {
   return async (req, res, next) => {
     const credentials = parseBasic(req.headers.authorization);
     if (credentials === undefined) throw unauthorized();
-    let project;
+    let project: string | undefined;
     try {
-      project = await store.projects.findOne({ api_key: credentials.user });
+      project = await store.projects.authenticate(credentials.user, credentials.password);
     } catch {
       throw serviceUnavailable();
     }
-    if (!secretMatches(credentials.password, project?.secret_key_hash) || project === null)
-      throw unauthorized();
-    res.locals['project'] = project._id;
+    if (project === undefined) throw unauthorized();
+    res.locals['project'] = project;
     next();
   };
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from './json.js';
-import { decodeName, decodeProperties, encodeName, encodeProperties } from './storage-encoding.js';
+import type { JsonObject } from '@groupidentify/ops';
+import { decodeName, decodeProperties, encodeName, encodeProperties } from './stored-form.js';
 
 const ODD_NAMES = [
   'a.b',

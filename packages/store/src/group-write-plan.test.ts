@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { AppliedSequence } from './applied-sequence.js';
-import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
-import type { JsonObject } from './json.js';
-import { encodeProperties } from './storage-encoding.js';
-import { planGroupWrite, type FoldItem, type GroupWritePlan } from './plan-group-write.js';
-import type { MongoUpdate } from './property-update.js';
+import {
+  groupId,
+  planGroupWrite,
+  type AppliedSequence,
+  type FoldItem,
+  type GroupDocument,
+  type GroupKey,
+  type GroupWritePlan,
+  type JsonObject,
+  type MongoUpdate,
+} from '@groupidentify/ops';
+import { encodeProperties, storedForm } from './stored-form.js';
+
+// The write a fold of queued items becomes, in the store's form (the translation is in
+// packages/ops, the encoding and the int32 rule are the store's).
+const planWrite = (
+  ...args: Parameters<typeof planGroupWrite> extends [...infer A, unknown] ? A : never
+) => planGroupWrite(...args, storedForm);
 
 const key: GroupKey = { project: 'p1', group_type: 'org', group_value: 'acme' };
 const now = new Date('2026-01-01T00:00:00Z');
@@ -34,9 +46,9 @@ function update(plan: GroupWritePlan): MongoUpdate {
   return plan.write.update;
 }
 
-describe('planGroupWrite (DESIGN §4 translation)', () => {
+describe('planGroupWrite in the store’s form', () => {
   it('creates a new group with one insert of the whole document', () => {
-    const plan = planGroupWrite(null, key, items({ $set: { 'a.b': 1 } }, { $add: { n: 2 } }), now);
+    const plan = planWrite(null, key, items({ $set: { 'a.b': 1 } }, { $add: { n: 2 } }), now);
     expect(plan.write).toStrictEqual({
       kind: 'insert',
       document: {
@@ -53,13 +65,13 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
   });
 
   it('creates a group even from {} (SPEC §3 rule 7)', () => {
-    const plan = planGroupWrite(null, key, items({}), now);
+    const plan = planWrite(null, key, items({}), now);
     expect(plan.write).toMatchObject({ kind: 'insert', document: { properties: {}, version: 1 } });
   });
 
   it('updates an existing group with one operator per path', () => {
     const doc = stored({ n: 1, list: ['x'], gone: true, keep: 'k', s: 'a' });
-    const plan = planGroupWrite(
+    const plan = planWrite(
       doc,
       key,
       items(
@@ -85,7 +97,7 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
   });
 
   it('uses $set, not $inc, for non-integer or converted numbers', () => {
-    const plan = planGroupWrite(
+    const plan = planWrite(
       stored({ f: 0.1, s: '2', keep: 1 }),
       key,
       items({ $add: { f: 0.2, s: 1 } }),
@@ -96,7 +108,7 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
   });
 
   it('uses $set, not $inc, when an int32 would overflow (FerretDB wraps it around)', () => {
-    const plan = planGroupWrite(
+    const plan = planWrite(
       stored({ n: 1, big: 2 ** 31, keep: 1 }),
       key,
       items({ $add: { n: 2 ** 31, big: 1 } }),
@@ -107,7 +119,7 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
   });
 
   it('keeps per-path operators when every property changes (no rewrite of big arrays)', () => {
-    const plan = planGroupWrite(
+    const plan = planWrite(
       stored({ count: 1, trail: [0] }),
       key,
       items({ $add: { count: 1 }, $append: { trail: 1 } }),
@@ -119,18 +131,13 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
   });
 
   it('uses $set for arrays that did not only grow at the end', () => {
-    const plan = planGroupWrite(
-      stored({ l: [1, 2], keep: 1 }),
-      key,
-      items({ $prepend: { l: 0 } }),
-      now,
-    );
+    const plan = planWrite(stored({ l: [1, 2], keep: 1 }), key, items({ $prepend: { l: 0 } }), now);
     expect(update(plan).$set).toMatchObject({ 'properties.l': [0, 1, 2] });
     expect(update(plan).$push).toBeUndefined();
   });
 
   it('replaces the whole properties field after $clearAll', () => {
-    const plan = planGroupWrite(
+    const plan = planWrite(
       stored({ a: 1, b: 2 }),
       key,
       items({ $clearAll: '-', $set: { c: { 'x.y': 1 } } }),
@@ -142,17 +149,17 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
 
   it('skips items at or below the applied sequence (redelivery) and writes nothing if all were', () => {
     const doc = stored({ n: 1 }, 3, seq(10, 0));
-    const plan = planGroupWrite(doc, key, items({ $add: { n: 1 } }, { $add: { n: 10 } }), now);
+    const plan = planWrite(doc, key, items({ $add: { n: 1 } }, { $add: { n: 10 } }), now);
     expect(plan.applied.map((a) => a.position)).toStrictEqual([1]);
     expect(plan.properties).toStrictEqual({ n: 11 });
     expect(
-      planGroupWrite(stored({ n: 1 }, 3, seq(10, 5)), key, items({ $add: { n: 1 } }), now).write,
+      planWrite(stored({ n: 1 }, 3, seq(10, 5)), key, items({ $add: { n: 1 } }), now).write,
     ).toBeUndefined();
   });
 
   it('never skips items of another epoch (a Redis wipe restarts job ids)', () => {
     const doc = stored({ n: 1 }, 3, seq(99, 0, 'old'));
-    const plan = planGroupWrite(
+    const plan = planWrite(
       doc,
       key,
       [{ seq: seq(1, 0, 'new'), group_properties: { $add: { n: 1 } } }],
@@ -162,7 +169,7 @@ describe('planGroupWrite (DESIGN §4 translation)', () => {
   });
 
   it('$setOnce on an existing group without the property sets it', () => {
-    const plan = planGroupWrite(stored({ a: 1 }), key, items({ $setOnce: { b: 2, a: 9 } }), now);
+    const plan = planWrite(stored({ a: 1 }), key, items({ $setOnce: { b: 2, a: 9 } }), now);
     expect(update(plan).$set).toMatchObject({ 'properties.b': 2 });
     expect(update(plan).$set).not.toHaveProperty(['properties.a']);
   });

@@ -38,7 +38,21 @@ export function isTransientStoreError(error: unknown): boolean {
   return false;
 }
 
-/** E11000: a racing upsert (or a guard miss, which an upsert turns into one). */
+/** E11000: a racing insert (or a guard miss, which an upsert turns into one). */
 export function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 11000;
+}
+
+/** True when a bulk insert failed only on duplicate keys (those documents already exist). */
+export function allDuplicateKeys(error: unknown): boolean {
+  const writeErrors = (error as { writeErrors?: unknown } | null)?.writeErrors;
+  if (Array.isArray(writeErrors))
+    return writeErrors.length > 0 && writeErrors.every(isDuplicateKey);
+  return isDuplicateKey(error);
+}
+
+/** The server's message of a store error, for dead letters and logs. */
+export function storeErrorMessage(error: unknown): string {
+  const e = error as { errmsg?: unknown; message?: unknown } | null;
+  return String(e?.errmsg ?? e?.message ?? error);
 }

@@ -1,4 +1,10 @@
-import { isJsonObject, setOwn, type JsonObject, type JsonValue } from './json.js';
+import {
+  isJsonObject,
+  setOwn,
+  type JsonObject,
+  type JsonValue,
+  type StoredForm,
+} from '@groupidentify/ops';
 
 // Characters that MongoDB gives a meaning to inside a field name (`.` path separator, NUL is
 // not allowed in BSON keys) plus `%`, our escape character, so that decoding is exact.
@@ -39,7 +45,7 @@ function escapeRun(run: string): string {
 
 /**
  * Encodes a property name (or a key of an object nested in a value) into a safe MongoDB field
- * name (SPEC §3 rule 4): `%`, `.` and NUL are percent-escaped, and so are a leading `$` (so it
+ * name (property names are user data: docs/semantics.md): `%`, `.` and NUL are percent-escaped, and so are a leading `$` (so it
  * is never an operator) and leading/trailing white space; names of `Object.prototype` members
  * (`__proto__`, `constructor`, …) get their first character escaped; the empty name becomes `%`.
  * Ordinary names are stored unchanged. {@link decodeName} is the exact inverse.
@@ -117,3 +123,22 @@ function unwrapNestedArray(value: JsonObject): JsonValue[] | undefined {
   const inner = value[NESTED_ARRAY];
   return Array.isArray(inner) ? inner : undefined;
 }
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const isInt32 = (n: number): boolean => n >= INT32_MIN && n <= INT32_MAX;
+
+/**
+ * The form every group is stored in, the same on every MongoDB-wire server: names and nested
+ * keys encoded, nested arrays wrapped (above), and no `$inc` that would take a stored int32 out
+ * of the int32 range — the driver stores small integers as int32, and MongoDB promotes an
+ * overflowing int32 sum to int64 while FerretDB wraps it around; such a change is a `$set`.
+ */
+export const storedForm: StoredForm = {
+  name: encodeName,
+  value: encodeValue,
+  element: encodeArrayElement,
+  properties: encodeProperties,
+  decodeProperties,
+  exactIncrement: (from, to) => isInt32(to) || !isInt32(from),
+};

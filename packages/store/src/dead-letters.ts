@@ -1,0 +1,134 @@
+import {
+  isJsonObject,
+  type AppliedSequence,
+  type JsonObject,
+  type JsonValue,
+} from '@groupidentify/ops';
+import { insertManyOnce, type Collections } from './collections.js';
+import type { DeadLetterDocument } from './documents.js';
+import { sequenceId } from './sequence-id.js';
+import { decodeValue, encodeValue } from './stored-form.js';
+
+/** One queued item that could not be applied, and why. */
+export interface DeadLetter {
+  seq: AppliedSequence;
+  /** The queued item. */
+  item: unknown;
+  reason: string;
+}
+
+/** Who a dead-lettered item was for; absent when the whole job was unreadable. */
+export interface GroupRef {
+  project: string;
+  group_type: string;
+  group_value: string;
+}
+
+/** A dead letter as the CLI (and the operator API) shows it: item decoded, times ISO-8601. */
+export interface DeadLetterView {
+  id: string;
+  partition: number;
+  failed_at: string;
+  reason: string;
+  group: GroupRef | null;
+  /** False for an unreadable job: there is no identification to re-enqueue. */
+  replayable: boolean;
+  replayed_at: string | null;
+  item: JsonValue;
+}
+
+export interface DeadLetterStore {
+  /** Stores letters with ids from their positions, so a redelivered job records each once. */
+  add(partition: number, letters: readonly DeadLetter[], now: Date): Promise<void>;
+  /**
+   * A job whose data is not a job at all: one letter with its raw data, at index −1 of its
+   * position (there is no item to point at, and nothing to replay).
+   */
+  addUnreadableJob(
+    partition: number,
+    job: { epoch: string; job: number },
+    data: unknown,
+    reason: string,
+    now: Date,
+  ): Promise<void>;
+  /** Oldest failure first; only those never replayed with `pendingOnly`. */
+  list(options?: { pendingOnly?: boolean }): Promise<DeadLetterView[]>;
+  get(id: string): Promise<DeadLetterView | undefined>;
+  markReplayed(ids: readonly string[], now: Date): Promise<void>;
+}
+
+const UNREADABLE_INDEX = -1;
+
+export function deadLetterStore({ deadLetters }: Collections): DeadLetterStore {
+  const add = async (partition: number, letters: readonly DeadLetter[], now: Date) => {
+    await insertManyOnce(
+      deadLetters,
+      letters.map((l) => ({
+        _id: sequenceId(l.seq),
+        partition,
+        seq: l.seq,
+        reason: l.reason,
+        failed_at: now,
+        item: encodeValue(asJsonObject(l.item)) as JsonObject,
+      })),
+    );
+  };
+  return {
+    add,
+    addUnreadableJob: (partition, { epoch, job }, data, reason, now) =>
+      add(partition, [{ seq: { epoch, job, index: UNREADABLE_INDEX }, item: data, reason }], now),
+    async list({ pendingOnly = false } = {}) {
+      const filter = pendingOnly ? { replayed_at: { $exists: false } } : {};
+      return (await deadLetters.find(filter).toArray()).sort(byFailure).map(viewOf);
+    },
+    async get(id) {
+      const doc = await deadLetters.findOne({ _id: id });
+      return doc === null ? undefined : viewOf(doc);
+    },
+    async markReplayed(ids, now) {
+      if (ids.length > 0)
+        await deadLetters.updateMany({ _id: { $in: [...ids] } }, { $set: { replayed_at: now } });
+    },
+  };
+}
+
+/** Stored as an object: the raw data of an unreadable job may be anything. */
+function asJsonObject(value: unknown): JsonObject {
+  const json = JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
+  return isJsonObject(json) ? json : { data: json };
+}
+
+function viewOf(doc: DeadLetterDocument): DeadLetterView {
+  const item = decodeValue(doc.item);
+  const unreadable = doc.seq.index === UNREADABLE_INDEX;
+  return {
+    id: doc._id,
+    partition: doc.partition,
+    failed_at: doc.failed_at.toISOString(),
+    reason: doc.reason,
+    group: unreadable ? null : groupOf(item),
+    replayable: !unreadable,
+    replayed_at: doc.replayed_at?.toISOString() ?? null,
+    item,
+  };
+}
+
+function groupOf(item: JsonValue): GroupRef | null {
+  if (!isJsonObject(item)) return null;
+  const { project, group_type, group_value } = item;
+  return typeof project === 'string' &&
+    typeof group_type === 'string' &&
+    typeof group_value === 'string'
+    ? { project, group_type, group_value }
+    : null;
+}
+
+/** Oldest failure first; items of one job in job order (ids sort as text, not as numbers). */
+function byFailure(a: DeadLetterDocument, b: DeadLetterDocument): number {
+  return (
+    a.failed_at.getTime() - b.failed_at.getTime() ||
+    a.seq.epoch.localeCompare(b.seq.epoch) ||
+    a.seq.job - b.seq.job ||
+    a.seq.index - b.seq.index
+  );
+}

@@ -1,0 +1,149 @@
+import { BSON, type AnyBulkWriteOperation } from 'mongodb';
+import {
+  groupId,
+  rewind,
+  type GroupDocument,
+  type GroupKey,
+  type GroupWrite,
+  type Properties,
+} from '@groupidentify/ops';
+import { findByIds, type Collections } from './collections.js';
+import type { HistoryStore } from './history.js';
+import { isTransientStoreError } from './store-errors.js';
+import { decodeProperties, encodeProperties } from './stored-form.js';
+
+/** MongoDB's document limit (16 MiB) less room for the group's other fields. */
+export const MAX_PROPERTIES_BYTES = 16 * 1024 * 1024 - 64 * 1024;
+
+/** True when these properties, stored, would not fit in a group document. */
+export function exceedsDocumentLimit(properties: Properties): boolean {
+  return (
+    BSON.calculateObjectSize({ properties: encodeProperties(properties) }) > MAX_PROPERTIES_BYTES
+  );
+}
+
+/** A group as the read API and the CLI show it. */
+export interface GroupView {
+  group_type: string;
+  group_value: string;
+  properties: Properties;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One entry of a list of groups. */
+export interface GroupSummary {
+  group_type: string;
+  group_value: string;
+  version: number;
+  updated_at: string;
+}
+
+/** What the properties of a group were at an instant. */
+export type GroupAsOf =
+  | { found: true; group: GroupView }
+  | { found: false; why: 'no-group' | 'not-yet' | 'history-omitted' };
+
+export interface GroupStore {
+  /** The stored documents among `ids` (group `_id`s), by id. */
+  load(ids: readonly string[]): Promise<Map<string, GroupDocument>>;
+  /**
+   * One unordered bulk write of planned group writes. Returns the error of each write the store
+   * refused, by its index in `writes` (E11000 for a guard miss). Throws when the write failed as a
+   * whole (transient errors, or no per-write errors to tell what was written).
+   */
+  write(writes: readonly GroupWrite[]): Promise<Map<number, unknown>>;
+  /** A group's current state, or undefined. */
+  view(key: GroupKey): Promise<GroupView | undefined>;
+  /** A group's properties as they were at `asOf`, rewound through its history. */
+  viewAsOf(key: GroupKey, asOf: Date): Promise<GroupAsOf>;
+  /** A project's groups (of one type, if given) in `_id` order, after the cursor `after`. */
+  list(
+    project: string,
+    options: { groupType?: string | undefined; after?: string | undefined; limit: number },
+  ): Promise<{ items: GroupSummary[]; after: string | undefined }>;
+}
+
+export function groupStore({ groups }: Collections, history: HistoryStore): GroupStore {
+  const load = async (ids: readonly string[]) =>
+    new Map((await findByIds(groups, ids)).map((d) => [d._id, d]));
+  const find = (key: GroupKey) => groups.findOne({ _id: groupId(key) });
+  return {
+    load,
+    async write(writes) {
+      const failures = new Map<number, unknown>();
+      if (writes.length === 0) return failures;
+      const ops: AnyBulkWriteOperation<GroupDocument>[] = writes.map((w) =>
+        w.kind === 'insert'
+          ? { insertOne: { document: w.document } }
+          : { updateOne: { filter: w.filter, update: w.update, upsert: true } },
+      );
+      try {
+        await groups.bulkWrite(ops, { ordered: false });
+      } catch (error) {
+        const writeErrors = (error as { writeErrors?: { index: number }[] }).writeErrors;
+        // No writeErrors: the batch failed as a whole (e.g. a driver error), so nothing is known
+        // to be written — never count that as success.
+        if (isTransientStoreError(error) || !Array.isArray(writeErrors) || writeErrors.length === 0)
+          throw error;
+        for (const e of writeErrors) failures.set(e.index, e);
+      }
+      return failures;
+    },
+    async view(key) {
+      const doc = await find(key);
+      return doc === null ? undefined : viewOf(doc);
+    },
+    async viewAsOf(key, asOf) {
+      const doc = await find(key);
+      if (doc === null) return { found: false, why: 'no-group' };
+      let properties = decodeProperties(doc.properties);
+      // Walk back from now: undo every identification accepted after `asOf`, newest first.
+      let earliest = doc.version + 1;
+      for await (const h of history.newestFirst(doc._id)) {
+        if (h.receivedAt <= asOf) break;
+        if (Object.values(h.changes).some((c) => c.omitted?.includes('from') === true))
+          return { found: false, why: 'history-omitted' };
+        properties = rewind(properties, h.changes);
+        earliest = h.version;
+      }
+      if (earliest === 1) return { found: false, why: 'not-yet' }; // before the first one
+      return { found: true, group: viewOf(doc, properties) };
+    },
+    async list(project, { groupType, after, limit }) {
+      const filter: Record<string, unknown> = { project };
+      if (groupType !== undefined && groupType !== '') filter['group_type'] = groupType;
+      if (after !== undefined) filter['_id'] = { $gt: after };
+      const docs = await groups
+        .find(filter, { projection: { properties: 0 } })
+        .sort({ _id: 1 })
+        .limit(limit + 1)
+        .toArray();
+      const page = docs.slice(0, limit);
+      return {
+        items: page.map((d) => ({
+          group_type: d.group_type,
+          group_value: d.group_value,
+          version: d.version,
+          updated_at: d.updated_at.toISOString(),
+        })),
+        after: docs.length > limit ? page[page.length - 1]?._id : undefined,
+      };
+    },
+  };
+}
+
+function viewOf(
+  doc: GroupDocument,
+  properties: Properties = decodeProperties(doc.properties),
+): GroupView {
+  return {
+    group_type: doc.group_type,
+    group_value: doc.group_value,
+    properties,
+    version: doc.version,
+    created_at: doc.created_at.toISOString(),
+    updated_at: doc.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,168 @@
+import { BSON } from 'mongodb';
+import {
+  groupId,
+  setOwn,
+  type AppliedItem,
+  type AppliedSequence,
+  type GroupKey,
+  type JsonObject,
+  type JsonValue,
+  type PropertyChange,
+  type SkippedOperation,
+} from '@groupidentify/ops';
+import { insertManyOnce, type Collections } from './collections.js';
+import type { HistoryDocument } from './documents.js';
+import { sequenceId } from './sequence-id.js';
+import { decodeName, decodeValue, encodeName, encodeValue } from './stored-form.js';
+
+/** A history record stays well under MongoDB's 16 MB document limit. */
+export const MAX_HISTORY_RECORD_BYTES = 8 * 1024 * 1024;
+
+/** One applied item, as the worker knows it. */
+export interface AppliedRecord {
+  seq: AppliedSequence;
+  /** The group's `_id`. */
+  group: string;
+  project: string;
+  /** When ingest accepted it (ms since epoch). */
+  receivedAt: number;
+  insertId?: string | undefined;
+  /** As sent. */
+  groupProperties: JsonObject;
+  applied: AppliedItem;
+}
+
+/**
+ * The history record of one applied item, names and values in stored form. When the record
+ * would be too large (a change to a multi-megabyte property), the largest `from`/`to` values are
+ * left out, largest first, and listed in that change's `omitted`; `as_of` cannot rewind across
+ * such a change and says so.
+ */
+export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocument {
+  const changes: JsonObject = {};
+  const sides: { change: JsonObject; side: 'from' | 'to'; bytes: number }[] = [];
+  let total = 0;
+  for (const [name, change] of Object.entries(r.applied.changes)) {
+    const stored: JsonObject = {};
+    for (const side of ['from', 'to'] as const) {
+      const value = change[side];
+      if (value === undefined) continue;
+      stored[side] = encodeValue(value);
+      const bytes = BSON.calculateObjectSize({ v: stored[side] });
+      sides.push({ change: stored, side, bytes });
+      total += bytes;
+    }
+    setOwn(changes, encodeName(name), stored);
+  }
+  for (const big of sides.sort((a, b) => b.bytes - a.bytes)) {
+    if (total <= MAX_HISTORY_RECORD_BYTES) break;
+    Reflect.deleteProperty(big.change, big.side);
+    big.change['omitted'] = [...((big.change['omitted'] as string[] | undefined) ?? []), big.side];
+    total -= big.bytes;
+  }
+  const record: HistoryDocument = {
+    _id: sequenceId(r.seq),
+    group: r.group,
+    project: r.project,
+    version: r.applied.version,
+    received_at: new Date(r.receivedAt),
+    applied_at: appliedAt,
+    group_properties: encodeValue(r.groupProperties) as JsonObject,
+    changes,
+    skipped: r.applied.skipped,
+  };
+  if (r.insertId !== undefined) record.insert_id = r.insertId;
+  return record;
+}
+
+/** A recorded change; `omitted` lists sides too large to have been kept in history. */
+export type HistoryChange = PropertyChange & { omitted?: ('from' | 'to')[] };
+
+/** One history item as the read API shows it. */
+export interface HistoryView {
+  version: number;
+  received_at: string;
+  applied_at: string;
+  insert_id?: string;
+  group_properties: JsonValue;
+  changes: Record<string, HistoryChange>;
+  skipped: SkippedOperation[];
+}
+
+/** Stored changes back to `{name: {from?, to?, omitted?}}` with decoded names and values. */
+export function decodeChanges(stored: JsonObject): Record<string, HistoryChange> {
+  const changes: Record<string, HistoryChange> = {};
+  for (const key of Object.keys(stored)) {
+    const raw = stored[key] as JsonObject;
+    const change: HistoryChange = {};
+    if (Object.hasOwn(raw, 'from')) change.from = decodeValue(raw['from'] as JsonValue);
+    if (Object.hasOwn(raw, 'to')) change.to = decodeValue(raw['to'] as JsonValue);
+    if (Array.isArray(raw['omitted'])) change.omitted = raw['omitted'] as ('from' | 'to')[];
+    setOwn(changes, decodeName(key), change);
+  }
+  return changes;
+}
+
+function historyView(doc: HistoryDocument): HistoryView {
+  return {
+    version: doc.version,
+    received_at: doc.received_at.toISOString(),
+    applied_at: doc.applied_at.toISOString(),
+    ...(doc.insert_id === undefined ? {} : { insert_id: doc.insert_id }),
+    group_properties: decodeValue(doc.group_properties),
+    changes: decodeChanges(doc.changes),
+    skipped: doc.skipped as SkippedOperation[],
+  };
+}
+
+/** A page of a group's history, newest first; `before` is the next page's version bound. */
+export interface HistoryPage {
+  items: HistoryView[];
+  before: number | undefined;
+}
+
+/** Groups' history: what each applied identification changed. */
+export interface HistoryStore {
+  /** Records written before the group write they describe; ones already there are kept. */
+  write(records: readonly HistoryDocument[]): Promise<void>;
+  /** Takes back records whose group write was refused (their items are retried one by one). */
+  remove(ids: readonly string[]): Promise<void>;
+  /**
+   * A group's history below version `before` (from the newest without), newest first; undefined
+   * when the group does not exist.
+   */
+  page(key: GroupKey, before: number | undefined, limit: number): Promise<HistoryPage | undefined>;
+  /** A group's records newest first, decoded, for rewinding (`as_of`). */
+  newestFirst(
+    group: string,
+  ): AsyncIterable<{ version: number; receivedAt: Date; changes: Record<string, HistoryChange> }>;
+}
+
+export function historyStore({ history, groups }: Collections): HistoryStore {
+  return {
+    write: (records) => insertManyOnce(history, records),
+    async remove(ids) {
+      if (ids.length > 0) await history.deleteMany({ _id: { $in: [...ids] } });
+    },
+    async page(key, before, limit) {
+      const group = groupId(key);
+      if ((await groups.countDocuments({ _id: group }, { limit: 1 })) === 0) return undefined;
+      const filter = before === undefined ? { group } : { group, version: { $lt: before } };
+      const docs = await history
+        .find(filter)
+        .sort({ version: -1 })
+        .limit(limit + 1)
+        .toArray();
+      const page = docs.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(historyView),
+        before: docs.length > limit && last !== undefined ? last.version : undefined,
+      };
+    },
+    async *newestFirst(group) {
+      for await (const h of history.find({ group }).sort({ version: -1 }))
+        yield { version: h.version, receivedAt: h.received_at, changes: decodeChanges(h.changes) };
+    },
+  };
+}
