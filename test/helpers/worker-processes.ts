@@ -61,6 +61,8 @@ export interface QueueCounts {
 /** Job counts over all partition queues of `ingest`. */
 export interface PartitionQueues {
   counts(): Promise<QueueCounts>;
+  /** Jobs in hand over all partitions: one quick query per partition, all at once. */
+  active(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -85,6 +87,10 @@ export function partitionQueues(ingest: TestIngest): PartitionQueues {
         active: sum('active'),
         failed: sum('failed'),
       };
+    },
+    async active() {
+      const counts = await Promise.all(queues.map((q) => q.getActiveCount()));
+      return counts.reduce((a, b) => a + b, 0);
     },
     async close() {
       await Promise.all(queues.map((q) => q.close()));

@@ -12,7 +12,7 @@ import {
 } from '@groupidentify/queue-contract';
 import { openStore, type Store } from '@groupidentify/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyJob, type JobPosition } from '../../apps/worker/src/apply-job.js';
+import { applyJob, type JobPosition } from '../../apps/worker/src/apply-items.js';
 import { applyGroups, type GroupBatch } from '../../apps/worker/src/group-writes.js';
 import { dropDuplicates } from '../../apps/worker/src/insert-id-claims.js';
 import { sequenceItems } from '../../apps/worker/src/sequenced-item.js';

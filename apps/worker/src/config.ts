@@ -21,6 +21,11 @@ const schema = z.object({
   LOCK_DURATION_MS: int(1000, 30_000),
   /** Longest wait between retries of a store error (retries are in order, never dropped). */
   RETRY_MAX_DELAY_MS: int(10, 5000),
+  /**
+   * Most identifications a partition applies in one batch: the job it holds and the jobs waiting
+   * behind it (fewer store round trips under load; more memory per batch).
+   */
+  APPLY_BATCH_MAX_ITEMS: int(1, 2000),
   /** History is kept this many days; 0 keeps it forever (SPEC §5 `as_of` needs it). */
   HISTORY_RETENTION_DAYS: int(0, 0),
 });

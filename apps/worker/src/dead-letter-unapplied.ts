@@ -1,7 +1,7 @@
 import { isAlreadyApplied } from '@groupidentify/ops';
 import type { JobPayload } from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
-import type { JobPosition } from './apply-job.js';
+import type { JobPosition } from './apply-items.js';
 import { releaseClaims } from './insert-id-claims.js';
 import { sequenceItems } from './sequenced-item.js';
 

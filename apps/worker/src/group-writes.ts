@@ -15,6 +15,7 @@ import {
   type Store,
 } from '@groupidentify/store';
 import type { SequencedItem } from './sequenced-item.js';
+import { untimed, type StepTimer } from './step-timer.js';
 
 /** One group's items of a batch, in order. */
 export interface GroupBatch {
@@ -48,17 +49,19 @@ export async function applyGroups(
   store: Store,
   batches: readonly GroupBatch[],
   now: Date,
+  time: StepTimer = untimed,
 ): Promise<GroupsOutcome> {
   const outcome: GroupsOutcome = { applied: [], poisoned: [] };
   let pending = [...batches];
   for (let round = 0; pending.length > 0; round++) {
     if (round >= MAX_ROUNDS) throw new Error(`groups still contended after ${MAX_ROUNDS} rounds`);
-    const docs = await store.groups.load(pending.map((b) => b.group));
+    const ids = pending.map((b) => b.group);
+    const docs = await time('read', () => store.groups.load(ids));
     const plans = pending.map((batch) =>
       planWithinLimit(docs.get(batch.group) ?? null, batch, now),
     );
-    await store.history.write(plans.flatMap((p) => historyOf(p, now)));
-    const failures = await writeGroups(store, plans);
+    await time('history', () => store.history.write(plans.flatMap((p) => historyOf(p, now))));
+    const failures = await time('write', () => writeGroups(store, plans));
     pending = [];
     for (const [i, p] of plans.entries()) {
       const failure = failures.get(i);

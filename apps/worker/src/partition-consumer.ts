@@ -1,16 +1,21 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import {
   QUEUE_NAME,
+  epochKey,
   parseJobPayload,
   partitionPrefix,
+  type JobPayload,
   type RedisClient,
 } from '@groupidentify/queue-contract';
 import { isTransientStoreError, type Store } from '@groupidentify/store';
 import type { Logger } from 'pino';
-import { applyJob, type JobPosition } from './apply-job.js';
+import { applyItems, type ApplyOutcome, type JobPosition } from './apply-items.js';
 import { deadLetterUnapplied } from './dead-letter-unapplied.js';
+import { AppliedAhead, jobsAhead, type AheadJob } from './jobs-ahead.js';
 import { currentEpoch } from './partition-epoch.js';
-import { retryInOrder } from './retry-in-order.js';
+import { retryInOrder, type RetryOptions } from './retry-in-order.js';
+import { sequenceItems } from './sequenced-item.js';
+import type { StepTimer } from './step-timer.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 export interface ConsumerDeps {
@@ -22,13 +27,15 @@ export interface ConsumerDeps {
   queuePrefix: string;
   lockDurationMs: number;
   retryMaxDelayMs: number;
+  /** Most items applied in one batch (the held job and the jobs applied ahead with it). */
+  batchMaxItems: number;
   metrics: WorkerMetrics;
   logger: Logger;
   stopping: () => boolean;
 }
 
-// A job that keeps failing for a reason that is not an outage is a bug: after this many attempts
-// its unapplied items are dead-lettered, so the partition moves on (SPEC §4 poison).
+// A batch that keeps failing for a reason that is not an outage is a bug: after this many
+// attempts its job's unapplied items are dead-lettered, so the partition moves on (poison).
 const MAX_PERMANENT_ATTEMPTS = 5;
 
 /**
@@ -42,20 +49,16 @@ export function startPartitionConsumer(deps: ConsumerDeps, partition: number): W
   // Ingest sets the one-consumer limit at its start; a worker also sets it whenever a partition
   // begins a new life (e.g. after a Redis wipe, which erased the limit with everything else).
   const queue = new Queue(QUEUE_NAME, { connection: deps.redis, prefix });
-  const oneConsumer = async (): Promise<void> => {
-    await queue.setGlobalConcurrency(1);
-  };
+  const consumer: Consumer = { ...deps, partition, queue, ahead: new AppliedAhead() };
   const worker = new Worker(
     QUEUE_NAME,
     (job: Job) =>
-      processJob(deps, partition, job, logger.child({ job: job.id }), oneConsumer).catch(
-        (error: unknown) => {
-          // Shutting down mid-job (e.g. during a store outage): hand the job back to the head of its
-          // partition. Any other error would move it to `failed`, where nothing ever applies it.
-          if (deps.stopping()) throw Worker.RateLimitError();
-          throw error;
-        },
-      ),
+      processJob(consumer, job, logger.child({ job: job.id })).catch((error: unknown) => {
+        // Shutting down mid-job (e.g. during a store outage): hand the job back to the head of its
+        // partition. Any other error would move it to `failed`, where nothing ever applies it.
+        if (deps.stopping()) throw Worker.RateLimitError();
+        throw error;
+      }),
     {
       connection: deps.connection,
       prefix,
@@ -70,80 +73,147 @@ export function startPartitionConsumer(deps: ConsumerDeps, partition: number): W
   return worker;
 }
 
-async function processJob(
-  deps: ConsumerDeps,
-  partition: number,
-  job: Job,
-  logger: Logger,
-  oneConsumer: () => Promise<void>,
-): Promise<void> {
-  const started = process.hrtime.bigint();
-  const retry = {
-    maxDelayMs: deps.retryMaxDelayMs,
+interface Consumer extends ConsumerDeps {
+  partition: number;
+  queue: Queue;
+  ahead: AppliedAhead;
+}
+
+/** The two ways of retrying in order: until it works (Redis, epochs), or a few times (a batch). */
+function retryPolicies(c: Consumer, logger: Logger) {
+  const base: Omit<RetryOptions, 'maxPermanentAttempts'> = {
+    maxDelayMs: c.retryMaxDelayMs,
     isTransient: (e: unknown) => isTransientStoreError(e) || isRedisError(e),
-    stopping: deps.stopping,
+    stopping: c.stopping,
     onRetry: (error: unknown, attempt: number, delayMs: number) => {
-      deps.metrics.retries.inc();
+      c.metrics.retries.inc();
       logger.warn(
         { err: messageOf(error), attempt, delayMs: Math.round(delayMs) },
         'job failed, retrying in order',
       );
     },
   };
+  return {
+    forever: { ...base, maxPermanentAttempts: Number.MAX_SAFE_INTEGER },
+    aFewTimes: { ...base, maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS },
+  };
+}
+
+async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> {
+  const started = process.hrtime.bigint();
+  const retry = retryPolicies(c, logger);
   const { epoch, fresh } = await retryInOrder(
-    () => currentEpoch(deps.redis, deps.queuePrefix, partition),
-    { ...retry, maxPermanentAttempts: Number.MAX_SAFE_INTEGER },
+    () => currentEpoch(c.redis, c.queuePrefix, c.partition),
+    retry.forever,
   );
-  if (fresh)
-    await retryInOrder(oneConsumer, { ...retry, maxPermanentAttempts: Number.MAX_SAFE_INTEGER });
-  const position: JobPosition = { partition, epoch, job: Number(job.id) };
+  if (fresh) await retryInOrder(() => c.queue.setGlobalConcurrency(1), retry.forever);
+  const position: JobPosition = { partition: c.partition, epoch, job: Number(job.id) };
+  if (c.ahead.take(epoch, position.job)) {
+    c.metrics.jobs.inc({ result: 'applied-ahead' });
+    return;
+  }
   const parsed = parseJobPayload(job.data);
   if (!parsed.ok) {
     logger.error({ reason: parsed.reason }, 'unreadable job dead-lettered');
     await retryInOrder(
       () =>
-        deps.store.deadLetters.addUnreadableJob(
-          partition,
+        c.store.deadLetters.addUnreadableJob(
+          c.partition,
           position,
           job.data as unknown,
           `unreadable job: ${parsed.reason}`,
           new Date(),
         ),
-      { ...retry, maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS },
+      retry.aFewTimes,
     );
-    deps.metrics.deadLetters.inc(); // one dead letter: alerts on dead letters must see it too
-    deps.metrics.jobs.inc({ result: 'unreadable' });
+    c.metrics.deadLetters.inc(); // one dead letter: alerts on dead letters must see it too
+    c.metrics.jobs.inc({ result: 'unreadable' });
     return;
   }
   const { payload } = parsed;
+  const more = await readAhead(c, position, payload, logger);
+  const items = [
+    ...sequenceItems(payload.items, epoch, position.job),
+    ...more.flatMap((j) => sequenceItems(j.payload.items, epoch, j.id)),
+  ];
+  const time = stepTimer(c.metrics);
   try {
-    const outcome = await retryInOrder(() => applyJob(deps.store, payload, position, new Date()), {
-      ...retry,
-      maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS,
-    });
-    const now = Date.now();
-    for (const a of outcome.applied) deps.metrics.lagSeconds.observe((now - a.receivedAt) / 1000);
-    deps.metrics.applied.inc(outcome.applied.length);
-    deps.metrics.duplicates.inc(outcome.duplicates);
-    deps.metrics.deadLetters.inc(outcome.deadLetters);
-    deps.metrics.jobs.inc({ result: 'applied' });
+    let outcome: ApplyOutcome;
+    try {
+      outcome = await retryInOrder(
+        () => applyItems(c.store, c.partition, items, new Date(), time),
+        retry.aFewTimes,
+      );
+      c.ahead.add(
+        epoch,
+        more.map((j) => j.id),
+      );
+    } catch (error) {
+      if (c.stopping() || isTransientStoreError(error) || more.length === 0) throw error;
+      logger.warn({ err: messageOf(error) }, 'batch keeps failing; applying its first job alone');
+      const own = sequenceItems(payload.items, epoch, position.job);
+      outcome = await retryInOrder(
+        () => applyItems(c.store, c.partition, own, new Date(), time),
+        retry.aFewTimes,
+      );
+    }
+    record(c.metrics, outcome);
   } catch (error) {
-    if (deps.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
+    if (c.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
     logger.error({ err: error }, 'job keeps failing; dead-lettering its unapplied items');
     const reason = `job failed: ${messageOf(error)}`;
     const count = await retryInOrder(
-      () => deadLetterUnapplied(deps.store, payload, position, reason),
-      {
-        ...retry,
-        maxPermanentAttempts: MAX_PERMANENT_ATTEMPTS,
-      },
+      () => deadLetterUnapplied(c.store, payload, position, reason),
+      retry.aFewTimes,
     );
-    deps.metrics.deadLetters.inc(count);
-    deps.metrics.jobs.inc({ result: 'dead-lettered' });
+    c.metrics.deadLetters.inc(count);
+    c.metrics.jobs.inc({ result: 'dead-lettered' });
   } finally {
-    deps.metrics.batchSize.observe(payload.items.length);
-    deps.metrics.applySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    c.metrics.batchSize.observe(items.length);
+    c.metrics.applySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
+}
+
+/**
+ * The waiting jobs to apply with this one (see {@link jobsAhead}), or none if they cannot be read
+ * or the partition began a new life meanwhile (a Redis wipe restarts job ids: jobs read now might
+ * belong to it, and must not be applied under the old epoch).
+ */
+async function readAhead(
+  c: Consumer,
+  position: JobPosition,
+  payload: JobPayload,
+  logger: Logger,
+): Promise<AheadJob[]> {
+  try {
+    const more = await jobsAhead(c.queue, position.job, payload.items.length, c.batchMaxItems);
+    if (more.length === 0) return [];
+    const epoch = await c.redis.get(epochKey(c.queuePrefix, c.partition));
+    return epoch === position.epoch ? more : [];
+  } catch (error) {
+    logger.warn({ err: messageOf(error) }, 'could not read the jobs waiting behind this one');
+    return [];
+  }
+}
+
+function record(metrics: WorkerMetrics, outcome: ApplyOutcome): void {
+  const now = Date.now();
+  for (const a of outcome.applied) metrics.lagSeconds.observe((now - a.receivedAt) / 1000);
+  metrics.applied.inc(outcome.applied.length);
+  metrics.duplicates.inc(outcome.duplicates);
+  metrics.deadLetters.inc(outcome.deadLetters);
+  metrics.jobs.inc({ result: 'applied' });
+}
+
+function stepTimer(metrics: WorkerMetrics): StepTimer {
+  return async (step, work) => {
+    const end = metrics.stepSeconds.startTimer({ step });
+    try {
+      return await work();
+    } finally {
+      end();
+    }
+  };
 }
 
 function isRedisError(error: unknown): boolean {

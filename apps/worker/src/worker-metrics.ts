@@ -7,6 +7,7 @@ export interface WorkerMetrics {
   jobs: Counter<'result'>;
   batchSize: Histogram;
   applySeconds: Histogram;
+  stepSeconds: Histogram<'step'>;
   lagSeconds: Histogram;
   retries: Counter;
   deadLetters: Counter;
@@ -32,13 +33,20 @@ export function createWorkerMetrics(): WorkerMetrics {
     }),
     batchSize: new Histogram({
       name: 'gi_worker_batch_size',
-      help: 'Identifications per job',
+      help: 'Identifications per batch (a job, and the jobs waiting behind it applied with it)',
       buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers,
     }),
     applySeconds: new Histogram({
       name: 'gi_worker_apply_duration_seconds',
-      help: 'Time to apply one job (dedup, read, fold, write)',
+      help: 'Time to apply one batch (dedup, read, fold, write)',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    stepSeconds: new Histogram({
+      name: 'gi_worker_step_seconds',
+      help: 'Time of each store step of applying a batch: claims, read, history, write, dead_letters',
+      labelNames: ['step'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),

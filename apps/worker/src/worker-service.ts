@@ -51,6 +51,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         queuePrefix: config.QUEUE_PREFIX,
         lockDurationMs: config.LOCK_DURATION_MS,
         retryMaxDelayMs: config.RETRY_MAX_DELAY_MS,
+        batchMaxItems: config.APPLY_BATCH_MAX_ITEMS,
         metrics,
         logger,
         stopping: () => stopping,

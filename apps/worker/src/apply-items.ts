@@ -3,6 +3,7 @@ import type { Store } from '@groupidentify/store';
 import { applyGroups, type GroupBatch, type Poisoned } from './group-writes.js';
 import { dropDuplicates, releaseClaims } from './insert-id-claims.js';
 import { sequenceItems, type SequencedItem } from './sequenced-item.js';
+import { untimed, type StepTimer } from './step-timer.js';
 
 /** Where a job sits: its partition and its place in the partition queue's life. */
 export interface JobPosition {
@@ -11,7 +12,7 @@ export interface JobPosition {
   job: number;
 }
 
-export interface JobOutcome {
+export interface ApplyOutcome {
   /** Items applied now, with their accepted → applied lag. */
   applied: { receivedAt: number }[];
   /** Items skipped as client retries (same `insert_id`). */
@@ -20,25 +21,37 @@ export interface JobOutcome {
 }
 
 /**
- * Applies one job exactly once: insert_id dedup, then read–fold–write per group, then dead
- * letters. Safe to run again on the same job (redelivery, a racing worker, a retry after a store
- * outage): every write is guarded by the group's applied sequence or has a deterministic id.
+ * Applies the items of one partition — one job's, or several consecutive jobs' — exactly once:
+ * insert_id dedup, then read–fold–write per group, then dead letters. Safe to run again on the
+ * same items (redelivery, a racing worker, a retry after a store outage): every write is guarded
+ * by the group's applied sequence or has an id from the item's position.
  */
-export async function applyJob(
+export async function applyItems(
   store: Store,
-  payload: JobPayload,
-  position: JobPosition,
+  partition: number,
+  items: readonly SequencedItem[],
   now: Date,
-): Promise<JobOutcome> {
-  const items = sequenceItems(payload.items, position.epoch, position.job);
-  const kept = await dropDuplicates(store, items, now);
-  const outcome = await applyGroups(store, batchByGroup(kept), now);
-  await recordPoisoned(store, position.partition, outcome.poisoned, now);
+  time: StepTimer = untimed,
+): Promise<ApplyOutcome> {
+  const kept = await time('claims', () => dropDuplicates(store, items, now));
+  const outcome = await applyGroups(store, batchByGroup(kept), now, time);
+  await time('dead_letters', () => recordPoisoned(store, partition, outcome.poisoned, now));
   return {
     applied: outcome.applied.map((a) => ({ receivedAt: a.entry.item.received_at })),
     duplicates: items.length - kept.length,
     deadLetters: outcome.poisoned.length,
   };
+}
+
+/** {@link applyItems} for one job at `position`. */
+export function applyJob(
+  store: Store,
+  payload: JobPayload,
+  position: JobPosition,
+  now: Date,
+): Promise<ApplyOutcome> {
+  const items = sequenceItems(payload.items, position.epoch, position.job);
+  return applyItems(store, position.partition, items, now);
 }
 
 function batchByGroup(items: readonly SequencedItem[]): GroupBatch[] {
