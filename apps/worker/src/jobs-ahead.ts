@@ -7,15 +7,17 @@ export interface AheadJob {
   payload: JobPayload;
 }
 
-/** How many waiting jobs are read at once. */
-const READ_AT_ONCE = 64;
+/** How many waiting job ids are looked at, and how many jobs are fetched per round trip. */
+const LOOK_AT = 64;
+const FETCH_AT_ONCE = 8;
 
 /**
  * The jobs waiting behind job `after` in its partition queue, oldest first, that can be applied
  * together with it: readable ones, while the queue is not paused, up to `maxItems` items counting
- * the `itemsSoFar` of job `after` (at least one job, whatever its size). Under load a partition's backlog is many small
- * jobs (ingest makes one per flush); applying them together costs one read, one history insert
- * and one bulk write instead of three round trips each.
+ * the `itemsSoFar` of job `after` (at least one job, whatever its size). Under load a partition's
+ * backlog is many small jobs (ingest makes one per flush); applying them together costs one read,
+ * one history insert and one bulk write instead of three round trips each. Ids are read first
+ * and the jobs fetched a few at a time, so that a backlog of big jobs is not all read to take two.
  */
 export async function jobsAhead(
   queue: Queue,
@@ -24,20 +26,27 @@ export async function jobsAhead(
   maxItems: number,
 ): Promise<AheadJob[]> {
   if (itemsSoFar >= maxItems) return [];
-  const waiting = await queue.getJobs(['wait'], 0, READ_AT_ONCE - 1, true);
-  if (waiting.length === 0 || (await queue.isPaused())) return [];
+  const ids = await queue.getRanges(['wait'], 0, LOOK_AT - 1, true);
+  if (ids.length === 0 || (await queue.isPaused())) return [];
   const taken: AheadJob[] = [];
   let items = itemsSoFar;
-  for (const job of waiting) {
-    const id = Number(job.id);
-    // Queue order is id order within a queue's life; anything else is not ours to take.
-    if (!Number.isSafeInteger(id) || id <= (taken.at(-1)?.id ?? after)) break;
-    const parsed = parseJobPayload(job.data);
-    if (!parsed.ok) break; // dead-lettered in its own turn
-    if (items + parsed.payload.items.length > maxItems && taken.length > 0) break;
-    taken.push({ id, payload: parsed.payload });
-    items += parsed.payload.items.length;
-    if (items >= maxItems) break;
+  for (let start = 0; start < ids.length; start += FETCH_AT_ONCE) {
+    const jobs = await Promise.all(
+      ids.slice(start, start + FETCH_AT_ONCE).map((id) => queue.getJob(id)),
+    );
+    for (const job of jobs) {
+      const id = Number(job?.id);
+      // Queue order is id order within a queue's life; a job gone meanwhile, or anything out of
+      // order, ends the run.
+      if (job === undefined || !Number.isSafeInteger(id) || id <= (taken.at(-1)?.id ?? after))
+        return taken;
+      const parsed = parseJobPayload(job.data);
+      if (!parsed.ok) return taken; // dead-lettered in its own turn
+      if (items + parsed.payload.items.length > maxItems && taken.length > 0) return taken;
+      taken.push({ id, payload: parsed.payload });
+      items += parsed.payload.items.length;
+      if (items >= maxItems) return taken;
+    }
   }
   return taken;
 }

@@ -23,8 +23,6 @@ export interface AppliedItem {
   version: number;
   changes: Record<string, PropertyChange>;
   skipped: SkippedOperation[];
-  /** The properties in effect after this item (decoded). */
-  properties: Properties;
 }
 
 /**
@@ -78,7 +76,6 @@ export function planGroupWrite(
       version,
       changes: result.changes,
       skipped: result.skipped,
-      properties,
     });
   });
 
