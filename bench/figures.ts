@@ -1,6 +1,7 @@
 import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
 import type { PipelineFigures } from './pipeline-phase.js';
+import type { ScaleFigures } from './scale-phase.js';
 
 /** The `--json` keys of issue 7, one number each. */
 export interface Figures {
@@ -13,9 +14,21 @@ export interface Figures {
   ingest_rss_mb: number;
   worker_rss_mb: number;
   workers_2_vs_1: number;
+  /** Ingest p99 ÷ the bare route's p99 at the same paced rate. */
+  ingest_p99_ratio: number;
+  /** Ingest peak RSS − the bare route's peak RSS under the same load, MB. */
+  ingest_rss_over_bare_mb: number;
+  /** Sustained apply rate with the large collection ÷ with the small one (same load). */
+  apply_scale_ratio: number;
+  /** Apply rate ÷ the rate one ingest accepted, 10 ids/request over 10,000 groups. */
+  stack_apply_vs_ingest: number;
 }
 
-export function figuresOf(ingest: IngestFigures, pipe: PipelineFigures): Figures {
+export function figuresOf(
+  ingest: IngestFigures,
+  pipe: PipelineFigures,
+  scale: ScaleFigures,
+): Figures {
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
   return {
     ingest_1_ratio: round(median(ingest.ingest1) / median(ingest.bare1), 3),
@@ -27,5 +40,9 @@ export function figuresOf(ingest: IngestFigures, pipe: PipelineFigures): Figures
     ingest_rss_mb: Math.round(ingest.ingestRssMb),
     worker_rss_mb: Math.round(pipe.workerRssMb),
     workers_2_vs_1: round(pipe.drain2.idsPerSec / pipe.drain1.idsPerSec, 3),
+    ingest_p99_ratio: round(ingest.p99Ms / ingest.bareP99Ms, 2),
+    ingest_rss_over_bare_mb: Math.round(ingest.ingestRssMb - ingest.bareRssMb),
+    apply_scale_ratio: round(scale.large.appliedPerSec / scale.small.appliedPerSec, 3),
+    stack_apply_vs_ingest: round(scale.stack.appliedPerSec / scale.stack.acceptedPerSec, 3),
   };
 }

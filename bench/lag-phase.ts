@@ -23,6 +23,8 @@ export interface LagFigures {
   p50Ms: number;
   p99Ms: number;
   within1s: number;
+  /** The same at a quarter of the maximum: how the lag falls with the load. */
+  quarter: { rate: number; p50Ms: number; p99Ms: number };
 }
 
 export interface LagSetup {
@@ -93,19 +95,39 @@ export async function measureLag(
   }
   const sustained = best.sustained;
 
-  const half = sustained / 2 / PER_REQUEST;
-  step(
-    `lag: ${Math.round(half * PER_REQUEST)} ids/s (${PER_REQUEST} per request) for ${plan.lagSeconds} s`,
-  );
-  const before = await scrapeWorker(setup.metricsUrl);
-  await load(setup, bodies('lag', half * PER_REQUEST), half, plan);
-  await waitUntilDrained(setup.queues, 'lag');
-  const after = await scrapeWorker(setup.metricsUrl);
-  const figures: LagFigures = {
+  const half = await lagAt(setup, plan, sustained / 2, bodies);
+  const quarter = await lagAt(setup, plan, sustained / 4, bodies);
+  return {
     sustainedPerSec: sustained,
     offeredPerSec: best.offered * PER_REQUEST,
     keptUp: best.keptUp,
-    rate: half * PER_REQUEST,
+    rate: half.rate,
+    p50Ms: half.p50Ms,
+    p99Ms: half.p99Ms,
+    within1s: half.within1s,
+    quarter: { rate: quarter.rate, p50Ms: quarter.p50Ms, p99Ms: quarter.p99Ms },
+  };
+}
+
+/** The worker's accepted → applied lag under a constant load of `idsPerSec`. */
+async function lagAt(
+  setup: LagSetup,
+  plan: BenchPlan,
+  idsPerSec: number,
+  bodies: (name: string, perSec: number) => Buffer[],
+): Promise<{ rate: number; p50Ms: number; p99Ms: number; within1s: number }> {
+  step(`lag: ${Math.round(idsPerSec)} ids/s (${PER_REQUEST} per request) for ${plan.lagSeconds} s`);
+  const before = await scrapeWorker(setup.metricsUrl);
+  await load(
+    setup,
+    bodies(`lag${Math.round(idsPerSec)}`, idsPerSec),
+    idsPerSec / PER_REQUEST,
+    plan,
+  );
+  await waitUntilDrained(setup.queues, 'lag');
+  const after = await scrapeWorker(setup.metricsUrl);
+  const figures = {
+    rate: idsPerSec,
     p50Ms: lagQuantileMs(before, after, 0.5) ?? NaN,
     p99Ms: lagQuantileMs(before, after, 0.99) ?? NaN,
     within1s: lagShareWithin(before, after, 1),

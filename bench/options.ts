@@ -48,6 +48,14 @@ export interface BenchPlan {
   hotItems: number;
   /** Seconds of constant-rate load for the accepted→readable lag. */
   lagSeconds: number;
+  /** Apply at scale: the small and the large number of groups stored (same load on both). */
+  scaleStored: [number, number];
+  /** …and how many of the stored groups that load goes to. */
+  scaleLoadGroups: number;
+  /** Groups of the embedded default's load shape (stored, and loaded). */
+  stackGroups: number;
+  /** Seconds of each steady closed-loop load of the apply-at-scale runs. */
+  steadySeconds: number;
 }
 
 export function planOf(options: BenchOptions): BenchPlan {
@@ -63,6 +71,10 @@ export function planOf(options: BenchOptions): BenchPlan {
       scalingItems: undefined,
       hotItems: 1000,
       lagSeconds: 3,
+      scaleStored: [1000, 10_000],
+      scaleLoadGroups: 1000,
+      stackGroups: 10_000,
+      steadySeconds: 3,
     };
   return {
     loadSeconds: 6,
@@ -75,5 +87,9 @@ export function planOf(options: BenchOptions): BenchPlan {
     scalingItems: 1000,
     hotItems: 10_000,
     lagSeconds: 15,
+    scaleStored: [1000, 100_000],
+    scaleLoadGroups: 1000,
+    stackGroups: 10_000,
+    steadySeconds: 10,
   };
 }

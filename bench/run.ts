@@ -11,7 +11,8 @@ import { measureIngest } from './ingest-phase.js';
 import { elapsedSeconds, step } from './log.js';
 import { parseOptions, planOf } from './options.js';
 import { dbUrl, measurePipeline } from './pipeline-phase.js';
-import { machineFacts, resultsTable } from './report.js';
+import { machineFacts, resultsTable, stepSplitTable } from './report.js';
+import { measureScale } from './scale-phase.js';
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 
@@ -43,11 +44,16 @@ async function main(cleanup: Cleanup): Promise<void> {
 
   const ingest = await measureIngest(cleanup, setup, plan);
   const pipe = await measurePipeline(cleanup, { ...setup, mongoUrl: services.mongoUrl }, plan);
+  const scale = await measureScale(
+    cleanup,
+    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
+    plan,
+  );
   step('stopping the services');
   await cleanup.run();
 
-  const figures = figuresOf(ingest, pipe);
-  const table = resultsTable(figures, ingest, pipe, plan);
+  const figures = figuresOf(ingest, pipe, scale);
+  const table = `${resultsTable(figures, ingest, pipe, scale, plan)}\n\n${stepSplitTable(scale)}`;
   const command = ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
   const facts = machineFacts({
     command,

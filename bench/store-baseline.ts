@@ -8,49 +8,59 @@ interface Doc {
 export interface StoreBaseline {
   idsPerSec: number;
   seconds: number;
+  /** Concurrent bulk writes it took (each on its own share of the documents). */
+  streams: number;
 }
 
 /**
- * L_store (SPEC §8): the MongoDB-wire server's own bulk upsert rate. `items` ordered `bulkWrite`s
- * of `updateOne` upserts setting one field, `batchSize` per call, item i to group i mod `groups`
- * (ids shaped like the worker's group ids), into a fresh collection, `streams` calls at a time.
+ * L_store: the MongoDB-wire server's own bulk upsert rate. `items` `updateOne` upserts setting one
+ * field, item i to document i mod `groups` (ids shaped like the worker's group ids), into a fresh
+ * collection, in unordered `bulkWrite`s of `batchSize`; `streams` such writes at a time, each on
+ * its own documents (no two writes race on one document).
  */
 export async function storeBulkUpsertRate(
   dbUrl: string,
   items: number,
   groups: number,
   batchSize: number,
-  streams = 1,
+  streams: number,
 ): Promise<StoreBaseline> {
   const client = new MongoClient(dbUrl);
   try {
     const collection = client.db().collection<Doc>('upserts');
     await collection.drop().catch(() => undefined);
     await client.db().createCollection('upserts');
-    const batches: AnyBulkWriteOperation<Doc>[][] = [];
-    for (let start = 0; start < items; start += batchSize) {
-      const end = Math.min(items, start + batchSize);
-      batches.push(
-        Array.from({ length: end - start }, (_, k) => ({
-          updateOne: {
-            filter: { _id: JSON.stringify(['bench', 'store', `g${(start + k) % groups}`]) },
-            update: { $set: { n: start + k } },
-            upsert: true,
-          },
-        })),
-      );
+    const lanes: AnyBulkWriteOperation<Doc>[][][] = Array.from({ length: streams }, () => []);
+    const open: AnyBulkWriteOperation<Doc>[][] = Array.from({ length: streams }, () => []);
+    for (let i = 0; i < items; i++) {
+      const group = i % groups;
+      const lane = group % streams;
+      const batch = open[lane] as AnyBulkWriteOperation<Doc>[];
+      batch.push({
+        updateOne: {
+          filter: { _id: JSON.stringify(['bench', 'store', `g${group}`]) },
+          update: { $set: { n: i } },
+          upsert: true,
+        },
+      });
+      if (batch.length === batchSize) {
+        lanes[lane]?.push(batch);
+        open[lane] = [];
+      }
     }
+    open.forEach((batch, lane) => {
+      if (batch.length > 0) lanes[lane]?.push(batch);
+    });
     const started = performance.now();
-    let next = 0;
-    const lane = async () => {
-      for (let b = next++; b < batches.length; b = next++)
-        await collection.bulkWrite(batches[b] ?? [], { ordered: true });
-    };
-    await Promise.all(Array.from({ length: streams }, lane));
+    await Promise.all(
+      lanes.map(async (batches) => {
+        for (const batch of batches) await collection.bulkWrite(batch, { ordered: false });
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
     const count = await collection.countDocuments();
     if (count !== groups) throw new Error(`L_store: ${count} documents, expected ${groups}`);
-    return { idsPerSec: items / seconds, seconds };
+    return { idsPerSec: items / seconds, seconds, streams };
   } finally {
     await client.close();
   }

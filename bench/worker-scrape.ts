@@ -8,6 +8,8 @@ export interface WorkerSnapshot {
   applySecondsSum: number;
   /** Cumulative `gi_worker_lag_seconds` buckets: upper bound (s) → count; +Inf last. */
   lagBuckets: [number, number][];
+  /** `gi_worker_step_seconds` sums (s) by step. */
+  stepSums: Map<string, number>;
 }
 
 const LINE = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/;
@@ -22,6 +24,7 @@ export async function scrapeWorker(metricsUrl: string): Promise<WorkerSnapshot> 
     batchSizeCount: 0,
     applySecondsSum: 0,
     lagBuckets: [],
+    stepSums: new Map(),
   };
   for (const line of (await res.text()).split('\n')) {
     const match = LINE.exec(line);
@@ -33,7 +36,10 @@ export async function scrapeWorker(metricsUrl: string): Promise<WorkerSnapshot> 
     else if (name === 'gi_worker_batch_size_sum') snapshot.batchSizeSum = value;
     else if (name === 'gi_worker_batch_size_count') snapshot.batchSizeCount = value;
     else if (name === 'gi_worker_apply_duration_seconds_sum') snapshot.applySecondsSum = value;
-    else if (name === 'gi_worker_lag_seconds_bucket') {
+    else if (name === 'gi_worker_step_seconds_sum') {
+      const stepName = /step="([^"]+)"/.exec(labels)?.[1] ?? '?';
+      snapshot.stepSums.set(stepName, value);
+    } else if (name === 'gi_worker_lag_seconds_bucket') {
       const le = /le="([^"]+)"/.exec(labels)?.[1] ?? '+Inf';
       snapshot.lagBuckets.push([le === '+Inf' ? Infinity : Number(le), value]);
     }
@@ -44,8 +50,11 @@ export async function scrapeWorker(metricsUrl: string): Promise<WorkerSnapshot> 
 /** Sums of several workers' snapshots (buckets added by bound). */
 export function sumSnapshots(snapshots: readonly WorkerSnapshot[]): WorkerSnapshot {
   const buckets = new Map<number, number>();
-  for (const s of snapshots)
+  const steps = new Map<string, number>();
+  for (const s of snapshots) {
     for (const [le, n] of s.lagBuckets) buckets.set(le, (buckets.get(le) ?? 0) + n);
+    for (const [name, sum] of s.stepSums) steps.set(name, (steps.get(name) ?? 0) + sum);
+  }
   const total = (f: (s: WorkerSnapshot) => number) => snapshots.reduce((n, s) => n + f(s), 0);
   return {
     applied: total((s) => s.applied),
@@ -54,7 +63,32 @@ export function sumSnapshots(snapshots: readonly WorkerSnapshot[]): WorkerSnapsh
     batchSizeCount: total((s) => s.batchSizeCount),
     applySecondsSum: total((s) => s.applySecondsSum),
     lagBuckets: [...buckets].sort((a, b) => a[0] - b[0]),
+    stepSums: steps,
   };
+}
+
+/** Mean ms per batch of each store step, and of the rest of applying it (fold, Redis). */
+export interface StepSplit {
+  batches: number;
+  msPerBatch: Record<'claims' | 'read' | 'history' | 'write' | 'dead_letters' | 'other', number>;
+}
+
+export function stepSplit(before: WorkerSnapshot, after: WorkerSnapshot): StepSplit {
+  const batches = after.batchSizeCount - before.batchSizeCount;
+  const per = (seconds: number) => (batches > 0 ? (seconds * 1000) / batches : 0);
+  const step = (name: string) =>
+    per((after.stepSums.get(name) ?? 0) - (before.stepSums.get(name) ?? 0));
+  const msPerBatch = {
+    claims: step('claims'),
+    read: step('read'),
+    history: step('history'),
+    write: step('write'),
+    dead_letters: step('dead_letters'),
+    other: 0,
+  };
+  const total = per(after.applySecondsSum - before.applySecondsSum);
+  msPerBatch.other = Math.max(0, total - Object.values(msPerBatch).reduce((a, b) => a + b, 0));
+  return { batches, msPerBatch };
 }
 
 /**
