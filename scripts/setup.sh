@@ -192,7 +192,7 @@ setup_postgresql() {
     if ! (apt_install postgresql); then
       [ "$WITH_POSTGRESQL" -eq 0 ] || die "could not install PostgreSQL (Debian package postgresql)"
       say "WARNING: could not install PostgreSQL; FerretDB will run on SQLite, one writer at a" \
-        "time (several times slower to apply under load)"
+        "time (under load, identifications take several times longer to become readable)"
       return
     fi
     found="$(newest_postgres)"
