@@ -99,7 +99,9 @@ describe('get, as_of, history, list (SPEC §5)', () => {
 
   it('as_of gives the properties in effect at an instant; before the first identification, 404', async () => {
     const value = randomUUID();
-    const before = new Date().toISOString();
+    // A millisecond earlier: ingest may stamp the first identification within this very one, and
+    // an identification is in effect from the instant it was received.
+    const before = new Date(Date.now() - 1).toISOString();
     await identify('org', value, { plan: 'free', seats: 1 });
     await waitForVersion(ingest, 'org', value, 1);
     const afterFirst = new Date().toISOString();
