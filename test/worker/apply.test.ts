@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
-import { collectionsOf } from '@groupidentify/store/testing';
 
 const services = useIngestAndWorker();
 let ingest: TestIngest;
@@ -111,13 +110,14 @@ describe('SPEC §3 end to end through the store', () => {
     const g = randomUUID();
     await identify(g, { a: 1 }, { $add: { a: 2 } });
     await waitForVersion(ingest, 'org', g, 2);
-    const history = await collectionsOf(ingest.mongo.db())
-      .history.find({ group: JSON.stringify([ingest.projectId, 'org', g]) })
-      .sort({ version: 1 })
-      .toArray();
-    expect(history.map((h) => [h.version, h.changes])).toStrictEqual([
-      [1, { a: { to: 1 } }],
+    const key = { project: ingest.projectId, group_type: 'org', group_value: g };
+    const page = await ingest.store.history.page(key, undefined, 10);
+    expect(page?.items.map((h) => [h.version, h.changes])).toStrictEqual([
       [2, { a: { from: 1, to: 3 } }],
+      [1, { a: { to: 1 } }],
     ]);
+    expect(
+      await ingest.raw.history.countDocuments({ group: JSON.stringify([key.project, 'org', g]) }),
+    ).toBe(2);
   });
 });

@@ -12,8 +12,9 @@ export interface ProjectDocument {
 }
 
 /**
- * One applied identification (SPEC §5 history, `as_of`). `_id` is the item's sequence, so a
- * redelivered job writes nothing twice. Names and nested keys are stored encoded.
+ * One applied identification (history, `as_of`). `_id` is the item's position, so a redelivered
+ * job writes nothing twice. What it did is one JSON text (`record`): names and values exactly as
+ * sent, with no name encoding, and about half the cost of nested fields to insert on FerretDB.
  */
 export interface HistoryDocument {
   _id: string;
@@ -24,11 +25,27 @@ export interface HistoryDocument {
   received_at: Date;
   applied_at: Date;
   insert_id?: string;
-  /** As sent (encoded). */
+  /** JSON of {@link HistoryRecordBody}. */
+  record: string;
+}
+
+/** What an applied identification did, as `HistoryDocument.record` holds it. */
+export interface HistoryRecordBody {
+  /** As sent. */
   group_properties: JsonObject;
-  /** `{name: {from?, to?}}` (encoded). */
+  /** `{name: {from?, to?, omitted?}}`: `omitted` lists sides too large to keep. */
   changes: JsonObject;
   skipped: { op: string; property: string; reason: string }[];
+}
+
+/**
+ * A history record as written before `record` existed: the same fields, nested, with names and
+ * keys encoded. Still read, never written.
+ */
+export interface LegacyHistoryFields {
+  group_properties?: JsonObject;
+  changes?: JsonObject;
+  skipped?: { op: string; property: string; reason: string }[];
 }
 
 /** An identification that could not be applied, with why (SPEC §4 poison). */

@@ -1,4 +1,3 @@
-import { BSON } from 'mongodb';
 import {
   groupId,
   setOwn,
@@ -11,9 +10,9 @@ import {
   type SkippedOperation,
 } from '@groupidentify/ops';
 import { insertManyOnce, type Collections } from './collections.js';
-import type { HistoryDocument } from './documents.js';
+import type { HistoryDocument, HistoryRecordBody, LegacyHistoryFields } from './documents.js';
 import { sequenceId } from './sequence-id.js';
-import { decodeName, decodeValue, encodeName, encodeValue } from './stored-form.js';
+import { decodeName, decodeValue } from './stored-form.js';
 
 /** A history record stays well under MongoDB's 16 MB document limit. */
 export const MAX_HISTORY_RECORD_BYTES = 8 * 1024 * 1024;
@@ -33,26 +32,25 @@ export interface AppliedRecord {
 }
 
 /**
- * The history record of one applied item, names and values in stored form. When the record
- * would be too large (a change to a multi-megabyte property), the largest `from`/`to` values are
- * left out, largest first, and listed in that change's `omitted`; `as_of` cannot rewind across
- * such a change and says so.
+ * The history record of one applied item. When the record would be too large (a change to a
+ * multi-megabyte property), the largest `from`/`to` values are left out, largest first, and
+ * listed in that change's `omitted`; `as_of` cannot rewind across such a change and says so.
  */
 export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocument {
   const changes: JsonObject = {};
   const sides: { change: JsonObject; side: 'from' | 'to'; bytes: number }[] = [];
   let total = 0;
   for (const [name, change] of Object.entries(r.applied.changes)) {
-    const stored: JsonObject = {};
+    const kept: JsonObject = {};
     for (const side of ['from', 'to'] as const) {
       const value = change[side];
       if (value === undefined) continue;
-      stored[side] = encodeValue(value);
-      const bytes = BSON.calculateObjectSize({ v: stored[side] });
-      sides.push({ change: stored, side, bytes });
+      kept[side] = value;
+      const bytes = Buffer.byteLength(JSON.stringify(value));
+      sides.push({ change: kept, side, bytes });
       total += bytes;
     }
-    setOwn(changes, encodeName(name), stored);
+    setOwn(changes, name, kept);
   }
   for (const big of sides.sort((a, b) => b.bytes - a.bytes)) {
     if (total <= MAX_HISTORY_RECORD_BYTES) break;
@@ -60,6 +58,11 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
     big.change['omitted'] = [...((big.change['omitted'] as string[] | undefined) ?? []), big.side];
     total -= big.bytes;
   }
+  const body: HistoryRecordBody = {
+    group_properties: r.groupProperties,
+    changes,
+    skipped: r.applied.skipped,
+  };
   const record: HistoryDocument = {
     _id: sequenceId(r.seq),
     group: r.group,
@@ -67,9 +70,7 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
     version: r.applied.version,
     received_at: new Date(r.receivedAt),
     applied_at: appliedAt,
-    group_properties: encodeValue(r.groupProperties) as JsonObject,
-    changes,
-    skipped: r.applied.skipped,
+    record: JSON.stringify(body),
   };
   if (r.insertId !== undefined) record.insert_id = r.insertId;
   return record;
@@ -89,8 +90,29 @@ export interface HistoryView {
   skipped: SkippedOperation[];
 }
 
-/** Stored changes back to `{name: {from?, to?, omitted?}}` with decoded names and values. */
-export function decodeChanges(stored: JsonObject): Record<string, HistoryChange> {
+/** What a stored record did: its JSON `record`, or the encoded fields of the earlier format. */
+function bodyOf(doc: HistoryDocument & LegacyHistoryFields): {
+  groupProperties: JsonValue;
+  changes: Record<string, HistoryChange>;
+  skipped: SkippedOperation[];
+} {
+  if (typeof doc.record === 'string') {
+    const body = JSON.parse(doc.record) as HistoryRecordBody;
+    return {
+      groupProperties: body.group_properties,
+      changes: body.changes as Record<string, HistoryChange>,
+      skipped: body.skipped as SkippedOperation[],
+    };
+  }
+  return {
+    groupProperties: decodeValue(doc.group_properties ?? {}),
+    changes: decodeLegacyChanges(doc.changes ?? {}),
+    skipped: (doc.skipped ?? []) as SkippedOperation[],
+  };
+}
+
+/** Changes in the earlier format back to `{name: {from?, to?, omitted?}}`, names decoded. */
+function decodeLegacyChanges(stored: JsonObject): Record<string, HistoryChange> {
   const changes: Record<string, HistoryChange> = {};
   for (const key of Object.keys(stored)) {
     const raw = stored[key] as JsonObject;
@@ -104,14 +126,15 @@ export function decodeChanges(stored: JsonObject): Record<string, HistoryChange>
 }
 
 function historyView(doc: HistoryDocument): HistoryView {
+  const body = bodyOf(doc);
   return {
     version: doc.version,
     received_at: doc.received_at.toISOString(),
     applied_at: doc.applied_at.toISOString(),
     ...(doc.insert_id === undefined ? {} : { insert_id: doc.insert_id }),
-    group_properties: decodeValue(doc.group_properties),
-    changes: decodeChanges(doc.changes),
-    skipped: doc.skipped as SkippedOperation[],
+    group_properties: body.groupProperties,
+    changes: body.changes,
+    skipped: body.skipped,
   };
 }
 
@@ -162,7 +185,7 @@ export function historyStore({ history, groups }: Collections): HistoryStore {
     },
     async *newestFirst(group) {
       for await (const h of history.find({ group }).sort({ version: -1 }))
-        yield { version: h.version, receivedAt: h.received_at, changes: decodeChanges(h.changes) };
+        yield { version: h.version, receivedAt: h.received_at, changes: bodyOf(h).changes };
     },
   };
 }
