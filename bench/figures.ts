@@ -38,7 +38,12 @@ export function figuresOf(
     ingest_p99_ms: round(ingest.p99Ms, 2),
     lag_p99_ms: Math.round(pipe.lag.p99Ms),
     ingest_rss_mb: Math.round(ingest.ingestRssMb),
-    worker_rss_mb: Math.round(pipe.workerRssMb),
+    worker_rss_mb: Math.round(
+      Math.max(
+        pipe.workerRssMb,
+        ...[scale.small, scale.large, scale.stack].map((r) => r.workerRssMb),
+      ),
+    ),
     workers_2_vs_1: round(pipe.drain2.idsPerSec / pipe.drain1.idsPerSec, 3),
     ingest_p99_ratio: round(ingest.p99Ms / ingest.bareP99Ms, 2),
     ingest_rss_over_bare_mb: Math.round(ingest.ingestRssMb - ingest.bareRssMb),

@@ -10,6 +10,7 @@ import { loadGroupIdentify } from './http-load.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
 import { partitionQueues } from './partition-queues.js';
+import { peakRssMb } from './proc-memory.js';
 import { scrapeWorker, stepSplit, type StepSplit } from './worker-scrape.js';
 
 /** One steady load on ingest and one worker, over a collection of `stored` groups. */
@@ -25,6 +26,8 @@ export interface SteadyApply {
   batchMean: number;
   /** Where the worker's time went, per batch. */
   split: StepSplit;
+  /** The worker's peak RSS, MB. */
+  workerRssMb: number;
 }
 
 export interface ScaleFigures {
@@ -97,6 +100,7 @@ async function steadyApply(
       appliedPerSec: applied / seconds,
       batchMean: batches > 0 ? applied / batches : 0,
       split: stepSplit(before, after),
+      workerRssMb: peakRssMb(worker.pid) ?? 0,
     };
     step(
       `  ingest accepted ${Math.round(result.acceptedPerSec)} ids/s; the worker applied ` +

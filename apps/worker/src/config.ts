@@ -25,7 +25,7 @@ const schema = z.object({
    * Most identifications a partition applies in one batch: the job it holds and the jobs waiting
    * behind it (fewer store round trips under load; more memory per batch).
    */
-  APPLY_BATCH_MAX_ITEMS: int(1, 2000),
+  APPLY_BATCH_MAX_ITEMS: int(1, 1000),
   /** History is kept this many days; 0 keeps it forever (SPEC §5 `as_of` needs it). */
   HISTORY_RETENTION_DAYS: int(0, 0),
 });
