@@ -53,7 +53,7 @@ export function createWorkerMetrics(): WorkerMetrics {
     lagSeconds: new Histogram({
       name: 'gi_worker_lag_seconds',
       help: 'Accepted by ingest → applied to the store, per identification',
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 5, 10, 30, 60],
       registers,
     }),
     retries: new Counter({
