@@ -1,6 +1,5 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
+import { openPartitionQueue } from '@groupidentify/queue-contract';
 import { PARTITIONS } from './apps.js';
 
 /**
@@ -17,9 +16,8 @@ export interface PartitionQueues {
 
 export function partitionQueues(redisUrl: string, base: string): PartitionQueues {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queues = Array.from(
-    { length: PARTITIONS },
-    (_, p) => new Queue(QUEUE_NAME, { connection, prefix: partitionPrefix(base, p) }),
+  const queues = Array.from({ length: PARTITIONS }, (_, p) =>
+    openPartitionQueue(connection, base, p),
   );
   return {
     async pause() {

@@ -6,12 +6,3 @@ export function say(message: string): void {
 export function complain(message: string): void {
   process.stderr.write(`stack: ${message}\n`);
 }
-
-/** Host and port only: a URL may carry a password. */
-export function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '(unparsable URL)';
-  }
-}

@@ -7,7 +7,8 @@ import {
   startRedis,
   type LocalServer,
 } from '@groupidentify/local-services';
-import { complain, hostOf, say } from './log.js';
+import { complain, say } from './log.js';
+import { hostOf } from '@groupidentify/service-runtime';
 import type { StackConfig } from './stack-config.js';
 import { connectRedis } from '@groupidentify/queue-contract';
 

@@ -5,9 +5,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupId, type JsonObject, type JsonValue } from '@groupidentify/ops';
 import {
-  QUEUE_NAME,
+  openPartitionQueue,
   partitionOf,
-  partitionPrefix,
   type JobPayload,
   type QueuedItem,
 } from '@groupidentify/queue-contract';
@@ -41,13 +40,8 @@ beforeAll(async () => {
   mongo = await MongoClient.connect(env.MONGO_URL);
   store = collectionsOf(mongo.db());
   redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-  queues = Array.from(
-    { length: PARTITIONS },
-    (_, p) =>
-      new Queue<JobPayload>(QUEUE_NAME, {
-        connection: redis,
-        prefix: partitionPrefix(env.QUEUE_PREFIX, p),
-      }),
+  queues = Array.from({ length: PARTITIONS }, (_, p) =>
+    openPartitionQueue(redis, env.QUEUE_PREFIX, p),
   );
 });
 

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import type { JsonObject } from '@groupidentify/ops';
-import { QUEUE_NAME, partitionOf, partitionPrefix } from '@groupidentify/queue-contract';
+import { openPartitionQueue, partitionOf, partitionPrefix } from '@groupidentify/queue-contract';
 import { openStore, type Store } from '@groupidentify/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '@groupidentify/local-services';
@@ -136,9 +135,8 @@ describe('Redis Cluster, 2 ingest and 3 worker processes', () => {
       };
 
       // The partition queues, read through the cluster as the apps read them.
-      const queues = Array.from(
-        { length: PARTITIONS },
-        (_, p) => new Queue(QUEUE_NAME, { connection: redis, prefix: partitionPrefix(prefix, p) }),
+      const queues = Array.from({ length: PARTITIONS }, (_, p) =>
+        openPartitionQueue(redis, prefix, p),
       );
       cleanups.push(() => Promise.all(queues.map((q) => q.close())));
       const jobCounts = async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Queue, type Job } from 'bullmq';
+import { type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { openStore, type Store } from '@groupidentify/store';
@@ -12,8 +12,7 @@ import {
   type IngestService,
 } from '@groupidentify/ingest';
 import {
-  QUEUE_NAME,
-  partitionPrefix,
+  openPartitionQueue,
   type JobPayload,
   type QueuedItem,
 } from '@groupidentify/queue-contract';
@@ -69,13 +68,8 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
   const service = await startIngest(config, pino({ level: 'silent' }));
   const inspector = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   inspector.on('error', () => undefined); // outage tests stop Redis on purpose
-  const queues = Array.from(
-    { length: config.PARTITIONS },
-    (_, p) =>
-      new Queue<JobPayload>(QUEUE_NAME, {
-        connection: inspector,
-        prefix: partitionPrefix(config.QUEUE_PREFIX, p),
-      }),
+  const queues = Array.from({ length: config.PARTITIONS }, (_, p) =>
+    openPartitionQueue(inspector, config.QUEUE_PREFIX, p),
   );
   const jobs = async (partition: number): Promise<Job<JobPayload>[]> => {
     const queue = queues[partition];

@@ -1,6 +1,5 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
+import { openPartitionQueue } from '@groupidentify/queue-contract';
 import { spawnApp, type AppProcess } from './app-process.js';
 import type { TestIngest } from './ingest.js';
 import { pollUntil } from './services.js';
@@ -68,13 +67,8 @@ export interface PartitionQueues {
 
 export function partitionQueues(ingest: TestIngest): PartitionQueues {
   const connection = new Redis(ingest.config.REDIS_URL, { maxRetriesPerRequest: null });
-  const queues = Array.from(
-    { length: ingest.config.PARTITIONS },
-    (_, p) =>
-      new Queue(QUEUE_NAME, {
-        connection,
-        prefix: partitionPrefix(ingest.config.QUEUE_PREFIX, p),
-      }),
+  const queues = Array.from({ length: ingest.config.PARTITIONS }, (_, p) =>
+    openPartitionQueue(connection, ingest.config.QUEUE_PREFIX, p),
   );
   return {
     async counts() {

@@ -1,18 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedis } from '@groupidentify/local-services';
-import {
-  QUEUE_NAME,
-  partitionOf,
-  partitionPrefix,
-  type JobPayload,
-  type QueuedItem,
-} from '@groupidentify/queue-contract';
+import { openPartitionQueue, partitionOf, type QueuedItem } from '@groupidentify/queue-contract';
 import { postOnce, spawnIngestMain, type RawOutcome } from '../helpers/child-ingest.js';
 import { startTestIngest, withDatabase, type TestIngest } from '../helpers/ingest.js';
 import { scrapeMetrics, samplesOf, sumOf } from '../helpers/prometheus.js';
@@ -183,13 +176,7 @@ describe('the ingest process (main.ts)', () => {
     const database = uniqueName('sigterm');
     const mongo = await MongoClient.connect(withDatabase(mongoUrl(), database));
     const inspector = new Redis(redisUrl(), { maxRetriesPerRequest: null });
-    const queues = [0, 1, 2, 3].map(
-      (p) =>
-        new Queue<JobPayload>(QUEUE_NAME, {
-          connection: inspector,
-          prefix: partitionPrefix(prefix, p),
-        }),
-    );
+    const queues = [0, 1, 2, 3].map((p) => openPartitionQueue(inspector, prefix, p));
     defer(async () => {
       await Promise.all(queues.map((q) => q.obliterate({ force: true })));
       await Promise.all(queues.map((q) => q.close()));

@@ -1,12 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { freePort, isPortInUse } from '@groupidentify/local-services';
-import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
+import { openPartitionQueue } from '@groupidentify/queue-contract';
 import { withDatabase } from '../helpers/ingest.js';
 import { mongoUrl, redisUrl, uniqueName } from '../helpers/services.js';
 import { cliJson } from '../cli/cli-process.js';
@@ -40,7 +39,7 @@ function cleanStore(redis: string, mongo: string, prefix: string): void {
     await client.close();
     const connection = new Redis(redis, { maxRetriesPerRequest: null });
     for (let p = 0; p < PARTITIONS; p++) {
-      const queue = new Queue(QUEUE_NAME, { connection, prefix: partitionPrefix(prefix, p) });
+      const queue = openPartitionQueue(connection, prefix, p);
       await queue.obliterate({ force: true });
       await queue.close();
     }

@@ -1,7 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
+import { openPartitionQueue } from '@groupidentify/queue-contract';
 import { collectionsOf } from '@groupidentify/store/testing';
 import { describe, expect, it } from 'vitest';
 import { deferCleanups } from '../helpers/cleanups.js';
@@ -28,12 +27,8 @@ describe('applying the waiting jobs together with the held one', () => {
       defer(() => ingest.close());
       const connection = new Redis(ingest.config.REDIS_URL, { maxRetriesPerRequest: null });
       defer(() => connection.disconnect());
-      const queues = [0, 1].map(
-        (p) =>
-          new Queue(QUEUE_NAME, {
-            connection,
-            prefix: partitionPrefix(ingest.config.QUEUE_PREFIX, p),
-          }),
+      const queues = [0, 1].map((p) =>
+        openPartitionQueue(connection, ingest.config.QUEUE_PREFIX, p),
       );
       defer(() => Promise.all(queues.map((q) => q.close())));
 

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { groupId, type GroupKey, type JsonObject } from '@groupidentify/ops';
 import {
   QUEUE_NAME,
   epochKey,
+  openPartitionQueue,
   partitionOf,
-  partitionPrefix,
   type JobPayload,
   type QueuedItem,
 } from '@groupidentify/queue-contract';
@@ -109,10 +108,7 @@ describe('the same job delivered twice', () => {
       step(a, 'a2'),
     ]);
     const connection = new Redis(ingest.config.REDIS_URL, { maxRetriesPerRequest: null });
-    const queue = new Queue<JobPayload>(QUEUE_NAME, {
-      connection,
-      prefix: partitionPrefix(ingest.config.QUEUE_PREFIX, partition),
-    });
+    const queue = openPartitionQueue(connection, ingest.config.QUEUE_PREFIX, partition);
     const worker = await startTestWorker(ingest);
     try {
       const job = await queue.add(QUEUE_NAME, payload, { removeOnComplete: false });
@@ -243,9 +239,9 @@ describe('redelivery after partial progress', () => {
     const kept = await dropDuplicates(store, sequenced, new Date());
     expect(kept).toHaveLength(items.length);
     const batches: GroupBatch[] = groups.slice(0, 3).map((g) => ({
-      group: groupId(keyOf(g)),
+      groupId: groupId(keyOf(g)),
       key: keyOf(g),
-      entries: kept.filter((s) => s.group === groupId(keyOf(g))),
+      entries: kept.filter((s) => s.groupId === groupId(keyOf(g))),
     }));
     await applyGroups(store, batches, new Date());
     for (const g of groups.slice(3)) expect((await snapshot(g)).version).toBeUndefined();

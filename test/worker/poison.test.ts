@@ -1,7 +1,11 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type JsonObject } from '@groupidentify/ops';
-import { QUEUE_NAME, partitionOf, partitionPrefix } from '@groupidentify/queue-contract';
+import type { JsonObject } from '@groupidentify/ops';
+import {
+  QUEUE_NAME,
+  openPartitionQueue,
+  partitionOf,
+  type JobPayload,
+} from '@groupidentify/queue-contract';
 import { type DeadLetterDocument } from '@groupidentify/store';
 import type { WorkerService } from '@groupidentify/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,13 +134,11 @@ describe('SPEC §4 poison', () => {
     const group = 'unreadable-next';
     const partition = partitionOfGroup(group);
     const deadLettersBefore = await metric('gi_worker_dead_letters_total');
-    const queue = new Queue(QUEUE_NAME, {
-      connection: redis,
-      prefix: partitionPrefix(ingest.config.QUEUE_PREFIX, partition),
-    });
+    const queue = openPartitionQueue(redis, ingest.config.QUEUE_PREFIX, partition);
     try {
       await identify(group, { $append: { trail: 'before' } });
-      await queue.add(QUEUE_NAME, { garbage: ['not', 'a', 'payload'] });
+      const garbage = { garbage: ['not', 'a', 'payload'] }; // deliberately not a job payload
+      await queue.add(QUEUE_NAME, garbage as unknown as JobPayload);
       await identify(group, { $append: { trail: 'after' } });
     } finally {
       await queue.close();

@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { startMongo, type MongoServer } from '@groupidentify/local-services';
-import { QUEUE_NAME, partitionPrefix } from '@groupidentify/queue-contract';
+import { openPartitionQueue } from '@groupidentify/queue-contract';
 import type { WorkerService } from '@groupidentify/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIngest, withDatabase, type TestIngest } from '../helpers/ingest.js';
@@ -53,10 +52,7 @@ async function failedJobs(): Promise<number> {
   try {
     const counts = await Promise.all(
       Array.from({ length: ingest.config.PARTITIONS }, async (_, p) => {
-        const queue = new Queue(QUEUE_NAME, {
-          connection,
-          prefix: partitionPrefix(ingest.config.QUEUE_PREFIX, p),
-        });
+        const queue = openPartitionQueue(connection, ingest.config.QUEUE_PREFIX, p);
         const failed = await queue.getFailedCount();
         await queue.close();
         return failed;

@@ -1,4 +1,5 @@
 import { connectRedis as connectQueueRedis, type RedisClient } from '@groupidentify/queue-contract';
+import { hostOf } from '@groupidentify/service-runtime';
 import { openStore, type Store } from '@groupidentify/store';
 import { CliError } from './cli-error.js';
 import type { CliConfig } from './config.js';
@@ -13,15 +14,6 @@ export interface CliContext {
 }
 
 const CONNECT_TIMEOUT_MS = 5000;
-
-/** Host and port only: a URL may carry a password. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the configured host';
-  }
-}
 
 export function createCliContext(config: CliConfig): CliContext {
   let store: Promise<Store> | undefined;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { connectionSettings, parseSettings } from '@groupidentify/queue-contract';
+import { queueSettings } from '@groupidentify/queue-contract';
+import { parseSettings, serviceSettings } from '@groupidentify/service-runtime';
 
 // The same variables and defaults as the apps (SPEC §7). PARTITIONS must match the deployment's
 // (DESIGN §2): replay checks each letter's partition with it.
-const schema = z.object(connectionSettings);
+const schema = z.object({ ...queueSettings, ...serviceSettings });
 
 /** The CLI's configuration. */
 export type CliConfig = z.infer<typeof schema>;

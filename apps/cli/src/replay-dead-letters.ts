@@ -1,8 +1,9 @@
 import {
-  QUEUE_NAME,
+  enqueueJobs,
+  limitToOneConsumer,
+  openPartitionQueue,
   parseJobPayload,
   partitionOf,
-  partitionPrefix,
   type JobPayload,
   type RedisClient,
 } from '@groupidentify/queue-contract';
@@ -86,30 +87,18 @@ export async function replayDeadLetters(
   return result;
 }
 
-/** One job per item, as ingest enqueues them (no retries: they would reorder, DESIGN §2). */
+/** One job per item, as ingest enqueues them. */
 async function enqueue(
   redis: RedisClient,
   base: string,
   partition: number,
   payloads: JobPayload[],
 ): Promise<(string | null)[]> {
-  // Loaded only here: the other commands start faster without BullMQ.
-  const { Queue } = await import('bullmq');
-  const queue = new Queue<JobPayload>(QUEUE_NAME, {
-    connection: redis,
-    prefix: partitionPrefix(base, partition),
-  });
+  const queue = openPartitionQueue(redis, base, partition);
   try {
     // Idempotent; keeps the partition serialized even if no ingest has started since a wipe.
-    await queue.setGlobalConcurrency(1);
-    const jobs = await queue.addBulk(
-      payloads.map((data) => ({
-        name: QUEUE_NAME,
-        data,
-        opts: { removeOnComplete: true, removeOnFail: false },
-      })),
-    );
-    return jobs.map((job) => job.id ?? null);
+    await limitToOneConsumer(queue);
+    return (await enqueueJobs(queue, payloads)).map((id) => id ?? null);
   } finally {
     await queue.close();
   }

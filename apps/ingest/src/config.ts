@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import {
-  connectionSettings,
-  intSetting as int,
-  parseSettings,
-} from '@groupidentify/queue-contract';
+import { queueSettings } from '@groupidentify/queue-contract';
+import { intSetting as int, parseSettings, serviceSettings } from '@groupidentify/service-runtime';
 
 const schema = z.object({
-  ...connectionSettings,
+  ...queueSettings,
+  ...serviceSettings,
   PORT: int(0, 8080),
   HOST: z.string().default('0.0.0.0'),
   /** Group commit: how long a partition buffer waits for more items before it is enqueued. */

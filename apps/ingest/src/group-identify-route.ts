@@ -1,8 +1,8 @@
 import { validateIdentificationBatch, type ValidationProblem } from '@groupidentify/ops';
 import type { Request, Response } from 'express';
 import { acceptIdentifications, type AcceptDeps } from './accept-identifications.js';
-import { HttpError, missingField, payloadTooLarge, serviceUnavailable } from './http-error.js';
-import type { ProjectLookup } from './project-lookup.js';
+import { HttpError, missingField, payloadTooLarge } from './http-error.js';
+import { projectOrUnavailable, type ProjectLookup } from './project-lookup.js';
 import { readRequestParams } from './request-params.js';
 
 export interface GroupIdentifyDeps extends AcceptDeps {
@@ -26,7 +26,7 @@ export function groupIdentifyHandler(deps: GroupIdentifyDeps) {
     );
     if (params.api_key === undefined) throw missingField('api_key');
     if (params.identification === undefined) throw missingField('identification');
-    const project = await lookup(deps.lookupProject, params.api_key);
+    const project = await projectOrUnavailable(deps.lookupProject, params.api_key);
     if (project === undefined) throw new HttpError(400, 'Invalid API key');
     const validation = validateIdentificationBatch(parseIdentification(params.identification));
     if (!validation.ok && validation.status === 400)
@@ -35,14 +35,6 @@ export function groupIdentifyHandler(deps: GroupIdentifyDeps) {
     await acceptIdentifications(deps, project, validation.identifications, receivedAt);
     res.type('text/plain').send('success');
   };
-}
-
-async function lookup(lookupProject: ProjectLookup, apiKey: string): Promise<string | undefined> {
-  try {
-    return await lookupProject(apiKey);
-  } catch {
-    throw serviceUnavailable(); // the project store is down: our problem, not the client's
-  }
 }
 
 function parseIdentification(value: unknown): unknown {

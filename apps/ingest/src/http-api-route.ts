@@ -2,7 +2,8 @@ import { MAX_EVENTS, identificationsFromEvents } from '@groupidentify/ops';
 import type { Request, Response } from 'express';
 import { acceptIdentifications } from './accept-identifications.js';
 import type { GroupIdentifyDeps } from './group-identify-route.js';
-import { HttpError, missingField, serviceUnavailable } from './http-error.js';
+import { HttpError, missingField } from './http-error.js';
+import { projectOrUnavailable } from './project-lookup.js';
 
 /**
  * `POST /2/httpapi` and `POST /batch` (SPEC §2.2): Amplitude HTTP V2, `$groupidentify` events
@@ -19,12 +20,7 @@ export function httpApiHandler(deps: GroupIdentifyDeps) {
     if (typeof apiKey !== 'string' || apiKey === '') throw missingField('api_key');
     const events = payload['events'];
     if (events === undefined || events === null) throw missingField('events');
-    let project: string | undefined;
-    try {
-      project = await deps.lookupProject(apiKey);
-    } catch {
-      throw serviceUnavailable();
-    }
+    const project = await projectOrUnavailable(deps.lookupProject, apiKey);
     if (project === undefined) throw new HttpError(400, `Invalid API key: ${apiKey}`);
     if (!Array.isArray(events)) throw invalidEvents({ events: [0] });
     if (events.length > MAX_EVENTS)

@@ -7,13 +7,14 @@ import { answerClientErrorsAsJson } from './client-error.js';
 import type { IngestConfig } from './config.js';
 import { GroupCommitter } from './group-committer.js';
 import { createIngestMetrics } from './metrics.js';
-import { createPartitionQueues, limitToOneConsumer, queueSink } from './partition-queues.js';
+import { createPartitionQueues, queueSink } from './partition-queues.js';
 import { createProjectLookup } from './project-lookup.js';
 import { openStore } from '@groupidentify/store';
 import {
   claimPartitionCount,
   connectRedis,
   countPartitionJobs,
+  limitToOneConsumer,
 } from '@groupidentify/queue-contract';
 
 /** A running ingest process: its HTTP server and a graceful stop. */
@@ -48,7 +49,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   await claimPartitionCount(redis, config.QUEUE_PREFIX, config.PARTITIONS, (p) =>
     countPartitionJobs(redis, config.QUEUE_PREFIX, p),
   );
-  await limitToOneConsumer(queues);
+  await Promise.all(queues.map(limitToOneConsumer));
   // Counted once before listening: backpressure (and the gauge) hold from the first request.
   await backlog.refresh();
   backlog.start(1000);

@@ -1,3 +1,5 @@
+import { serviceUnavailable } from './http-error.js';
+
 /** Resolves an api_key to its project id, or `undefined` for an unknown key. */
 export type ProjectLookup = (apiKey: string) => Promise<string | undefined>;
 
@@ -36,4 +38,19 @@ export function createProjectLookup(
     }
     return pending;
   };
+}
+
+/**
+ * The project of `apiKey` for an ingestion route; a store that cannot answer is `503` (our
+ * problem, not the client's), never a `400` for a key that may well be valid.
+ */
+export async function projectOrUnavailable(
+  lookup: ProjectLookup,
+  apiKey: string,
+): Promise<string | undefined> {
+  try {
+    return await lookup(apiKey);
+  } catch {
+    throw serviceUnavailable();
+  }
 }

@@ -1,5 +1,6 @@
 import { formParams } from './form-params.js';
 import { HttpError } from './http-error.js';
+import { single } from './single-value.js';
 
 /** The two parameters of `/groupidentify`, as found; `identification` may already be parsed. */
 export interface RequestParams {
@@ -21,10 +22,10 @@ export function readRequestParams(
 ): RequestParams {
   const bodyParams = body === undefined || body.length === 0 ? {} : parseBody(body, contentType);
   const params: RequestParams = {};
-  const apiKey = firstString(bodyParams['api_key']) ?? firstString(query['api_key']);
+  const apiKey = single(bodyParams['api_key']) ?? single(query['api_key']);
   if (apiKey !== undefined && apiKey !== '') params.api_key = apiKey;
   const identification =
-    present(bodyParams['identification']) ?? present(firstString(query['identification']));
+    present(bodyParams['identification']) ?? present(single(query['identification']));
   if (identification !== undefined) params.identification = identification;
   return params;
 }
@@ -53,11 +54,6 @@ function parseJson(text: string): Source {
   }
   const source = parsed as Source;
   return { api_key: source['api_key'], identification: source['identification'] };
-}
-
-function firstString(value: unknown): string | undefined {
-  if (Array.isArray(value)) return firstString(value[0]);
-  return typeof value === 'string' ? value : undefined;
 }
 
 function present(value: unknown): unknown {

@@ -57,11 +57,11 @@ export function applyJob(
 function batchByGroup(items: readonly SequencedItem[]): GroupBatch[] {
   const batches = new Map<string, GroupBatch>();
   for (const s of items) {
-    let batch = batches.get(s.group);
+    let batch = batches.get(s.groupId);
     if (batch === undefined) {
       const { project, group_type, group_value } = s.item;
-      batch = { group: s.group, key: { project, group_type, group_value }, entries: [] };
-      batches.set(s.group, batch);
+      batch = { groupId: s.groupId, key: { project, group_type, group_value }, entries: [] };
+      batches.set(s.groupId, batch);
     }
     batch.entries.push(s);
   }

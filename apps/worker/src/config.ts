@@ -1,9 +1,6 @@
 import { z } from 'zod';
-import {
-  connectionSettings,
-  intSetting as int,
-  parseSettings,
-} from '@groupidentify/queue-contract';
+import { queueSettings } from '@groupidentify/queue-contract';
+import { intSetting as int, parseSettings, serviceSettings } from '@groupidentify/service-runtime';
 
 /** `all`, or a list of partitions and ranges such as `0-3,8`. */
 const partitionList = z
@@ -12,7 +9,8 @@ const partitionList = z
   .default('all');
 
 const schema = z.object({
-  ...connectionSettings,
+  ...queueSettings,
+  ...serviceSettings,
   /** Which partitions this process consumes. */
   WORKER_PARTITIONS: partitionList,
   /** Port of `/metrics` and `/healthz`; 0 turns it off. */

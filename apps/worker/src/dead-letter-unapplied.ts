@@ -17,8 +17,8 @@ export async function deadLetterUnapplied(
   reason: string,
 ): Promise<number> {
   const items = sequenceItems(payload.items, position.epoch, position.job);
-  const groups = await store.groups.load(items.map((s) => s.group));
-  const unapplied = items.filter((s) => !isAlreadyApplied(s.seq, groups.get(s.group)?.applied));
+  const groups = await store.groups.load(items.map((s) => s.groupId));
+  const unapplied = items.filter((s) => !isAlreadyApplied(s.seq, groups.get(s.groupId)?.applied));
   await store.deadLetters.add(
     position.partition,
     unapplied.map((s) => ({ seq: s.seq, item: s.item, reason })),

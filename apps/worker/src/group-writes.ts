@@ -19,7 +19,7 @@ import { untimed, type StepTimer } from './step-timer.js';
 
 /** One group's items of a batch, in order. */
 export interface GroupBatch {
-  group: string;
+  groupId: string;
   key: GroupKey;
   entries: SequencedItem[];
 }
@@ -55,10 +55,10 @@ export async function applyGroups(
   let pending = [...batches];
   for (let round = 0; pending.length > 0; round++) {
     if (round >= MAX_ROUNDS) throw new Error(`groups still contended after ${MAX_ROUNDS} rounds`);
-    const ids = pending.map((b) => b.group);
+    const ids = pending.map((b) => b.groupId);
     const docs = await time('read', () => store.groups.load(ids));
     const plans = pending.map((batch) =>
-      planWithinLimit(docs.get(batch.group) ?? null, batch, now),
+      planWithinLimit(docs.get(batch.groupId) ?? null, batch, now),
     );
     await time('history', () => store.history.write(plans.flatMap((p) => historyOf(p, now))));
     const failures = await time('write', () => writeGroups(store, plans));
@@ -90,33 +90,34 @@ interface Planned {
 
 /** Plans the batch; an item that would take the group past the size limit is set aside. */
 function planWithinLimit(doc: GroupDocument | null, batch: GroupBatch, now: Date): Planned {
-  const plan = planGroupWrite(doc, batch.key, fold(batch.entries), now, storedForm);
+  const plan = planGroupWrite(doc, batch.key, foldItems(batch.entries), now, storedForm);
   if (!exceedsDocumentLimit(plan.properties)) return { batch, plan, poisoned: [] };
   const kept: SequencedItem[] = [];
   const poisoned: Poisoned[] = [];
   for (const entry of batch.entries) {
-    const trial = planGroupWrite(doc, batch.key, fold([...kept, entry]), now, storedForm);
+    const trial = planGroupWrite(doc, batch.key, foldItems([...kept, entry]), now, storedForm);
     if (!exceedsDocumentLimit(trial.properties)) kept.push(entry);
     else poisoned.push({ entry, reason: 'the group document would exceed the 16 MB limit' });
   }
   return {
     batch: { ...batch, entries: kept },
-    plan: planGroupWrite(doc, batch.key, fold(kept), now, storedForm),
+    plan: planGroupWrite(doc, batch.key, foldItems(kept), now, storedForm),
     poisoned,
   };
 }
 
-function fold(entries: readonly SequencedItem[]) {
+/** The items of `entries` as the fold takes them: position and operations. */
+function foldItems(entries: readonly SequencedItem[]) {
   return entries.map((e) => ({ seq: e.seq, group_properties: e.item.group_properties }));
 }
 
 function historyOf(p: Planned, now: Date): HistoryDocument[] {
   return p.plan.applied.map((applied) => {
-    const { item, seq, group } = p.batch.entries[applied.position] as SequencedItem;
+    const { item, seq, groupId } = p.batch.entries[applied.position] as SequencedItem;
     return historyRecord(
       {
         seq,
-        group,
+        groupId,
         project: item.project,
         receivedAt: item.received_at,
         insertId: item.insert_id,
@@ -152,7 +153,7 @@ async function applyOneByOne(store: Store, batch: GroupBatch, now: Date): Promis
   for (const entry of batch.entries) {
     const single: GroupBatch = { ...batch, entries: [entry] };
     for (let round = 0; ; round++) {
-      const doc = (await store.groups.load([batch.group])).get(batch.group) ?? null;
+      const doc = (await store.groups.load([batch.groupId])).get(batch.groupId) ?? null;
       const p = planWithinLimit(doc, single, now);
       const history = historyOf(p, now);
       await store.history.write(history);

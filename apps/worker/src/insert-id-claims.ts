@@ -5,7 +5,7 @@ import type { SequencedItem } from './sequenced-item.js';
 const claimOf = (s: SequencedItem): InsertIdClaimRequest | undefined =>
   s.item.insert_id === undefined
     ? undefined
-    : { group: s.group, insertId: s.item.insert_id, seq: s.seq };
+    : { groupId: s.groupId, insertId: s.item.insert_id, seq: s.seq };
 
 /**
  * Client-retry dedup: every item with an `insert_id` claims it; only the holder of each claim is

@@ -2,14 +2,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueName } from '@groupidentify/local-services';
-import { QUEUE_NAME, partitionPrefix, type JobPayload } from '@groupidentify/queue-contract';
+import { QUEUE_NAME, openPartitionQueue, type JobPayload } from '@groupidentify/queue-contract';
 import { jobsAhead } from './jobs-ahead.js';
 
 const MAX = 100;
 
 // What a partition consumer may apply together with the job it holds, read from a real queue.
 let connection: Redis;
-let queue: Queue;
+let queue: Queue<JobPayload>;
 
 beforeAll(() => {
   connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
@@ -34,8 +34,11 @@ const payload = (items: number, tag: string): JobPayload => ({
 });
 
 async function queueWith(...jobs: unknown[]): Promise<string[]> {
-  queue = new Queue(QUEUE_NAME, { connection, prefix: partitionPrefix(uniqueName('ahead'), 0) });
-  const added = await queue.addBulk(jobs.map((data) => ({ name: QUEUE_NAME, data })));
+  queue = openPartitionQueue(connection, uniqueName('ahead'), 0);
+  // `unknown`: some tests plant data that is not a job payload at all.
+  const added = await queue.addBulk(
+    jobs.map((data) => ({ name: QUEUE_NAME, data: data as JobPayload })),
+  );
   return added.map((j) => j.id ?? '');
 }
 

@@ -20,7 +20,7 @@ const FETCH_AT_ONCE = 8;
  * and the jobs fetched a few at a time, so that a backlog of big jobs is not all read to take two.
  */
 export async function jobsAhead(
-  queue: Queue,
+  queue: Queue<JobPayload>,
   after: number,
   itemsSoFar: number,
   maxItems: number,

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { runServiceMain } from '@groupidentify/queue-contract';
+import { runServiceMain } from '@groupidentify/service-runtime';
 import { loadConfig } from './config.js';
 import { startWorker } from './worker-service.js';
 

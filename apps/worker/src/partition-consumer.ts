@@ -1,7 +1,9 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Worker, type Job, type Queue } from 'bullmq';
 import {
   QUEUE_NAME,
   epochKey,
+  limitToOneConsumer,
+  openPartitionQueue,
   parseJobPayload,
   partitionPrefix,
   type JobPayload,
@@ -48,7 +50,7 @@ export function startPartitionConsumer(deps: ConsumerDeps, partition: number): W
   const prefix = partitionPrefix(deps.queuePrefix, partition);
   // Ingest sets the one-consumer limit at its start; a worker also sets it whenever a partition
   // begins a new life (e.g. after a Redis wipe, which erased the limit with everything else).
-  const queue = new Queue(QUEUE_NAME, { connection: deps.redis, prefix });
+  const queue = openPartitionQueue(deps.redis, deps.queuePrefix, partition);
   const consumer: Consumer = { ...deps, partition, queue, ahead: new AppliedAhead() };
   const worker = new Worker(
     QUEUE_NAME,
@@ -75,7 +77,7 @@ export function startPartitionConsumer(deps: ConsumerDeps, partition: number): W
 
 interface Consumer extends ConsumerDeps {
   partition: number;
-  queue: Queue;
+  queue: Queue<JobPayload>;
   ahead: AppliedAhead;
 }
 
@@ -106,7 +108,7 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
     () => currentEpoch(c.redis, c.queuePrefix, c.partition),
     retry.forever,
   );
-  if (fresh) await retryInOrder(() => c.queue.setGlobalConcurrency(1), retry.forever);
+  if (fresh) await retryInOrder(() => limitToOneConsumer(c.queue), retry.forever);
   const position: JobPosition = { partition: c.partition, epoch, job: Number(job.id) };
   if (c.ahead.take(epoch, position.job)) {
     c.metrics.jobs.inc({ result: 'applied-ahead' });

@@ -6,7 +6,7 @@ export interface SequencedItem {
   item: QueuedItem;
   seq: AppliedSequence;
   /** `_id` of the item's group. */
-  group: string;
+  groupId: string;
 }
 
 export function sequenceItems(
@@ -14,5 +14,5 @@ export function sequenceItems(
   epoch: string,
   job: number,
 ): SequencedItem[] {
-  return items.map((item, index) => ({ item, seq: { epoch, job, index }, group: groupId(item) }));
+  return items.map((item, index) => ({ item, seq: { epoch, job, index }, groupId: groupId(item) }));
 }

@@ -38,11 +38,6 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** The value of an own property, never an inherited one (`toString`, `__proto__` accessor…). */
-export function ownField(object: Record<string, unknown>, key: string): unknown {
-  return Object.hasOwn(object, key) ? object[key] : undefined;
-}
-
 /** A normalized property value, or why the value is refused. */
 export type NormalizedValue = { ok: true; value: JsonValue } | { ok: false; reason: string };
 

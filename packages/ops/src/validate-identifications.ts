@@ -1,7 +1,7 @@
 import type { Identification, ValidationProblem } from './identification.js';
-import { isJsonObject, type JsonObject } from './json.js';
+import { getOwn, isJsonObject, type JsonObject } from './json.js';
 import { LIMITS } from './limits.js';
-import { codePointLength, isPlainObject, ownField } from './normalize-value.js';
+import { codePointLength, isPlainObject } from './normalize-value.js';
 import { isOperatorKey } from './operations.js';
 import { validateGroupProperties, type ReportProblem } from './validate-group-properties.js';
 
@@ -94,10 +94,10 @@ export function validateIdentification(
     return undefined;
   }
   const before = problems.length;
-  const groupType = validateGroupType(ownField(raw, 'group_type'), report);
-  const groupValue = validateGroupValue(ownField(raw, 'group_value'), report);
-  const groupProperties = validateGroupPropertiesField(ownField(raw, 'group_properties'), report);
-  const insertId = validateInsertId(ownField(raw, 'insert_id'), report);
+  const groupType = validateGroupType(getOwn(raw, 'group_type'), report);
+  const groupValue = validateGroupValue(getOwn(raw, 'group_value'), report);
+  const groupProperties = validateGroupPropertiesField(getOwn(raw, 'group_properties'), report);
+  const insertId = validateInsertId(getOwn(raw, 'insert_id'), report);
   if (
     problems.length > before ||
     groupType === undefined ||

@@ -1,5 +1,4 @@
-import { Queue } from 'bullmq';
-import { QUEUE_NAME, partitionPrefix } from './queue-names.js';
+import { openPartitionQueue } from './partition-queue.js';
 import type { RedisClient } from './redis-connection.js';
 
 /** Jobs of one partition that are not finished: waiting (incl. paused), active, delayed, prioritized. */
@@ -8,7 +7,7 @@ export async function countPartitionJobs(
   base: string,
   partition: number,
 ): Promise<number> {
-  const queue = new Queue(QUEUE_NAME, { connection, prefix: partitionPrefix(base, partition) });
+  const queue = openPartitionQueue(connection, base, partition);
   try {
     const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized');
     return Object.values(counts).reduce((sum, n) => sum + n, 0);

@@ -64,7 +64,7 @@ describe('history records', () => {
       historyRecord(
         {
           seq: { epoch: 'e', job: 1, index: 0 },
-          group: groupId(k),
+          groupId: groupId(k),
           project: k.project,
           receivedAt: 1000,
           groupProperties: { $set: values },
@@ -87,7 +87,7 @@ describe('history records', () => {
     const doc = historyRecord(
       {
         seq: { epoch: 'e', job: 1, index: 0 },
-        group: 'g',
+        groupId: 'g',
         project: 'p',
         receivedAt: 1,
         groupProperties: {},

@@ -21,7 +21,7 @@ export const MAX_HISTORY_RECORD_BYTES = 8 * 1024 * 1024;
 export interface AppliedRecord {
   seq: AppliedSequence;
   /** The group's `_id`. */
-  group: string;
+  groupId: string;
   project: string;
   /** When ingest accepted it (ms since epoch). */
   receivedAt: number;
@@ -65,7 +65,7 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
   };
   const record: HistoryDocument = {
     _id: sequenceId(r.seq),
-    group: r.group,
+    group: r.groupId,
     project: r.project,
     version: r.applied.version,
     received_at: new Date(r.receivedAt),

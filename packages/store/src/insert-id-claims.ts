@@ -4,7 +4,7 @@ import { findByIds, insertManyOnce, type Collections } from './collections.js';
 /** An item's claim on its `insert_id` within its group. */
 export interface InsertIdClaimRequest {
   /** The group's `_id` (which starts with its project). */
-  group: string;
+  groupId: string;
   insertId: string;
   seq: AppliedSequence;
 }
@@ -26,7 +26,7 @@ export interface InsertIdClaims {
 // Keyed by group and insert_id: a client's retry resends the same identification to the same
 // group, while one HTTP V2 event whose `groups` fans out to several groups carries one insert_id
 // for all of them, and each must apply.
-const claimId = (r: InsertIdClaimRequest): string => JSON.stringify([r.group, r.insertId]);
+const claimId = (r: InsertIdClaimRequest): string => JSON.stringify([r.groupId, r.insertId]);
 
 export function insertIdClaims({ insertIds }: Collections): InsertIdClaims {
   return {

@@ -40,9 +40,3 @@ export function decodeCursor<T extends 'string' | 'number'>(
   }
   throw invalid('cursor', 'is not a cursor this API returned');
 }
-
-/** A query parameter as a single string (the first, if repeated). */
-export function single(value: unknown): string | undefined {
-  if (Array.isArray(value)) return single(value[0]);
-  return typeof value === 'string' ? value : undefined;
-}

@@ -3,7 +3,8 @@ import type { GroupKey } from '@groupidentify/ops';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
-import { decodeCursor, encodeCursor, readInstant, readLimit, single } from './query-params.js';
+import { single } from '../single-value.js';
+import { decodeCursor, encodeCursor, readInstant, readLimit } from './query-params.js';
 
 const groupNotFound = (): HttpError => new HttpError(404, 'Group not found');
 const tooLargeToRewind = (): HttpError =>

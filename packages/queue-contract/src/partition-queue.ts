@@ -1,0 +1,48 @@
+import { Queue } from 'bullmq';
+import type { JobPayload } from './job-payload.js';
+import { QUEUE_NAME, partitionPrefix } from './queue-names.js';
+import type { RedisClient } from './redis-connection.js';
+
+/**
+ * A partition's BullMQ queue, as every process opens it. Its errors are the connection's, which
+ * its owner logs once; unheard, BullMQ would print each of them again per queue.
+ */
+export function openPartitionQueue(
+  connection: RedisClient,
+  base: string,
+  partition: number,
+): Queue<JobPayload> {
+  const queue = new Queue<JobPayload>(QUEUE_NAME, {
+    connection,
+    prefix: partitionPrefix(base, partition),
+  });
+  queue.on('error', () => undefined);
+  return queue;
+}
+
+/**
+ * Serializes the partition across all worker processes: one job of it active at a time, which is
+ * what keeps per-group order (docs/guarantees.md#partitions-order-per-group). Idempotent.
+ */
+export async function limitToOneConsumer(queue: Queue<JobPayload>): Promise<void> {
+  await queue.setGlobalConcurrency(1);
+}
+
+/**
+ * Adds jobs to a partition queue, in order, in one round trip, and returns their ids. No
+ * `attempts` or `backoff`: a BullMQ retry rejoins the back of the queue and would reorder; a
+ * completed job is removed, a failed one kept for inspection.
+ */
+export async function enqueueJobs(
+  queue: Queue<JobPayload>,
+  payloads: readonly JobPayload[],
+): Promise<(string | undefined)[]> {
+  const jobs = await queue.addBulk(
+    payloads.map((data) => ({
+      name: QUEUE_NAME,
+      data,
+      opts: { removeOnComplete: true, removeOnFail: false },
+    })),
+  );
+  return jobs.map((job) => job.id);
+}

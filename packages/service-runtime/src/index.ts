@@ -1,0 +1,3 @@
+export { intSetting, parseSettings, serviceSettings } from './settings.js';
+export { SHUTDOWN_DEADLINE_MS, runServiceMain, type RunningService } from './service-main.js';
+export { hostOf } from './host-of.js';
