@@ -3,7 +3,7 @@ import { spawnChild, type Child } from './child-process.js';
 import type { Cleanup } from './cleanup.js';
 
 /**
- * Must match between ingest and workers (DESIGN §2). The apps' default (16); BENCH_PARTITIONS
+ * Must match between ingest and workers (docs/guarantees.md). The apps' default (16); BENCH_PARTITIONS
  * overrides it for experiments.
  */
 export const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 16);

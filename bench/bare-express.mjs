@@ -1,4 +1,4 @@
-// The L_http baseline (SPEC §8): a bare Express 5 app that reads the same bodies as ingest's
+// The L_http baseline (docs/performance.md): a bare Express 5 app that reads the same bodies as ingest's
 // /groupidentify (raw bytes, gunzipped, 1 MB limit) and answers `success`. Run as a child process
 // with plain node, like the compiled apps it is compared with (JavaScript, so nothing to build).
 import express from 'express';

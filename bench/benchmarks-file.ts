@@ -5,7 +5,7 @@ export const END = '<!-- bench:results:end -->';
 
 const SKELETON = `# Benchmarks
 
-SPEC §8 figures, each measured side by side with its baseline in one run of \`npm run bench\`
+docs/performance.md figures, each measured side by side with its baseline in one run of \`npm run bench\`
 (see bench/). Only the part between the \`bench:results\` markers is rewritten by the bench;
 everything else in this file is kept as written.
 

@@ -3,7 +3,7 @@ import type { IngestFigures } from './ingest-phase.js';
 import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures } from './scale-phase.js';
 
-/** The `--json` keys of issue 7, one number each. */
+/** The `--json` keys (docs/performance.md), one number each. */
 export interface Figures {
   ingest_1_ratio: number;
   ingest_100_ids_per_s: number;

@@ -25,7 +25,7 @@ export interface IngestFigures {
 }
 
 /**
- * Ingest against the bare Express baseline (SPEC §8), both as child processes loaded by the same
+ * Ingest against the bare Express baseline (docs/performance.md), both as child processes loaded by the same
  * autocannon settings and bodies, alternating. Ingest runs with no worker (its queues only grow,
  * so backpressure is lifted) to measure ingest alone on this machine.
  */

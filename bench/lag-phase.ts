@@ -40,7 +40,7 @@ export interface LagSetup {
 const PER_REQUEST = 100;
 
 /**
- * Accepted → readable lag at half of the maximum (SPEC §8), with the drain's request shape (100
+ * Accepted → readable lag at half of the maximum (docs/performance.md), with the drain's request shape (100
  * identifications per request). The maximum is what one worker sustains under a steady load of
  * this shape, not the drain rate: a drain starts with jobs of many identifications, while under a
  * steady load group commit makes jobs of a few per partition, and the worker's cost is largely per

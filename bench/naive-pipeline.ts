@@ -13,7 +13,7 @@ interface Doc {
 }
 
 /**
- * The naive pipeline of SPEC §8: one BullMQ job per identification and one `updateOne` per job
+ * The naive pipeline of docs/performance.md: one BullMQ job per identification and one `updateOne` per job
  * (a plain `$set` of the properties and `$inc` of the version), one consumer at concurrency 1 as
  * per-group order requires. `items` jobs for one group are enqueued first (untimed); the drain
  * is timed from the worker's start to the last job's completion.

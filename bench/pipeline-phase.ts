@@ -34,7 +34,7 @@ export function dbUrl(serverUrl: string, name: string): string {
 }
 
 /**
- * The worker side (SPEC §8): drains of a preloaded backlog (1 and 2 workers), L_store, one hot
+ * The worker side (docs/performance.md): drains of a preloaded backlog (1 and 2 workers), L_store, one hot
  * group against the naive pipeline, and accepted→readable lag at half of the measured maximum.
  * Every measurement writes to a fresh database, so none of them pays for another's documents.
  */

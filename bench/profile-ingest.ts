@@ -1,4 +1,4 @@
-// CPU profile of the compiled ingest child under load (issue 7, "make it fast"):
+// CPU profile of the compiled ingest child under load:
 // node --conditions=@groupidentify/source --import tsx bench/profile-ingest.ts [seconds] [ids/request]
 // (defaults 10 s, 100 identifications per request). Starts its own Redis and store, runs ingest
 // with `node --cpu-prof` (no worker), loads it, and prints the top self-time entries of the profile

@@ -1,4 +1,4 @@
-// `npm run bench`: every SPEC §8 figure and its baseline, side by side in one run (issue 7).
+// `npm run bench`: every docs/performance.md figure and its baseline, side by side in one run.
 // Flags: --quick (≤ 2 min, rough), --json (one JSON line on stdout), --no-write (keep BENCHMARKS.md).
 import { fileURLToPath } from 'node:url';
 import { startServices } from '@groupidentify/local-services';

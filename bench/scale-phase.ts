@@ -41,7 +41,7 @@ const PER_REQUEST = 10;
 const TYPE = 'scale';
 
 /**
- * Apply at scale (issue 12): the same closed-loop load — 10 identifications per request from
+ * Apply at scale: the same closed-loop load — 10 identifications per request from
  * `plan.connections` connections for `plan.steadySeconds` — over collections of
  * `plan.scaleStored` groups, a small and a large one (the cost per identification must not grow
  * with the data), and the embedded default's shape over `plan.stackGroups` groups (apply must keep

@@ -1,4 +1,4 @@
-/** What the bench reads from a worker's `/metrics` (SPEC §7 metric names). */
+/** What the bench reads from a worker's `/metrics` (docs/operations.md metric names). */
 export interface WorkerSnapshot {
   applied: number;
   deadLetters: number;

@@ -1,4 +1,4 @@
-// `npm run stack` — the whole product on one machine, no Docker (SPEC §7, DESIGN §8). See
+// `npm run stack` — the whole product on one machine, no Docker (docs/operations.md, docs/operations.md). See
 // scripts/stack/run-stack.ts for what it starts and the environment variables it reads.
 //
 // This file only launches that stack in a process group of its own and forwards signals to it.

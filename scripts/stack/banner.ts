@@ -18,7 +18,7 @@ function envExports(configs: AppConfigs): string[] {
 
 /**
  * What a user needs once the stack is up: the demo keys, an ingest curl as in Amplitude's
- * Group Identify docs, a read-back curl (SPEC §5) and how to reach the same stack from elsewhere.
+ * Group Identify docs, a read-back curl (docs/api.md) and how to reach the same stack from elsewhere.
  */
 export function banner(
   project: ProjectWithKeys,

@@ -22,7 +22,7 @@ import { watchStopSignals } from './signals.js';
 import { loadStackConfig } from './stack-config.js';
 import { baseUrl } from './urls.js';
 
-/** Longest a graceful stop may take (SPEC §7 gives each app 30 s). */
+/** Longest a graceful stop may take (docs/operations.md gives each app 30 s). */
 const STOP_DEADLINE_MS = 30_000;
 
 interface Started {

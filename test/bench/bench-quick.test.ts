@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-// Issue 7: CI runs the benchmark in --quick mode only to prove the harness works end to end (it
+// CI runs the benchmark in --quick mode only to prove the harness works end to end (it
 // starts and stops its own Redis and store). No speed is asserted anywhere: only that every figure
 // is produced.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

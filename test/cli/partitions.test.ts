@@ -5,7 +5,7 @@ import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { startTestWorker } from '../helpers/worker.js';
 import { cliJson, runCliProcess, type CliEnv } from './cli-process.js';
 
-// DESIGN §2: PARTITIONS is fixed while jobs exist; `partitions resize` drains, then switches.
+// docs/guarantees.md: PARTITIONS is fixed while jobs exist; `partitions resize` drains, then switches.
 let ingest: TestIngest;
 let env: CliEnv;
 beforeAll(async () => {

@@ -13,8 +13,8 @@ import { startRedisCluster, type RedisClusterHandle } from '../helpers/redis-clu
 import { mongoUrl, pollUntil, uniqueName } from '../helpers/services.js';
 import { collectionsOf } from '@groupidentify/store/testing';
 
-// Issue 8 / DESIGN §2: the apps run unchanged on a Redis Cluster (REDIS_CLUSTER_NODES), with
-// several ingest and worker processes at once, and SPEC §4 (per-group order, exactly-once)
+// docs/operations.md#scaling: the apps run unchanged on a Redis Cluster (REDIS_CLUSTER_NODES), with
+// several ingest and worker processes at once, and docs/guarantees.md (per-group order, exactly-once)
 // holds across a worker SIGKILL. Everything is a real process on 127.0.0.1.
 
 const PARTITIONS = 16;
@@ -326,7 +326,7 @@ describe('Redis Cluster, 2 ingest and 3 worker processes', () => {
       expect(mastersWithKeys).toStrictEqual(expectedMasters);
       expect(mastersWithKeys.size).toBeGreaterThan(1);
 
-      // Graceful stop of everything still running (SPEC §7): exit 0 on SIGTERM.
+      // Graceful stop of everything still running (docs/operations.md): exit 0 on SIGTERM.
       const live = children.filter((c) => c.exit() === undefined);
       expect(live).toHaveLength(5);
       for (const c of live) c.kill('SIGTERM');

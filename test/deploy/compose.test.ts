@@ -45,7 +45,7 @@ describe('docker-compose.yml (validated by `docker compose config`)', () => {
     expect(services['mongo']?.healthcheck).toBeDefined();
   });
 
-  it('runs Redis with the durability settings of SPEC §4', () => {
+  it('runs Redis with the durability settings of docs/guarantees.md', () => {
     const redis = services['redis']?.command?.join(' ') ?? '';
     expect(redis).toContain('--appendonly yes');
     expect(redis).toContain('--appendfsync everysec');

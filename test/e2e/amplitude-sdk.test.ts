@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngest } from '../helpers/ingest.js';
 import { readGroup, waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
 
-// SPEC §2.2: the official SDK's groupIdentify() works by pointing serverUrl here.
+// docs/api.md: the official SDK's groupIdentify() works by pointing serverUrl here.
 const services = useIngestAndWorker();
 let ingest: TestIngest;
 beforeAll(() => {
@@ -45,7 +45,7 @@ describe('@amplitude/analytics-node against this service', () => {
       .unset('plan');
     expect((await client.groupIdentify('org', org, second).promise).code).toBe(200);
     const { properties } = await waitForVersion(ingest, 'org', org, 2);
-    // In one identification the first operation naming a property wins (SPEC §3 rule 1): the
+    // In one identification the first operation naming a property wins (docs/semantics.md): the
     // $preInsert and $remove of `tags` are skipped after $append took it.
     expect(properties).toStrictEqual({
       first_seen: '2026-01-01',

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { FuzzRequest } from './fuzz-requests.js';
 
-// How a generated FuzzRequest goes on the wire, and which ones SPEC §2.1 says must be accepted.
+// How a generated FuzzRequest goes on the wire, and which ones docs/api.md says must be accepted.
 
 const json = (value: unknown): string => JSON.stringify(value);
 
@@ -39,7 +39,7 @@ export function toFetch(
 }
 
 /**
- * True when SPEC §2.1 leaves no doubt that the request must be accepted: a valid identification
+ * True when docs/api.md leaves no doubt that the request must be accepted: a valid identification
  * and key, POSTed as a form or as JSON under exactly that content type, readable encoding.
  */
 export function mustAccept(request: FuzzRequest): boolean {

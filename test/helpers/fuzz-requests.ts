@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { OPERATIONS as ALL_OPERATIONS } from '@groupidentify/ops';
 
 /**
- * Arbitraries for fuzzing `/groupidentify` (SPEC §2.1): whole HTTP requests, from garbage to
+ * Arbitraries for fuzzing `/groupidentify` (docs/api.md): whole HTTP requests, from garbage to
  * near-valid identifications with one mutation. Bodies are built as text (not objects) where an
  * own `__proto__` key or a non-JSON number must survive.
  */

@@ -11,7 +11,7 @@ export interface OrderedLoadOptions {
   rounds: number;
 }
 
-/** Per-group ordered traffic, as a client that waits for each `200` sends it (SPEC §4). */
+/** Per-group ordered traffic, as a client that waits for each `200` sends it (docs/guarantees.md). */
 export interface OrderedLoad {
   /** Identifications answered `200`, per group; the n-th carried `trail: n`. */
   readonly accepted: ReadonlyMap<string, number>;

@@ -37,7 +37,7 @@ export interface OrderedSendersOptions {
 /**
  * One client per group, each sending `POST /groupidentify` with `{seq: n}` back to back, waiting
  * for every answer before the next request: the order in which a group's requests got 200 is the
- * order SPEC §4 says they must be applied in.
+ * order docs/guarantees.md says they must be applied in.
  */
 export function startOrderedSenders(options: OrderedSendersOptions): OrderedSenders {
   const outcomes: Outcome[] = [];

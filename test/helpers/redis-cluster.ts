@@ -28,7 +28,7 @@ export interface RedisClusterHandle {
 
 /**
  * Starts a local Redis Cluster of `masters` masters and no replicas: `redis-server` processes in
- * cluster mode on free loopback ports, with the shipped durability config (SPEC §4), joined by
+ * cluster mode on free loopback ports, with the shipped durability config (docs/guarantees.md), joined by
  * `redis-cli --cluster create`. Resolves once every node reports `cluster_state:ok`.
  */
 export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {

@@ -7,7 +7,7 @@ import { pollUntil } from './services.js';
 /**
  * One client per group, each sending `{$add: {count: 1}, $append: {trail: i}}` for i = 0, 1, …
  * and waiting for every answer before the next request, `intervalMs` apart (the load's rate,
- * not a wait for a condition). A group's accepted `i`s, in order, are what SPEC §4 says its
+ * not a wait for a condition). A group's accepted `i`s, in order, are what docs/guarantees.md says its
  * `trail` must become; `count` must equal the trail's length (no `$add` twice, none lost).
  */
 export interface TrailLoad {

@@ -16,7 +16,7 @@ afterAll(async () => {
 const identify = (identification: unknown) =>
   send(ingest.url, { json: { api_key: ingest.apiKey, identification } });
 
-describe('durable, ordered, group-committed enqueue (SPEC §4, DESIGN §3)', () => {
+describe('durable, ordered, group-committed enqueue (docs/guarantees.md, docs/guarantees.md)', () => {
   it('queues exactly the validated items of a request, in array order, each in its partition', async () => {
     const groups = Array.from({ length: 12 }, (_, i) => `g-${i}-${randomUUID()}`);
     const identification = groups.flatMap((value, i) => [

@@ -26,7 +26,7 @@ interface ErrorCase {
   body: unknown;
 }
 
-// SPEC §2.1 error table, row by row, with the exact bodies; checks run in the table's order.
+// docs/api.md error table, row by row, with the exact bodies; checks run in the table's order.
 const cases: ErrorCase[] = [
   {
     name: 'api_key missing',
@@ -188,7 +188,7 @@ const cases: ErrorCase[] = [
   },
 ];
 
-describe('/groupidentify errors (SPEC §2.1)', () => {
+describe('/groupidentify errors (docs/api.md)', () => {
   it.each(cases)('$name → $status', async ({ request, status, body }) => {
     const reply = await send(ingest.url, request());
     expect(reply.status).toBe(status);

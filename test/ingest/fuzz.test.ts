@@ -5,7 +5,7 @@ import { fuzzRequest, type FuzzRequest } from '../helpers/fuzz-requests.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { samplesOf, scrapeMetrics, sumOf } from '../helpers/prometheus.js';
 
-// SPEC §2.1: whatever arrives at /groupidentify, the answer is a 200 `success` or a JSON error
+// docs/api.md: whatever arrives at /groupidentify, the answer is a 200 `success` or a JSON error
 // whose `code` is the status — never a 5xx while Redis and MongoDB are up ("a 5xx must never hide a
 // bug in the input"), never a hang.
 

@@ -12,7 +12,7 @@ import { scrapeMetrics, samplesOf, sumOf } from '../helpers/prometheus.js';
 import { mongoUrl, pollUntil, redisUrl, uniqueName } from '../helpers/services.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 
-// SPEC §7: health, readiness, metrics, backpressure, method refusal, graceful SIGTERM and config
+// docs/operations.md: health, readiness, metrics, backpressure, method refusal, graceful SIGTERM and config
 // validation of the ingest process.
 
 const dir = mkdtempSync(join(tmpdir(), 'groupidentify-operations-'));

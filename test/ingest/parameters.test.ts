@@ -28,7 +28,7 @@ async function expectAccepted(options: SendOptions): Promise<void> {
   expect(reply.status).toBe(200);
 }
 
-describe('parameter sources (SPEC §2.1)', () => {
+describe('parameter sources (docs/api.md)', () => {
   it('form body', async () => {
     const g = group();
     await expectAccepted({

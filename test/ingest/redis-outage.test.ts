@@ -15,7 +15,7 @@ import {
 import { pollUntil } from '../helpers/services.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 
-// SPEC §2.1/§4 under a Redis outage: 503 fast while Redis is gone, 200 again once it is back
+// docs/api.md/§4 under a Redis outage: 503 fast while Redis is gone, 200 again once it is back
 // (without restarting ingest), and every 200 in the queue exactly once, in acceptance order.
 // Each case has a Redis of its own, so stopping it disturbs no other test file.
 
@@ -183,7 +183,7 @@ describe('ingest across a Redis outage', () => {
   it('with appendfsync always, a SIGKILL of Redis and a restart from AOF lose no 200', async () => {
     const { redis, ingest } = await startStack('sigkill');
     // The shipped everysec may lose the last second on a machine crash; `always` closes that
-    // window (SPEC §4, README), so here nothing acknowledged may be missing after the crash.
+    // window (docs/guarantees.md, README), so here nothing acknowledged may be missing after the crash.
     const admin = new Redis(redis.url, { maxRetriesPerRequest: null, lazyConnect: true });
     admin.on('error', () => undefined); // it reconnects by itself after the crash
     defer(async () => {

@@ -36,7 +36,7 @@ async function identify(
 const path = (type: string, value: string) =>
   `/api/groups/${encodeURIComponent(type)}/${encodeURIComponent(value)}`;
 
-describe('read API auth (SPEC §5)', () => {
+describe('read API auth (docs/api.md)', () => {
   it.each([
     ['no Authorization header', ''],
     ['a wrong secret', 'wrong-secret'],
@@ -76,7 +76,7 @@ describe('read API auth (SPEC §5)', () => {
   });
 });
 
-describe('get, as_of, history, list (SPEC §5)', () => {
+describe('get, as_of, history, list (docs/api.md)', () => {
   it('gets a group with URL-encoded segments; 404 for an unknown one', async () => {
     const value = `a/b c?ü-${randomUUID()}`;
     await identify('team type', value, { plan: 'pro' });

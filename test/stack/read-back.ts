@@ -44,7 +44,7 @@ export interface ReadBack {
 
 /**
  * Polls until the group has `version` (all its identifications applied), through the read API
- * (SPEC §5) with the project's keys. If the API itself is missing (a route-level 404, not
+ * (docs/api.md) with the project's keys. If the API itself is missing (a route-level 404, not
  * "Group not found"), reads the `groups` collection instead.
  */
 export async function waitForGroup(options: {

@@ -47,7 +47,7 @@ function cleanStore(redis: string, mongo: string, prefix: string): void {
   });
 }
 
-/** SIGTERM, as a supervisor or `kill` sends it; the stack must exit 0 well within SPEC §7's 30 s. */
+/** SIGTERM, as a supervisor or `kill` sends it; the stack must exit 0 well within docs/operations.md's 30 s. */
 async function stopGracefully(stack: StackProcess): Promise<void> {
   const before = Date.now();
   stack.signal('SIGTERM');

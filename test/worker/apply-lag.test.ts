@@ -5,7 +5,7 @@ import type { TestIngest } from '../helpers/ingest.js';
 import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
 import { collectionsOf } from '@groupidentify/store/testing';
 
-// SPEC §4 freshness, measured (not asserted: timing depends on the machine): accepted → applied
+// docs/guarantees.md freshness, measured (not asserted: timing depends on the machine): accepted → applied
 // for a small steady load, from the worker's gi_worker_lag_seconds histogram and, exactly per
 // identification, from the history records (received_at → applied_at, where applied_at is the
 // start of the job that applied it).
@@ -43,7 +43,7 @@ function histogramQuantile(buckets: readonly { le: number; count: number }[], q:
 const exactQuantile = (sorted: readonly number[], q: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
-describe('SPEC §4 freshness under a small load', () => {
+describe('docs/guarantees.md freshness under a small load', () => {
   it('measures accepted → applied for 1000 identifications over 100 groups', async () => {
     const groups = Array.from({ length: GROUPS }, (_, g) => `lag-${g}`);
     const started = performance.now();

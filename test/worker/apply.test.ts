@@ -20,7 +20,7 @@ async function identify(groupValue: string, ...groupProperties: object[]): Promi
   expect(reply.status).toBe(200);
 }
 
-describe('SPEC §3 end to end through the store', () => {
+describe('docs/semantics.md end to end through the store', () => {
   it('$setOnce on an existing group without the property sets it; with it, keeps it', async () => {
     const g = randomUUID();
     await identify(g, { a: 1 });
@@ -39,7 +39,7 @@ describe('SPEC §3 end to end through the store', () => {
         identification: { group_type: 'org', group_value: g, group_properties: gp },
       },
     });
-    // The empty property name is a 400 (SPEC §3 rule 4); the rest must round-trip.
+    // The empty property name is a 400 (docs/semantics.md); the rest must round-trip.
     expect(reply.status).toBe(400);
     delete (gp as { $set: Record<string, unknown> }).$set[''];
     await identify(g, gp);

@@ -11,15 +11,18 @@ import {
 } from '@groupidentify/queue-contract';
 import { openStore, type Store } from '@groupidentify/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyJob, type JobPosition } from '../../apps/worker/src/apply-items.js';
-import { applyGroups, type GroupBatch } from '../../apps/worker/src/group-writes.js';
-import { dropDuplicates } from '../../apps/worker/src/insert-id-claims.js';
-import { sequenceItems } from '../../apps/worker/src/sequenced-item.js';
+import { applyJob, type JobPosition } from '@groupidentify/worker';
+import {
+  applyGroups,
+  dropDuplicates,
+  sequenceItems,
+  type GroupBatch,
+} from '@groupidentify/worker/testing';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { startTestWorker, waitForVersion } from '../helpers/worker.js';
 import { decodeProperties, type Collections } from '@groupidentify/store/testing';
 
-// SPEC §4 exactly-once effect, against the real store: the same job applied twice, two workers
+// docs/guarantees.md exactly-once effect, against the real store: the same job applied twice, two workers
 // racing on one job, a redelivery after a crash part-way through, and insert_id dedup.
 
 let ingest: TestIngest;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '@groupidentify/ops';
 import type { QueuedItem } from '@groupidentify/queue-contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyJob } from '../../apps/worker/src/apply-items.js';
+import { applyJob } from '@groupidentify/worker';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 
 // A change to a multi-megabyte property would make a history record pass MongoDB's 16 MB limit

@@ -14,7 +14,7 @@ import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { readGroup, startTestWorker, waitForVersion } from '../helpers/worker.js';
 import { collectionsOf, decodeValue } from '@groupidentify/store/testing';
 
-// SPEC §4 poison: an identification that cannot be applied goes to the dead letters with its
+// docs/guarantees.md poison: an identification that cannot be applied goes to the dead letters with its
 // reason, is counted, and never blocks its partition: later items of the same partition (same
 // group and other groups) still apply, in order.
 
@@ -74,7 +74,7 @@ async function metric(name: string): Promise<number> {
   return Number(sample?.[1]);
 }
 
-// Each request carries 1000 strings of 1024 chars (the most SPEC §2.1 keeps) under one new
+// Each request carries 1000 strings of 1024 chars (the most docs/api.md keeps) under one new
 // property, just under the 1 MB body limit: ~1.04 MB of BSON. Sixteen fit in a group (~16.6 MB);
 // a seventeenth would take it past MongoDB's 16 MiB document limit. They are sent at once and
 // ingest lingers, so they share a job or two (a write of a 16 MB document is slow on FerretDB).
@@ -82,7 +82,7 @@ const BIG_REQUESTS = 17;
 const bigValue = (r: number): string[] =>
   Array.from({ length: 1000 }, (_, k) => `${r}:${k}:`.padEnd(1024, 'x'));
 
-describe('SPEC §4 poison', () => {
+describe('docs/guarantees.md poison', () => {
   it('a group that would pass 16 MB dead-letters that item; the partition moves on', async () => {
     const poisoned = 'poison-big';
     const partition = partitionOfGroup(poisoned);

@@ -18,7 +18,7 @@ import { startTestWorker } from '../helpers/worker.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 import { collectionsOf } from '@groupidentify/store/testing';
 
-// SPEC §4 across Redis events, with a worker running: a Redis crash and restart from its AOF
+// docs/guarantees.md across Redis events, with a worker running: a Redis crash and restart from its AOF
 // loses nothing accepted; a FLUSHALL starts a new epoch, so jobs whose ids restart at 1 are
 // applied, not mistaken for ones already applied. Each case has a Redis of its own.
 
@@ -60,10 +60,10 @@ function load(stack: Stack, from = 0): TrailLoad {
   });
 }
 
-describe('SPEC §4: Redis events with a worker running', () => {
+describe('docs/guarantees.md: Redis events with a worker running', () => {
   it('a Redis crash (SIGKILL) and restart from its AOF loses nothing accepted', async () => {
     const stack = await startStack('restart');
-    // Close the ≤1 s everysec window (SPEC §4) so that a kill at any instant keeps every 200.
+    // Close the ≤1 s everysec window (docs/guarantees.md) so that a kill at any instant keeps every 200.
     await stack.client.config('SET', 'appendfsync', 'always');
     const traffic = load(stack);
     try {

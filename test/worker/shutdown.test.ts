@@ -15,8 +15,8 @@ import {
 import { deferCleanups } from '../helpers/cleanups.js';
 import { collectionsOf } from '@groupidentify/store/testing';
 
-// SPEC §7: on SIGTERM a worker finishes or releases its current batch without loss and exits
-// within 30 s; SPEC §4: whoever takes over applies the rest exactly once, in order.
+// docs/operations.md: on SIGTERM a worker finishes or releases its current batch without loss and exits
+// within 30 s; docs/guarantees.md: whoever takes over applies the rest exactly once, in order.
 
 const TYPE = 'org';
 const defer = deferCleanups('each');
@@ -35,7 +35,7 @@ function worker(ingest: TestIngest, env: Record<string, string> = {}): WorkerPro
   return w;
 }
 
-/** SIGTERM, then the exit and how long it took (fails after 30 s, SPEC §7). */
+/** SIGTERM, then the exit and how long it took (fails after 30 s, docs/operations.md). */
 async function terminate(w: WorkerProcess) {
   const started = Date.now();
   let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;

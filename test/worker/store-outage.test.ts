@@ -15,7 +15,7 @@ import { startTestWorker } from '../helpers/worker.js';
 import { isTransientStoreError } from '@groupidentify/store';
 import { collectionsOf } from '@groupidentify/store/testing';
 
-// SPEC §4 "MongoDB outages": the store goes away for 10 s under load. Ingest keeps accepting
+// docs/guarantees.md "MongoDB outages": the store goes away for 10 s under load. Ingest keeps accepting
 // (Redis is up; the project lookup is cached), the worker retries in order, and once the store
 // is back every accepted identification is applied exactly once, in order, with no dead letters.
 // The store is a server of this file's own, so stopping it disturbs no other test file.
@@ -32,7 +32,7 @@ beforeAll(async () => {
   mongo = await startMongo({ dir: join(dir, 'mongo') });
   ingest = await startTestIngest({
     MONGO_URL: withDatabase(mongo.url, uniqueName('outage')),
-    // Cached for the whole test: ingest must not need the store to accept (SPEC §2.1 200).
+    // Cached for the whole test: ingest must not need the store to accept (docs/api.md 200).
     PROJECT_CACHE_TTL_MS: '600000',
   });
   worker = await startTestWorker(ingest, { RETRY_MAX_DELAY_MS: '500' });
@@ -68,7 +68,7 @@ async function counterValue(counter: WorkerService['metrics']['retries']): Promi
   return (await counter.get()).values.reduce((sum, v) => sum + v.value, 0);
 }
 
-describe('SPEC §4: a MongoDB outage under load', () => {
+describe('docs/guarantees.md: a MongoDB outage under load', () => {
   it('loses nothing, keeps order, counts exactly, dead-letters nothing', async () => {
     const load = startTrailLoad({ ingest, groupType: 'org', groups: GROUPS, intervalMs: 100 });
     try {

@@ -27,7 +27,7 @@ export interface Command {
   run(ctx: CliContext, args: CommandArgs): Promise<CommandOutput>;
 }
 
-/** Output that is one JSON line whether or not `--json` was given (SPEC §6 `project create`). */
+/** Output that is one JSON line whether or not `--json` was given (docs/operations.md `project create`). */
 export function jsonOnly(json: unknown): CommandOutput {
   return { json, text: JSON.stringify(json) };
 }

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { queueSettings } from '@groupidentify/queue-contract';
 import { parseSettings, serviceSettings } from '@groupidentify/service-runtime';
 
-// The same variables and defaults as the apps (SPEC §7). PARTITIONS must match the deployment's
-// (DESIGN §2): replay checks each letter's partition with it.
+// The same variables and defaults as the apps (docs/operations.md). PARTITIONS must match the deployment's
+// (docs/guarantees.md): replay checks each letter's partition with it.
 const schema = z.object({ ...queueSettings, ...serviceSettings });
 
 /** The CLI's configuration. */

@@ -16,7 +16,7 @@ export interface AcceptDeps {
 /**
  * Durably enqueues one request's validated identifications (shared by every ingest endpoint):
  * split by partition keeping request order, refuse with 429 when a target partition's backlog is
- * over the limit, and resolve only when every item is in Redis — otherwise 503 (SPEC §2.1).
+ * over the limit, and resolve only when every item is in Redis — otherwise 503 (docs/api.md).
  */
 export async function acceptIdentifications(
   deps: AcceptDeps,

@@ -19,7 +19,7 @@ export interface AppDeps extends GroupIdentifyDeps {
   checkReady: () => Promise<Record<string, boolean>>;
 }
 
-/** The ingest HTTP app (SPEC §2, §7). No I/O happens here until a request arrives. */
+/** The ingest HTTP app (docs/api.md, §7). No I/O happens here until a request arrives. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 
 /**
  * Keeps a cached count of waiting jobs per partition, refreshed every `intervalMs`, so that the
- * request path can answer 429 without a Redis round trip (DESIGN §3). A failed refresh keeps
+ * request path can answer 429 without a Redis round trip (docs/guarantees.md). A failed refresh keeps
  * the last counts: Redis outages are answered by the enqueue itself (503).
  */
 export class BacklogMonitor {

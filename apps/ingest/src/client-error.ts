@@ -4,7 +4,7 @@ import type { IngestMetrics } from './metrics.js';
 
 /**
  * Requests Node's HTTP parser refuses before Express sees them (a URL or headers over
- * `maxHeaderSize`, malformed HTTP) get the JSON error shape of SPEC §2.1 — Node's own answer is a
+ * `maxHeaderSize`, malformed HTTP) get the JSON error shape of docs/api.md — Node's own answer is a
  * bare status line — and are counted like every other answer.
  */
 export function answerClientErrorsAsJson(server: Server, metrics: IngestMetrics): void {

@@ -19,7 +19,7 @@ const schema = z.object({
   PROJECT_CACHE_TTL_MS: int(0, 5000),
 });
 
-/** The ingest app's configuration (SPEC §7). */
+/** The ingest app's configuration (docs/operations.md). */
 export type IngestConfig = z.infer<typeof schema>;
 
 /** Reads and validates the environment; throws one readable message listing every problem. */

@@ -52,3 +52,32 @@ describe('formParams', () => {
     expect(formParams(input, NAMES)).toEqual(expected);
   });
 });
+
+describe('formParams: which parameters it reads', () => {
+  it('reads only the names asked for, ignoring every other one', () => {
+    const body = 'api_key=k&identification=i&other=o';
+    expect(formParams(body, ['identification'])).toEqual({ identification: 'i' });
+    expect(formParams(body, ['other', 'api_key'])).toEqual({ api_key: 'k', other: 'o' });
+    expect(formParams(body, [])).toEqual({});
+  });
+
+  it('keeps the first value of a name, even an empty one', () => {
+    expect(formParams('api_key=&api_key=k', NAMES)).toEqual({ api_key: '' });
+    expect(formParams('x=1&identification=a&api_key=k&identification=b', NAMES)).toEqual({
+      api_key: 'k',
+      identification: 'a',
+    });
+  });
+
+  it('matches names once decoded', () => {
+    expect(formParams('api%5Fkey=k&identific%61tion=i', NAMES)).toEqual({
+      api_key: 'k',
+      identification: 'i',
+    });
+    expect(formParams('api+key=k', ['api key'])).toEqual({ 'api key': 'k' });
+  });
+
+  it('does not take a name that is only a prefix or a part of another', () => {
+    expect(formParams('api_key_2=x&my_api_key=y&api_ke=z', NAMES)).toEqual({});
+  });
+});

@@ -25,7 +25,7 @@ interface PartitionBuffer {
 }
 
 /**
- * Group commit (DESIGN §3): items of many requests for one partition are buffered for a few
+ * Group commit (docs/guarantees.md): items of many requests for one partition are buffered for a few
  * milliseconds and enqueued together, one job per `maxItems`. A request's promise resolves only
  * once the flush holding its items is in Redis. One flush at a time per partition, in arrival
  * order, over one connection: acceptance order within a partition is queue order.

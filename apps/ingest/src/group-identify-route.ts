@@ -13,7 +13,7 @@ export interface GroupIdentifyDeps extends AcceptDeps {
 const MAX_LISTED_PROBLEMS = 100;
 
 /**
- * `POST|GET /groupidentify` (SPEC §2.1). Checks run in the SPEC's table order; the first failing
+ * `POST|GET /groupidentify` (docs/api.md). Checks run in the order of docs/api.md's error table; the first failing
  * one answers. `200 success` is sent only once every identification is durably enqueued.
  */
 export function groupIdentifyHandler(deps: GroupIdentifyDeps) {

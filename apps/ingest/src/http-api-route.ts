@@ -6,7 +6,7 @@ import { HttpError, missingField } from './http-error.js';
 import { projectOrUnavailable } from './project-lookup.js';
 
 /**
- * `POST /2/httpapi` and `POST /batch` (SPEC §2.2): Amplitude HTTP V2, `$groupidentify` events
+ * `POST /2/httpapi` and `POST /batch` (docs/api.md): Amplitude HTTP V2, `$groupidentify` events
  * only, so that the official SDKs' `groupIdentify()` works with `serverUrl` pointed here. Same
  * validation, limits and enqueue as `/groupidentify`; Amplitude's response shapes, which the
  * SDKs read `code` from.

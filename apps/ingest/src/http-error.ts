@@ -1,6 +1,6 @@
 /**
  * An error answered to the client as JSON: `body` always holds `code` equal to `status` and an
- * `error` text (SPEC §2.1). Anything else thrown in a handler is a bug and answers a bare 500.
+ * `error` text (docs/api.md). Anything else thrown in a handler is a bug and answers a bare 500.
  */
 export class HttpError extends Error {
   readonly status: number;
@@ -20,15 +20,15 @@ export class HttpError extends Error {
   }
 }
 
-/** SPEC §2.1 `400` for a missing parameter. */
+/** docs/api.md `400` for a missing parameter. */
 export const missingField = (field: string): HttpError =>
   new HttpError(400, 'Request missing required field', { missing_field: field });
 
-/** SPEC §2.1 `413`. */
+/** docs/api.md `413`. */
 export const payloadTooLarge = (reason: string): HttpError =>
   new HttpError(413, 'Payload too large', { reason });
 
-/** SPEC §2.1 `429`: the backlog is over its limit. */
+/** docs/api.md `429`: the backlog is over its limit. */
 export const tooManyRequests = (retryAfterSeconds: number): HttpError =>
   new HttpError(
     429,
@@ -37,6 +37,6 @@ export const tooManyRequests = (retryAfterSeconds: number): HttpError =>
     { 'Retry-After': String(retryAfterSeconds) },
   );
 
-/** SPEC §2.1 `503`: Redis (or the project store) unreachable, or the enqueue failed. */
+/** docs/api.md `503`: Redis (or the project store) unreachable, or the enqueue failed. */
 export const serviceUnavailable = (retryAfterSeconds = 1): HttpError =>
   new HttpError(503, 'Service unavailable', {}, { 'Retry-After': String(retryAfterSeconds) });

@@ -21,7 +21,7 @@ import {
 export interface IngestService {
   server: Server;
   port: number;
-  /** Stops accepting, lets in-flight requests finish, flushes, closes clients (SPEC §7). */
+  /** Stops accepting, lets in-flight requests finish, flushes, closes clients (docs/operations.md). */
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The ingest app's Prometheus metrics (SPEC §7), on a registry of its own. */
+/** The ingest app's Prometheus metrics (docs/operations.md), on a registry of its own. */
 export interface IngestMetrics {
   registry: Registry;
   requests: Counter<'route' | 'status'>;

@@ -12,7 +12,7 @@ type Source = Record<string, unknown>;
 
 /**
  * Reads `api_key` and `identification` from, in order (first match wins per parameter): the form
- * body, the JSON body, the query string (SPEC §2.1). A body without a usable content type is
+ * body, the JSON body, the query string (docs/api.md). A body without a usable content type is
  * sniffed: `{` starts JSON, anything else is read as a form (curl's `--data` sends a form).
  */
 export function readRequestParams(

@@ -24,11 +24,11 @@ const schema = z.object({
    * behind it (fewer store round trips under load; more memory per batch).
    */
   APPLY_BATCH_MAX_ITEMS: int(1, 1000),
-  /** History is kept this many days; 0 keeps it forever (SPEC §5 `as_of` needs it). */
+  /** History is kept this many days; 0 keeps it forever (docs/api.md `as_of` needs it). */
   HISTORY_RETENTION_DAYS: int(0, 0),
 });
 
-/** The worker's configuration (SPEC §7). */
+/** The worker's configuration (docs/operations.md). */
 export type WorkerConfig = z.infer<typeof schema>;
 
 /** Reads and validates the environment; throws one readable message listing every problem. */

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 
-/** `GET /metrics` (Prometheus text) and `GET /healthz` on their own port (SPEC §7). */
+/** `GET /metrics` (Prometheus text) and `GET /healthz` on their own port (docs/operations.md). */
 export async function startMetricsServer(
   registry: Registry,
   port: number,

@@ -13,7 +13,7 @@ export interface RetryOptions {
 /**
  * Runs `fn` until it succeeds, waiting between attempts with capped exponential backoff and
  * jitter. Retrying here — not with BullMQ `attempts` — keeps the job at the head of its
- * partition, so order holds (DESIGN §2). Transient errors are retried for as long as it takes.
+ * partition, so order holds (docs/guarantees.md). Transient errors are retried for as long as it takes.
  */
 export async function retryInOrder<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
   for (let attempt = 1; ; attempt++) {

@@ -1,6 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The worker's Prometheus metrics (SPEC §7), on a registry of its own. */
+/** The worker's Prometheus metrics (docs/operations.md), on a registry of its own. */
 export interface WorkerMetrics {
   registry: Registry;
   applied: Counter;

@@ -18,7 +18,7 @@ export interface WorkerService {
   metrics: WorkerMetrics;
   /** The metrics server's port, when it runs. */
   metricsPort: number | undefined;
-  /** Finishes or releases the current jobs, closes clients (SPEC §7). */
+  /** Finishes or releases the current jobs, closes clients (docs/operations.md). */
   close(): Promise<void>;
 }
 

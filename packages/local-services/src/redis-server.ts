@@ -8,7 +8,7 @@ export interface RedisOptions {
   /** Data dir (AOF lives here); created if missing and kept across restarts. */
   dir: string;
   port?: number | undefined;
-  /** The shipped durability config (SPEC §4) unless false. */
+  /** The shipped durability config (docs/guarantees.md) unless false. */
   appendonly?: boolean | undefined;
   /** Default `<dir>/redis-server.log`. */
   logFile?: string | undefined;
@@ -35,7 +35,7 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
       command: binary,
       args: [
         ...['--port', String(port), '--bind', '127.0.0.1', '--dir', options.dir],
-        // No RDB snapshots: AOF is the durability story (SPEC §4), and snapshots only cost time.
+        // No RDB snapshots: AOF is the durability story (docs/guarantees.md), and snapshots only cost time.
         ...['--save', ''],
         ...['--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'everysec'],
         ...['--maxmemory-policy', 'noeviction', '--daemonize', 'no'],

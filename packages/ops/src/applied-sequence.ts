@@ -1,7 +1,7 @@
 /**
  * Position of an item in a partition queue's life: `epoch` names the queue's life (a Redis wipe
  * starts a new one, where job ids restart at 1), `job` the BullMQ job id, `index` the item's
- * place in the job. A group stores the last one applied to it (DESIGN §4).
+ * place in the job. A group stores the last one applied to it (docs/guarantees.md).
  */
 export interface AppliedSequence {
   epoch: string;

@@ -12,7 +12,7 @@ interface Case {
 
 const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => from + i);
 
-// One row per rule of SPEC §3 (table and rules 1, 3, 5, 7).
+// One row per rule of docs/semantics.md (table and rules 1, 3, 5, 7).
 const cases: Case[] = [
   {
     name: 'plain keys are a $set',
@@ -287,7 +287,7 @@ const cases: Case[] = [
   },
 ];
 
-describe('applyIdentification (SPEC §3)', () => {
+describe('applyIdentification (docs/semantics.md)', () => {
   it.each(cases)('$name', ({ current, ops, expected }) => {
     const before = structuredClone(current);
     expect(applyIdentification(current, ops).properties).toStrictEqual(expected);

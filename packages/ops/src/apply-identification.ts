@@ -17,7 +17,7 @@ export interface PropertyChange {
   to?: JsonValue;
 }
 
-/** An operation that had no effect, and why (kept in history, SPEC §5). */
+/** An operation that had no effect, and why (kept in history, docs/api.md). */
 export interface SkippedOperation {
   op: Operation;
   property: string;
@@ -34,7 +34,7 @@ export interface ApplyResult {
 }
 
 /**
- * Applies one identification's `group_properties` to `current` with the semantics of SPEC §3:
+ * Applies one identification's `group_properties` to `current` with the semantics of docs/semantics.md:
  * operations in {@link OPERATIONS} order whatever the key order, the first operation naming a
  * property takes it (later ones are skipped), then plain keys as an overriding `$set`.
  * Expects validated input (see `validateIdentification`); unknown `$` keys are ignored.

@@ -2,7 +2,7 @@ import { isJsonObject, type JsonValue } from './json.js';
 
 /**
  * JSON deep equality: arrays element by element in order, objects by own keys and values
- * regardless of key order (SPEC §3 rule 1). `0` and `-0` are equal, as in JSON.
+ * regardless of key order (docs/semantics.md). `0` and `-0` are equal, as in JSON.
  */
 export function deepEqual(a: JsonValue, b: JsonValue): boolean {
   if (a === b) return true;

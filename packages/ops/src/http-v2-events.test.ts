@@ -7,7 +7,7 @@ const event = (extra: object) => ({
   ...extra,
 });
 
-describe('identificationsFromEvents (SPEC §2.2)', () => {
+describe('identificationsFromEvents (docs/api.md)', () => {
   it('fans out array group names in order, with the event insert_id', () => {
     const result = identificationsFromEvents([
       event({ groups: { org: ['b', 'a'], team: 7 }, insert_id: 'x', user_id: 'ignored' }),

@@ -2,7 +2,7 @@ import type { Identification, ValidationProblem } from './identification.js';
 import { isJsonObject, type JsonValue } from './json.js';
 import { validateIdentification } from './validate-identifications.js';
 
-/** The only event type this service takes on Amplitude's HTTP V2 API (SPEC §2.2). */
+/** The only event type this service takes on Amplitude's HTTP V2 API (docs/api.md). */
 export const GROUP_IDENTIFY_EVENT = '$groupidentify';
 
 /** Amplitude HTTP V2 limit: events per request. */
@@ -14,7 +14,7 @@ export type EventsReading =
   | { ok: false; invalidFields: Record<string, number[]> };
 
 /**
- * Turns `$groupidentify` events into identifications (SPEC §2.2): one per
+ * Turns `$groupidentify` events into identifications (docs/api.md): one per
  * (group_type, group_value) pair of `groups`, in order — an array of names fans out in its
  * order; the event's `insert_id` goes with each. Any other event type, or an event whose
  * identifications are invalid, is reported by index under the event field at fault

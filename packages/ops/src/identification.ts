@@ -1,7 +1,7 @@
 import type { JsonObject } from './json.js';
 
 /**
- * One validated, normalized identification: one change to one group (SPEC §2.1).
+ * One validated, normalized identification: one change to one group (docs/api.md).
  * `group_value` is always a string (numbers are stored as their decimal string); strings inside
  * property values are already truncated to {@link LIMITS.maxStringLength}.
  */
@@ -13,7 +13,7 @@ export interface Identification {
   insert_id?: string;
 }
 
-/** One problem found in a request, reported to the client (SPEC §2.1 `invalid` list). */
+/** One problem found in a request, reported to the client (docs/api.md `invalid` list). */
 export interface ValidationProblem {
   /** Index of the identification in the request (0 when a single object was sent). */
   index: number;

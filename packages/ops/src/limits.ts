@@ -1,4 +1,4 @@
-/** Request and value limits of SPEC §2.1 and §3. */
+/** Request and value limits of docs/api.md and §3. */
 export const LIMITS = {
   /** Identifications per request (over → 413). */
   maxIdentifications: 1024,

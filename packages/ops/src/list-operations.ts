@@ -2,7 +2,7 @@ import { includesDeep } from './deep-equal.js';
 import type { JsonValue } from './json.js';
 import { LIMITS } from './limits.js';
 
-/** The operations that treat a property as a list (SPEC §3). */
+/** The operations that treat a property as a list (docs/semantics.md). */
 export type ListOperation = '$append' | '$prepend' | '$preInsert' | '$postInsert' | '$remove';
 
 const LIST_OPERATIONS: ReadonlySet<string> = new Set<ListOperation>([

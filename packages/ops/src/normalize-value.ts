@@ -12,7 +12,7 @@ export function codePointLength(text: string): number {
 }
 
 /**
- * The first `max` code points of `text` (SPEC §2.1 truncation), never splitting a surrogate
+ * The first `max` code points of `text` (docs/api.md truncation), never splitting a surrogate
  * pair. Returns `text` itself when it is short enough.
  */
 export function truncateCodePoints(text: string, max: number): string {
@@ -47,7 +47,7 @@ export const TOO_DEEP_REASON = `nested deeper than ${LIMITS.maxDepth} levels`;
 /**
  * Reason given for a value that JSON cannot carry (`undefined`, `NaN`, a `Date`, a sparse-array
  * hole…). Only reachable from callers that build input without `JSON.parse`; refused rather than
- * thrown on, so that no input yields a 5xx (SPEC §2.1).
+ * thrown on, so that no input yields a 5xx (docs/api.md).
  */
 export const NOT_JSON_REASON = 'must be a JSON value';
 
@@ -59,7 +59,7 @@ const TOO_DEEP = new Refusal(TOO_DEEP_REASON);
 const NOT_JSON = new Refusal(NOT_JSON_REASON);
 
 /**
- * Deep-copies one property value (SPEC §2.1, §3 rule 3): strings at any depth truncated to
+ * Deep-copies one property value (docs/api.md, §3 rule 3): strings at any depth truncated to
  * {@link LIMITS.maxStringLength} code points, object keys kept exactly as sent (set with
  * {@link setOwn}, so an own `__proto__` stays an own key), nesting deeper than
  * {@link LIMITS.maxDepth} refused. Depth: a scalar is 0, `[1]` is 1, `{"a":[1]}` is 2, `[]` is 1.

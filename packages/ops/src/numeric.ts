@@ -3,7 +3,7 @@ const NUMERIC_STRING = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 /**
  * The number an `$add` operand or an existing property stands for: a finite number, or a
- * string in decimal notation such as `"5"`, `" -2.5 "` or `"1e3"` (SPEC §3 `$add`).
+ * string in decimal notation such as `"5"`, `" -2.5 "` or `"1e3"` (docs/semantics.md `$add`).
  * Anything else → `undefined`.
  */
 export function toFiniteNumber(value: unknown): number | undefined {

@@ -1,6 +1,6 @@
 /**
- * The property operations of SPEC §3, in the order they apply within one identification
- * (SPEC §3 rule 1), whatever the JSON key order. Plain keys apply after all of them.
+ * The property operations of docs/semantics.md, in the order they apply within one identification
+ * (docs/semantics.md), whatever the JSON key order. Plain keys apply after all of them.
  */
 export const OPERATIONS = [
   '$clearAll',

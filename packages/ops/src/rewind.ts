@@ -3,7 +3,7 @@ import { setOwn, type JsonValue, type Properties } from './json.js';
 
 /**
  * Undoes one identification's recorded changes: the properties as they were before it
- * (SPEC §5 `as_of`). A change with `from` restores it; one without removes the property.
+ * (docs/api.md `as_of`). A change with `from` restores it; one without removes the property.
  * Returns a new object.
  */
 export function rewind(

@@ -8,13 +8,13 @@ import { toFiniteNumber } from './numeric.js';
 export type ReportProblem = (field: string, reason: string) => void;
 
 /**
- * Operand stored for `$clearAll`. Its operand is ignored (SPEC §3), so whatever was sent is
+ * Operand stored for `$clearAll`. Its operand is ignored (docs/semantics.md), so whatever was sent is
  * replaced by the conventional `"-"`: nothing unvalidated (too deep, not JSON) is carried on.
  */
 export const CLEAR_ALL_OPERAND = '-';
 
 /**
- * Validates and normalizes a `group_properties` object (SPEC §2.1, §3), reporting every problem
+ * Validates and normalizes a `group_properties` object (docs/api.md, §3), reporting every problem
  * in key order. Returns the normalized copy, meaningful only when nothing was reported:
  * - a top-level `$` key must be a known operation (rule 6); `$clearAll` takes any operand, the
  *   others an object of property names to values;

@@ -12,16 +12,16 @@ export type BatchValidation =
   | { ok: false; status: 413; reason: string };
 
 /**
- * Validates a parsed `identification` parameter: one object or an array of objects (SPEC §2.1).
+ * Validates a parsed `identification` parameter: one object or an array of objects (docs/api.md).
  *
  * - A plain object is a batch of one (index 0); an array, one identification per element (an
  *   element that is not a plain object is a problem of field `identification`). Anything else,
  *   including a non-plain object such as a `Date`, is refused as a whole; so is an empty array.
  * - Every identification is validated and every problem reported, ordered by index, then by field
  *   (`group_type`, `group_value`, `group_properties.*` in key order, `insert_id`). Any problem → 400.
- * - Only a batch without problems is checked against the 413 limits (SPEC: checks run in table
- *   order): more than {@link LIMITS.maxIdentifications} identifications, then more than
- *   {@link LIMITS.maxPropertyKeys} property keys in total (see {@link countPropertyKeys}).
+ * - Only a batch without problems is checked against the 413 limits (checks run in the order of
+ *   docs/api.md's error table): more than {@link LIMITS.maxIdentifications} identifications, then
+ *   more than {@link LIMITS.maxPropertyKeys} property keys in total (see {@link countPropertyKeys}).
  *   All elements are validated even past the limit, so that an invalid one still answers 400;
  *   the 1 MB body limit bounds that work.
  */
@@ -67,7 +67,7 @@ function batchItems(raw: unknown): readonly unknown[] | string {
 }
 
 /**
- * Validates one identification (SPEC §2.1): pushes every problem found, with this `index`, onto
+ * Validates one identification (docs/api.md): pushes every problem found, with this `index`, onto
  * `problems` and returns the normalized identification, or `undefined` if it is invalid.
  * Used by `/groupidentify` and by `/2/httpapi`, which builds identification-like objects from
  * events and reports problems by event index.
@@ -163,7 +163,7 @@ function isNameLength(text: string): boolean {
 
 /**
  * Number of property keys an identification's `group_properties` contributes to the per-request
- * limit (SPEC §2.1): a plain key counts 1, an operation the number of keys of its operand,
+ * limit (docs/api.md): a plain key counts 1, an operation the number of keys of its operand,
  * `$clearAll` 0 (it names no property).
  */
 export function countPropertyKeys(groupProperties: JsonObject): number {

@@ -6,7 +6,7 @@ import type { JsonObject, JsonValue, Properties } from '../src/json.js';
 import { groupProperties, shuffledGroupProperties } from './arbitraries.js';
 import { canonicalMap, canonicalObject, modelApply } from './reference-model.js';
 
-describe('the fold agrees with the reference model of SPEC §3', () => {
+describe('the fold agrees with the reference model of docs/semantics.md', () => {
   it('over random operation sequences', () => {
     fc.assert(
       fc.property(fc.array(groupProperties, { minLength: 1, maxLength: 8 }), (sequence) => {

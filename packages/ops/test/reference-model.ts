@@ -1,5 +1,5 @@
 /**
- * A tiny, deliberately naive model of SPEC §3, written independently of src/ (Maps instead of
+ * A tiny, deliberately naive model of docs/semantics.md, written independently of src/ (Maps instead of
  * objects, canonical JSON for equality) so the property tests compare two readings of the spec.
  */
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

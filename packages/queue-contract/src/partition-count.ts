@@ -2,7 +2,7 @@ import { partitionCountKey } from './queue-names.js';
 import type { RedisClient } from './redis-connection.js';
 
 /**
- * Guards `PARTITIONS` (DESIGN §2: fixed for a deployment's life, like Kafka): the first process
+ * Guards `PARTITIONS` (docs/guarantees.md: fixed for a deployment's life, like Kafka): the first process
  * records the count in Redis; a later one with another count may take over only when every
  * partition of the recorded count is empty (nothing would be stranded in a queue no one reads
  * or reordered across partitions). `jobsIn(p, count)` counts the jobs of partition `p`.

@@ -3,7 +3,7 @@ import type { GroupKey } from '@groupidentify/ops';
 /**
  * The partition of a group: FNV-1a (32-bit, over UTF-16 code units) of its key, modulo the
  * partition count. Every identification of one group lands in one partition, whose queue is
- * consumed by one worker at a time: that is what keeps per-group order (DESIGN §2). Changing
+ * consumed by one worker at a time: that is what keeps per-group order (docs/guarantees.md). Changing
  * this function or the count moves groups between partitions: both are fixed for a deployment.
  */
 export function partitionOf(key: GroupKey, partitions: number): number {

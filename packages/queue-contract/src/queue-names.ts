@@ -9,7 +9,7 @@ export function partitionPrefix(base: string, partition: number): string {
   return `{${base}:${String(partition).padStart(2, '0')}}`;
 }
 
-/** Redis key naming the current life of a partition queue (DESIGN §4 epoch). */
+/** Redis key naming the current life of a partition queue (docs/guarantees.md epoch). */
 export function epochKey(base: string, partition: number): string {
   return `${partitionPrefix(base, partition)}:${QUEUE_NAME}:epoch`;
 }

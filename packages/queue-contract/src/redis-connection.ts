@@ -6,7 +6,7 @@ export type RedisClient = Redis | Cluster;
 /**
  * `REDIS_CLUSTER_NODES=host:port,host:port` → the seed nodes of a Redis Cluster; unset → the
  * single server of `REDIS_URL`. Partition keys carry a hash tag (`{gi:07}`), so each partition
- * lives in one slot and BullMQ's scripts run unchanged on a cluster (DESIGN §2).
+ * lives in one slot and BullMQ's scripts run unchanged on a cluster (docs/guarantees.md).
  */
 export function parseClusterNodes(
   value: string | undefined,

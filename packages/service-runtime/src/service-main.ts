@@ -7,7 +7,7 @@ export interface RunningService {
   };
 }
 
-/** How long a SIGTERM'd process may take to finish or release its work (SPEC §7: 30 s). */
+/** How long a SIGTERM'd process may take to finish or release its work (docs/operations.md: 30 s). */
 export const SHUTDOWN_DEADLINE_MS = 25_000;
 
 /**

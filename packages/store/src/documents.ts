@@ -2,7 +2,7 @@ import type { AppliedSequence, GroupDocument, JsonObject } from '@groupidentify/
 
 export type { GroupDocument };
 
-/** A tenant (SPEC §6). The secret key is stored only as a hash. */
+/** A tenant (docs/operations.md). The secret key is stored only as a hash. */
 export interface ProjectDocument {
   _id: string;
   name: string;
@@ -48,7 +48,7 @@ export interface LegacyHistoryFields {
   skipped?: { op: string; property: string; reason: string }[];
 }
 
-/** An identification that could not be applied, with why (SPEC §4 poison). */
+/** An identification that could not be applied, with why (docs/guarantees.md poison). */
 export interface DeadLetterDocument {
   _id: string;
   partition: number;
@@ -61,7 +61,7 @@ export interface DeadLetterDocument {
 }
 
 /**
- * Claims an `insert_id` for one item (SPEC §4 client retries): the first item to claim it is
+ * Claims an `insert_id` for one item (docs/guarantees.md client retries): the first item to claim it is
  * applied, any other item with the same id within the retention is skipped. `seq` tells a
  * redelivery of the claiming item (applied) from a client's retry (skipped).
  */

@@ -64,7 +64,7 @@ describe('planGroupWrite in the store’s form', () => {
     expect(plan.applied.map((a) => a.version)).toStrictEqual([1, 2]);
   });
 
-  it('creates a group even from {} (SPEC §3 rule 7)', () => {
+  it('creates a group even from {} (docs/semantics.md)', () => {
     const plan = planWrite(null, key, items({}), now);
     expect(plan.write).toMatchObject({ kind: 'insert', document: { properties: {}, version: 1 } });
   });

@@ -36,7 +36,7 @@ function isSafeFieldName(name: string): boolean {
   );
 }
 
-describe('property-name encoding (SPEC §3 rule 4)', () => {
+describe('property-name encoding (docs/semantics.md)', () => {
   it.each(ODD_NAMES)('%j encodes to a safe field name and back exactly', (name) => {
     const encoded = encodeName(name);
     expect(isSafeFieldName(encoded)).toBe(true);

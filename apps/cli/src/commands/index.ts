@@ -4,7 +4,7 @@ import { groupCommands } from './groups.js';
 import { partitionCommands } from './partitions.js';
 import { projectCommands } from './project.js';
 
-/** Every CLI command, in the order the usage lists them (SPEC §6). */
+/** Every CLI command, in the order the usage lists them (docs/operations.md). */
 export const commands: readonly Command[] = [
   ...projectCommands,
   ...deadLetterCommands,

@@ -41,7 +41,7 @@ const DRAIN_POLL_MS = 1000;
 const DRAIN_TIMEOUT_MS = 10 * 60_000;
 
 /**
- * Changes the partition count safely (DESIGN §2: a count is fixed while jobs exist): waits until
+ * Changes the partition count safely (docs/guarantees.md: a count is fixed while jobs exist): waits until
  * every partition of the count in use is empty — stop ingest first, keep workers running — then
  * records the new count. Restart ingest and workers with PARTITIONS=<new count> afterwards.
  */

@@ -5,12 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MongoClient, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  pollUntil,
-  postgresBinDir,
-  startMongo,
-  type MongoServer,
-} from '@groupidentify/local-services';
+import { startMongo, type MongoServer } from './mongo-server.js';
+import { pollUntil } from './poll.js';
+import { postgresBinDir } from './postgres-server.js';
 
 // Every group read and every guarded group write filters on `_id`. FerretDB v1.24.2 never used its
 // `_id_` index for them (PostgreSQL: `_jsonb->$1 @> $2` where the btree indexes `_jsonb->'_id'`;

@@ -1,8 +1,8 @@
 import { MongoClient, MongoServerError, type Collection } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mongoUrl, uniqueName } from '../helpers/services.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { uniqueName } from '@groupidentify/local-services';
 
-// The store operations the worker relies on (DESIGN §4), against the real wire server: classic
+// The store operations the worker relies on (docs/guarantees.md), against the real wire server: classic
 // operators only, ordered bulkWrite, and E11000 on a duplicate _id (redelivery dedup).
 interface Doc {
   _id: string;
@@ -17,7 +17,7 @@ let client: MongoClient;
 let docs: Collection<Doc>;
 
 beforeAll(async () => {
-  client = await MongoClient.connect(mongoUrl());
+  client = await MongoClient.connect(inject('mongoUrl'));
   docs = client.db(dbName).collection<Doc>('docs');
 });
 

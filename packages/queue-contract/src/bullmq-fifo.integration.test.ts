@@ -1,9 +1,9 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil, redisUrl, uniqueName } from '../helpers/services.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { pollUntil, uniqueName } from '@groupidentify/local-services';
 
-// DESIGN §2: a partition queue with a global concurrency of 1 is processed one job at a time, in
+// docs/guarantees.md: a partition queue with a global concurrency of 1 is processed one job at a time, in
 // FIFO order, even by a worker allowed several jobs at once.
 const prefix = `{${uniqueName('gi_smoke')}:00}`;
 const queueName = 'partition';
@@ -12,7 +12,7 @@ let queue: Queue;
 
 beforeAll(async () => {
   // Workers block on Redis: ioredis must retry forever rather than fail their commands.
-  connection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+  connection = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
   queue = new Queue(queueName, { connection, prefix });
   await queue.setGlobalConcurrency(1);
 });

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startMongo, startRedis, type LocalServer } from '@groupidentify/local-services';
+import { type LocalServer } from './local-server.js';
+import { startMongo } from './mongo-server.js';
+import { startRedis } from './redis-server.js';
 
 // Reliability tests stop and restart the stores under load; the servers must come back on the same
 // port with their data. These use their own servers so the shared ones stay untouched.

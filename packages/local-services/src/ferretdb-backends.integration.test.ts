@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type AnyBulkWriteOperation } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startMongo, type MongoServer } from '@groupidentify/local-services';
+import { startMongo, type MongoServer } from './mongo-server.js';
 
 // The worker writes a job's groups with one unordered bulkWrite of guarded updates: one `update`
 // command of many statements. FerretDB v1.24.2 kept every matched statement's query (and its
