@@ -1,3 +1,4 @@
+import { withDatabase } from '@groupidentify/local-services';
 import { startIngestChild } from './apps.js';
 import { spreadBodies } from './bodies.js';
 import type { Cleanup } from './cleanup.js';
@@ -26,13 +27,6 @@ export interface PipelineFigures {
   workerRssMb: number;
 }
 
-/** A database of its own on the same server (a schema of its own under FerretDB-PostgreSQL). */
-export function dbUrl(serverUrl: string, name: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 /**
  * The worker side (docs/performance.md): drains of a preloaded backlog (1 and 2 workers), L_store, one hot
  * group against the naive pipeline, and accepted→readable lag at half of the measured maximum.
@@ -46,7 +40,7 @@ export async function measurePipeline(
   step('starting ingest for the pipeline runs');
   const ingest = await startIngestChild(cleanup, {
     redisUrl: setup.redisUrl,
-    mongoUrl: dbUrl(setup.mongoUrl, 'bench'),
+    mongoUrl: withDatabase(setup.mongoUrl, 'bench'),
     queuePrefix: 'e2e',
   });
   const queues = partitionQueues(setup.redisUrl, 'e2e');
@@ -69,7 +63,7 @@ export async function measurePipeline(
     const groups = (items * plan.drainGroups) / plan.drainItems; // as many per group as the drain
     const r = await measureDrain(pipe, {
       name: `drain ${items}`,
-      dbUrl: dbUrl(server, 'bench_scaling'),
+      dbUrl: withDatabase(server, 'bench_scaling'),
       bodies: spread('scaling', items, groups),
       items,
       groups,
@@ -87,7 +81,7 @@ export async function measurePipeline(
   const drain = (workers: number, db: string) =>
     measureDrain(pipe, {
       name: `drain ${items} × ${workers} worker(s)`,
-      dbUrl: dbUrl(server, db),
+      dbUrl: withDatabase(server, db),
       bodies: spread(db, items, groups),
       items,
       groups,
@@ -107,7 +101,7 @@ export async function measurePipeline(
   step(`L_store: ${items} upserts over ${groups} groups, unordered bulkWrites of ${batchSize}`);
   const stores = [];
   for (const streams of [1, 4]) {
-    const db = dbUrl(server, `bench_store${streams}`);
+    const db = withDatabase(server, `bench_store${streams}`);
     const r = await storeBulkUpsertRate(db, items, groups, batchSize, streams);
     step(`  ${streams} stream(s): ${Math.round(r.idsPerSec)}/s (${r.seconds.toFixed(2)} s)`);
     stores.push(r);
@@ -121,7 +115,7 @@ export async function measurePipeline(
   const hotItems = plan.hotItems;
   const hot = await measureDrain(pipe, {
     name: `hot group ${hotItems}`,
-    dbUrl: dbUrl(server, 'bench_hot'),
+    dbUrl: withDatabase(server, 'bench_hot'),
     bodies: spread('hot', hotItems, 1),
     items: hotItems,
     groups: 1,
@@ -133,7 +127,7 @@ export async function measurePipeline(
   step(`naive pipeline: ${hotItems} jobs, one updateOne each`);
   const naiveSeconds = await naiveDrainSeconds(
     setup.redisUrl,
-    dbUrl(server, 'bench_naive'),
+    withDatabase(server, 'bench_naive'),
     hotItems,
   );
   step(`  naive: ${Math.round(hotItems / naiveSeconds)}/s (${naiveSeconds.toFixed(2)} s)`);

@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServices } from '@groupidentify/local-services';
+import { startServices, withDatabase } from '@groupidentify/local-services';
 import { openStore } from '@groupidentify/store';
 import { startIngestChild } from './apps.js';
 import { buildApps } from './child-process.js';
@@ -14,7 +14,6 @@ import { spreadBodies } from './bodies.js';
 import { runEntry, type Cleanup } from './cleanup.js';
 import { loadGroupIdentify } from './http-load.js';
 import { step } from './log.js';
-import { dbUrl } from './pipeline-phase.js';
 import { peakRssMb } from './proc-memory.js';
 
 interface ProfileNode {
@@ -33,7 +32,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   buildApps();
   const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
   cleanup.add('services', () => services.stop());
-  const mongoUrl = dbUrl(services.mongoUrl, 'profile');
+  const mongoUrl = withDatabase(services.mongoUrl, 'profile');
   const store = await openStore(mongoUrl);
   const project = await store.projects.create('profile').finally(() => store.close());
   const dir = mkdtempSync(join(tmpdir(), 'gi-ingest-prof-'));

@@ -1,7 +1,7 @@
 // `npm run bench`: every docs/performance.md figure and its baseline, side by side in one run.
 // Flags: --quick (≤ 2 min, rough), --json (one JSON line on stdout), --no-write (keep BENCHMARKS.md).
 import { fileURLToPath } from 'node:url';
-import { startServices } from '@groupidentify/local-services';
+import { startServices, withDatabase } from '@groupidentify/local-services';
 import { openStore } from '@groupidentify/store';
 import { writeResults } from './benchmarks-file.js';
 import { buildApps } from './child-process.js';
@@ -10,7 +10,7 @@ import { figuresOf } from './figures.js';
 import { measureIngest } from './ingest-phase.js';
 import { elapsedSeconds, step } from './log.js';
 import { parseOptions, planOf } from './options.js';
-import { dbUrl, measurePipeline } from './pipeline-phase.js';
+import { measurePipeline } from './pipeline-phase.js';
 import { machineFacts, resultsTable, stepSplitTable } from './report.js';
 import { measureScale } from './scale-phase.js';
 
@@ -34,11 +34,11 @@ async function main(cleanup: Cleanup): Promise<void> {
   cleanup.add('Redis and the MongoDB wire server', () => services.stop());
   const mongoKind = services.mongo?.kind ?? 'given';
   step(`services up (store: ${mongoKind}); creating the demo project`);
-  const store = await openStore(dbUrl(services.mongoUrl, 'bench'));
+  const store = await openStore(withDatabase(services.mongoUrl, 'bench'));
   const project = await store.projects.create('bench').finally(() => store.close());
   const setup = {
     redisUrl: services.redisUrl,
-    mongoUrl: dbUrl(services.mongoUrl, 'bench'),
+    mongoUrl: withDatabase(services.mongoUrl, 'bench'),
     apiKey: project.api_key,
   };
 
