@@ -5,7 +5,8 @@
 # be installed, FerretDB falls back to SQLite. With --with-postgresql (npm test, npm run bench)
 # FerretDB and PostgreSQL are required, even beside MONGO_URL/mongod (the tests and the benchmark
 # start their own); with --with-compose (npm test, npm run setup) also Docker Compose v2 to
-# validate docker-compose.yml.
+# validate docker-compose.yml; with --with-browser (npm test) Debian's Chromium for the console's
+# tests. The web console is built when missing or stale.
 # Idempotent and fast on reruns; prints one line per step so a first (slow) run never looks stuck.
 set -euo pipefail
 
@@ -201,13 +202,40 @@ setup_postgresql() {
   say "postgresql: $found"
 }
 
+# The tests drive the web console in Debian's Chromium (nothing downloads a browser).
+setup_browser() {
+  if command -v chromium >/dev/null 2>&1; then
+    say "browser: $(command -v chromium)"
+    return
+  fi
+  apt_install chromium
+  command -v chromium >/dev/null 2>&1 || die "chromium still not on PATH after install"
+  say "browser: $(command -v chromium)"
+}
+
+# The web console's static files, which ingest serves at /console: built when missing or older
+# than their sources.
+setup_console() {
+  [ -f packages/console/vite.config.ts ] || return 0
+  local out=packages/console/dist/web/index.html
+  if [ -f "$out" ] && [ -z "$(find packages/console/src packages/console/index.html \
+    packages/console/vite.config.ts -newer "$out" 2>/dev/null | head -1)" ]; then
+    say "console: up to date"
+    return
+  fi
+  say "building the web console (vite)…"
+  npm run --silent build -w packages/console >/dev/null
+}
+
 WITH_COMPOSE=0
 WITH_POSTGRESQL=0
+WITH_BROWSER=0
 for arg in "$@"; do
   case "$arg" in
     --with-compose) WITH_COMPOSE=1 ;;
     --with-postgresql) WITH_POSTGRESQL=1 ;;
-    *) die "unknown argument: $arg (known: --with-compose --with-postgresql)" ;;
+    --with-browser) WITH_BROWSER=1 ;;
+    *) die "unknown argument: $arg (known: --with-compose --with-postgresql --with-browser)" ;;
   esac
 done
 
@@ -215,6 +243,9 @@ setup_npm
 setup_redis
 setup_mongo
 [ "$NEEDS_FERRETDB" -eq 0 ] || setup_postgresql
-# Only the tests need Compose (to validate docker-compose.yml): `npm test` asks for it.
+setup_console
+# Only the tests need Compose (to validate docker-compose.yml) and a browser (the console's
+# tests): `npm test` asks for them.
 [ "$WITH_COMPOSE" -eq 0 ] || setup_compose
+[ "$WITH_BROWSER" -eq 0 ] || setup_browser
 say "done"

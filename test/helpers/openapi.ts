@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { openApiDocument } from '@groupidentify/ingest';
 
 interface OpenApiDoc {
   paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
 }
 
-const DOC_URL = new URL('../../apps/ingest/openapi/openapi.json', import.meta.url);
-const doc = JSON.parse(readFileSync(DOC_URL, 'utf8')) as OpenApiDoc;
+const doc = openApiDocument() as unknown as OpenApiDoc;
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as (a: Ajv2020) => void;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { LIMITS } from '@groupidentify/ops';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -6,20 +5,28 @@ import type { Store } from '@groupidentify/store';
 import { groupIdentifyHandler, type GroupIdentifyDeps } from './group-identify-route.js';
 import { httpApiHandler } from './http-api-route.js';
 import { HttpError, payloadTooLarge } from './http-error.js';
+import { openApiDocument } from './openapi-document.js';
 import { readRoutes } from './read-api/read-routes.js';
+import { adminRoutes, type AdminDeps } from './admin/admin-routes.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { platformRoutes } from './platforms/platform-routes.js';
 
 /** The OpenAPI 3.1 description of every endpoint, kept in apps/ingest/openapi/. */
-const OPENAPI = readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8');
+const OPENAPI = JSON.stringify(openApiDocument());
 
 /** Everything the HTTP app needs, created by main.ts (or a test) and passed in. */
 export interface AppDeps extends GroupIdentifyDeps {
   logger: Logger;
   store: Store;
+  /** group_type of a Segment `group` call whose traits carry none. */
+  segmentGroupType: string;
+  /** The operator endpoints' needs; undefined (no `ADMIN_TOKEN`) and they do not exist. */
+  admin: Omit<AdminDeps, 'store' | 'backlog' | 'partitions'> | undefined;
   /** Whether Redis and MongoDB answer now (for `/readyz`). */
   checkReady: () => Promise<Record<string, boolean>>;
 }
 
-/** The ingest HTTP app (docs/api.md, §7). No I/O happens here until a request arrives. */
+/** The ingest HTTP app (docs/api.md). No I/O happens here until a request arrives. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -28,11 +35,24 @@ export function createApp(deps: AppDeps): Express {
 
   // Raw bytes, gunzipped by body-parser; over 1 MB is refused before anything is parsed.
   const body = express.raw({ type: () => true, limit: LIMITS.maxBodyBytes, inflate: true });
+  // First: some of the other platforms' paths differ from Amplitude's only by a trailing slash.
+  app.use(platformRoutes(deps));
   app.all('/groupidentify', allowMethods('GET', 'POST'), body, groupIdentifyHandler(deps));
   for (const path of ['/2/httpapi', '/batch'])
     app.all(path, allowMethods('POST'), body, httpApiHandler(deps));
 
+  if (deps.admin !== undefined)
+    app.use(
+      '/api/admin',
+      adminRoutes({
+        ...deps.admin,
+        store: deps.store,
+        backlog: deps.backlog,
+        partitions: deps.partitions,
+      }),
+    );
   app.use('/api', readRoutes(deps.store));
+  app.use('/console', consoleRoutes());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -17,6 +17,13 @@ const schema = z.object({
   ENQUEUE_TIMEOUT_MS: int(1, 5000),
   /** How long an api_key lookup (hit or miss) is cached: a revoked key stops within this. */
   PROJECT_CACHE_TTL_MS: int(0, 5000),
+  /**
+   * Turns on the operator endpoints (`/api/admin/…`, and the console's operator view) for
+   * requests that present it as `Authorization: Bearer <token>`; unset, they do not exist.
+   */
+  ADMIN_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
+  /** group_type of a Segment `group` call whose traits carry none. */
+  SEGMENT_GROUP_TYPE: z.string().min(1).max(1024).default('company'),
 });
 
 /** The ingest app's configuration (docs/operations.md). */

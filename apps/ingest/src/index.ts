@@ -2,3 +2,4 @@
 export { createApp, type AppDeps } from './app.js';
 export { loadConfig, type IngestConfig } from './config.js';
 export { startIngest, type IngestService } from './ingest-service.js';
+export { openApiDocument } from './openapi-document.js';

@@ -62,6 +62,8 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     backlog,
     partitions: config.PARTITIONS,
     maxBacklog: config.MAX_BACKLOG,
+    segmentGroupType: config.SEGMENT_GROUP_TYPE,
+    admin: config.ADMIN_TOKEN === undefined ? undefined : { token: config.ADMIN_TOKEN, queues },
     lookupProject: createProjectLookup(
       (apiKey) => store.projects.idForApiKey(apiKey),
       config.PROJECT_CACHE_TTL_MS,

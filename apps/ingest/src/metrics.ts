@@ -7,6 +7,8 @@ export interface IngestMetrics {
   accepted: Counter;
   enqueueSeconds: Histogram;
   backlog: Gauge<'partition'>;
+  /** Calls of other platforms' APIs that are not group calls: answered, ignored, counted. */
+  ignoredEvents: Counter<'platform'>;
 }
 
 export function createIngestMetrics(): IngestMetrics {
@@ -35,6 +37,12 @@ export function createIngestMetrics(): IngestMetrics {
       name: 'gi_backlog_jobs',
       help: 'Waiting jobs per partition (the consumers lag behind by this much)',
       labelNames: ['partition'],
+      registers: [registry],
+    }),
+    ignoredEvents: new Counter({
+      name: 'gi_ignored_events_total',
+      help: 'Events of other analytics platforms that are not group calls (answered and ignored)',
+      labelNames: ['platform'],
       registers: [registry],
     }),
   };

@@ -6,3 +6,4 @@ export * from './partition-count.js';
 export * from './partition-jobs.js';
 export * from './partition-queue.js';
 export * from './connection-settings.js';
+export * from './replay-dead-letters.js';

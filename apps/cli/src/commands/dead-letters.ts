@@ -1,7 +1,13 @@
 import type { Command } from '../command.js';
 import type { GroupRef } from '@groupidentify/store';
 import { formatTable } from '../format-table.js';
-import { replayDeadLetters, type ReplayResult } from '../replay-dead-letters.js';
+import {
+  ReplayError,
+  openPartitionQueue,
+  replayDeadLetters,
+  type ReplayResult,
+} from '@groupidentify/queue-contract';
+import { CliError } from '../cli-error.js';
 
 const showGroup = (g: GroupRef | null): string =>
   g === null ? '(unreadable job)' : `${g.group_type}/${g.group_value} (project ${g.project})`;
@@ -46,13 +52,26 @@ const replay: Command = {
   summary: 're-enqueue dead letters not replayed yet (or the one --id names)',
   optional: ['id'],
   async run(ctx, { options }) {
-    const result = await replayDeadLetters(
-      await ctx.store(),
-      await ctx.redis(),
-      ctx.config,
-      options.id,
-    );
-    return { json: result, text: describeReplay(result) };
+    const redis = await ctx.redis();
+    const queues = new Map<number, ReturnType<typeof openPartitionQueue>>();
+    const queueOf = (partition: number) => {
+      let queue = queues.get(partition);
+      if (queue === undefined) {
+        queue = openPartitionQueue(redis, ctx.config.QUEUE_PREFIX, partition);
+        queues.set(partition, queue);
+      }
+      return queue;
+    };
+    try {
+      const store = await ctx.store();
+      const result = await replayDeadLetters(store, queueOf, ctx.config.PARTITIONS, options.id);
+      return { json: result, text: describeReplay(result) };
+    } catch (error) {
+      if (error instanceof ReplayError) throw new CliError(error.message);
+      throw error;
+    } finally {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    }
   },
 };
 
