@@ -14,3 +14,4 @@ export * from './plan-group-write.js';
 export * from './validate-identifications.js';
 export * from './rewind.js';
 export * from './http-v2-events.js';
+export * from './platforms.js';

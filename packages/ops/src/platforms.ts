@@ -1,0 +1,2 @@
+// The other analytics platforms' group calls, mapped onto identifications (docs/sdks.md).
+export {};
