@@ -206,6 +206,39 @@ describe.concurrent('groups get', SLOW, () => {
   });
 });
 
+describe('groups delete', SLOW, () => {
+  it('queues an erasure on the group’s partition; 404-like failure for a group never written', async () => {
+    const project = 'proj_erase';
+    const key = { project, group_type: 'org', group_value: 'Gone' };
+    const now = new Date();
+    await store.groups.insertOne({
+      _id: groupId(key),
+      ...key,
+      properties: encodeProperties({ a: 1 }),
+      version: 1,
+      created_at: now,
+      updated_at: now,
+    });
+    const json = (await cliJson(
+      ['groups', 'delete', 'org', 'Gone', '--project', project, '--json'],
+      env,
+    )) as { status: string; partition: number; job: string };
+    const partition = partitionOf(key, PARTITIONS);
+    expect(json).toMatchObject({ status: 'accepted', partition });
+    const job = await queues[partition]?.getJob(json.job);
+    expect(job?.data).toStrictEqual({
+      v: 1,
+      items: [{ kind: 'delete', ...key, received_at: expect.any(Number) as number }],
+    });
+    const missing = await runCliProcess(
+      ['groups', 'delete', 'org', 'Never', '--project', project],
+      env,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('project proj_erase not found');
+  });
+});
+
 describe('dead-letters', SLOW, () => {
   const item: QueuedItem = {
     project: 'proj_dead',

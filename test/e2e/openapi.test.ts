@@ -140,6 +140,19 @@ describe('real responses match the OpenAPI 3.1 document', () => {
     expect((await call('GET', '/api/groups')).status).toBe(401);
   });
 
+  it('erasure: 202, 404, 401', async () => {
+    const identification = JSON.stringify({
+      group_type: 'org',
+      group_value: 'erased',
+      group_properties: { a: 1 },
+    });
+    await call('POST', '/groupidentify', form({ api_key: ingest.apiKey, identification }));
+    await waitForVersion(ingest, 'org', 'erased', 1);
+    expect((await call('DELETE', '/api/groups/org/erased', { headers: auth() })).status).toBe(202);
+    expect((await call('DELETE', '/api/groups/org/never', { headers: auth() })).status).toBe(404);
+    expect((await call('DELETE', '/api/groups/org/erased')).status).toBe(401);
+  });
+
   it('the check itself refuses what the document does not describe', () => {
     const json = 'application/json';
     expect(() =>

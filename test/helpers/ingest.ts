@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { openStore, type Store } from '@groupidentify/store';
@@ -14,7 +14,8 @@ import {
 import {
   openPartitionQueue,
   type JobPayload,
-  type QueuedItem,
+  isDeletion,
+  type QueuedIdentification,
 } from '@groupidentify/queue-contract';
 import { withDatabase } from '@groupidentify/local-services';
 import { mongoUrl, redisUrl, uniqueName } from './services.js';
@@ -36,10 +37,12 @@ export interface TestIngest {
   secretKey: string;
   /** Adds another project; returns its keys. */
   addProject(): Promise<{ id: string; apiKey: string; secretKey: string }>;
+  /** A partition's queue, on the helper's own connection (to pause it, say). */
+  queue(partition: number): Queue<JobPayload>;
   /** All queued jobs of a partition, oldest first. */
   jobs(partition: number): Promise<Job<JobPayload>[]>;
-  /** All queued items of a partition, in queue order. */
-  items(partition: number): Promise<QueuedItem[]>;
+  /** All queued identifications of a partition, in queue order (erasures left out). */
+  items(partition: number): Promise<QueuedIdentification[]>;
   close(): Promise<void>;
 }
 
@@ -71,6 +74,11 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
   const queues = Array.from({ length: config.PARTITIONS }, (_, p) =>
     openPartitionQueue(inspector, config.QUEUE_PREFIX, p),
   );
+  const queueOf = (partition: number): Queue<JobPayload> => {
+    const queue = queues[partition];
+    if (queue === undefined) throw new RangeError(`no partition ${partition}`);
+    return queue;
+  };
   const jobs = async (partition: number): Promise<Job<JobPayload>[]> => {
     const queue = queues[partition];
     if (queue === undefined) throw new RangeError(`no partition ${partition}`);
@@ -86,10 +94,14 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
     service,
     mongo,
     store,
+    queue: queueOf,
     raw: collectionsOf(mongo.db()),
     addProject,
     jobs,
-    items: async (partition) => (await jobs(partition)).flatMap((job) => job.data.items),
+    items: async (partition) =>
+      (await jobs(partition))
+        .flatMap((job) => job.data.items)
+        .filter((item): item is QueuedIdentification => !isDeletion(item)),
     async close() {
       await service.close();
       await Promise.all(queues.map((q) => q.obliterate({ force: true })));

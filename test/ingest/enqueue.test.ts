@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { partitionOf } from '@groupidentify/queue-contract';
+import { partitionOf, isDeletion } from '@groupidentify/queue-contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
@@ -70,7 +70,7 @@ describe('durable, ordered, group-committed enqueue (docs/guarantees.md, docs/gu
     );
     const order = jobs
       .flatMap((job) => job.data.items)
-      .map((i) => i.group_properties as { client: number; seq: number });
+      .map((i) => (isDeletion(i) ? {} : i.group_properties) as { client: number; seq: number });
     // Every accepted item exactly once.
     expect(order).toHaveLength(clients * perClient);
     expect(new Set(order.map((o) => `${o.client}/${o.seq}`)).size).toBe(clients * perClient);
@@ -107,7 +107,9 @@ describe('durable, ordered, group-committed enqueue (docs/guarantees.md, docs/gu
     expect(jobs.every((job) => job.data.items.length <= ingest.config.FLUSH_MAX_ITEMS)).toBe(true);
     expect(jobs.length).toBeGreaterThan(1);
     expect(
-      jobs.flatMap((job) => job.data.items).map((i) => (i.group_properties as { i: number }).i),
+      jobs
+        .flatMap((job) => job.data.items)
+        .map((i) => (isDeletion(i) ? undefined : (i.group_properties as { i: number }).i)),
     ).toStrictEqual(identification.map((_, i) => i));
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { partitionOf, type QueuedItem } from '@groupidentify/queue-contract';
+import { partitionOf, type QueuedIdentification } from '@groupidentify/queue-contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send, type SendOptions } from '../helpers/http.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
@@ -17,7 +17,10 @@ function group(): { group_type: string; group_value: string } {
   return { group_type: 'org', group_value: randomUUID() };
 }
 
-async function queued(g: { group_type: string; group_value: string }): Promise<QueuedItem[]> {
+async function queued(g: {
+  group_type: string;
+  group_value: string;
+}): Promise<QueuedIdentification[]> {
   const partition = partitionOf({ project: ingest.projectId, ...g }, ingest.config.PARTITIONS);
   return (await ingest.items(partition)).filter((i) => i.group_value === g.group_value);
 }

@@ -24,13 +24,27 @@ export async function acceptIdentifications(
   identifications: readonly Identification[],
   receivedAt: number,
 ): Promise<void> {
+  const items = identifications.map((id): QueuedItem => ({
+    project,
+    ...id,
+    received_at: receivedAt,
+  }));
+  await enqueueItems(deps, items);
+  deps.metrics.accepted.inc(identifications.length);
+}
+
+/**
+ * Durably enqueues items of any kind (identifications, erasures): split by partition keeping
+ * their order, 429 when a target partition's backlog is over the limit, resolved only when every
+ * item is in Redis — otherwise 503.
+ */
+export async function enqueueItems(deps: AcceptDeps, items: readonly QueuedItem[]): Promise<void> {
   const byPartition = new Map<number, QueuedItem[]>();
-  for (const id of identifications) {
-    const item: QueuedItem = { project, ...id, received_at: receivedAt };
+  for (const item of items) {
     const partition = partitionOf(item, deps.partitions);
-    let items = byPartition.get(partition);
-    if (items === undefined) byPartition.set(partition, (items = []));
-    items.push(item);
+    let list = byPartition.get(partition);
+    if (list === undefined) byPartition.set(partition, (list = []));
+    list.push(item);
   }
   for (const partition of byPartition.keys()) {
     if (deps.backlog.count(partition) > deps.maxBacklog) throw tooManyRequests(1);
@@ -38,12 +52,11 @@ export async function acceptIdentifications(
   const stopTimer = deps.metrics.enqueueSeconds.startTimer();
   try {
     await Promise.all(
-      [...byPartition].map(([partition, items]) => deps.committer.add(partition, items)),
+      [...byPartition].map(([partition, list]) => deps.committer.add(partition, list)),
     );
   } catch {
     throw serviceUnavailable();
   } finally {
     stopTimer();
   }
-  deps.metrics.accepted.inc(identifications.length);
 }

@@ -1,13 +1,15 @@
 import { LIMITS } from '@groupidentify/ops';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { Queue } from 'bullmq';
+import type { JobPayload } from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
 import { groupIdentifyHandler, type GroupIdentifyDeps } from './group-identify-route.js';
 import { httpApiHandler } from './http-api-route.js';
 import { HttpError, payloadTooLarge } from './http-error.js';
 import { openApiDocument } from './openapi-document.js';
 import { readRoutes } from './read-api/read-routes.js';
-import { adminRoutes, type AdminDeps } from './admin/admin-routes.js';
+import { adminRoutes } from './admin/admin-routes.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { platformRoutes } from './platforms/platform-routes.js';
 
@@ -20,8 +22,10 @@ export interface AppDeps extends GroupIdentifyDeps {
   store: Store;
   /** group_type of a Segment `group` call whose traits carry none. */
   segmentGroupType: string;
-  /** The operator endpoints' needs; undefined (no `ADMIN_TOKEN`) and they do not exist. */
-  admin: Omit<AdminDeps, 'store' | 'backlog' | 'partitions'> | undefined;
+  /** The partition queues, by partition. */
+  queues: readonly Queue<JobPayload>[];
+  /** `ADMIN_TOKEN`; undefined and the operator endpoints do not exist. */
+  adminToken: string | undefined;
   /** Whether Redis and MongoDB answer now (for `/readyz`). */
   checkReady: () => Promise<Record<string, boolean>>;
 }
@@ -41,17 +45,18 @@ export function createApp(deps: AppDeps): Express {
   for (const path of ['/2/httpapi', '/batch'])
     app.all(path, allowMethods('POST'), body, httpApiHandler(deps));
 
-  if (deps.admin !== undefined)
+  if (deps.adminToken !== undefined)
     app.use(
       '/api/admin',
       adminRoutes({
-        ...deps.admin,
+        token: deps.adminToken,
         store: deps.store,
+        queues: deps.queues,
         backlog: deps.backlog,
         partitions: deps.partitions,
       }),
     );
-  app.use('/api', readRoutes(deps.store));
+  app.use('/api', readRoutes(deps));
   app.use('/console', consoleRoutes());
 
   app.get('/healthz', (_req, res) => {

@@ -63,7 +63,8 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     partitions: config.PARTITIONS,
     maxBacklog: config.MAX_BACKLOG,
     segmentGroupType: config.SEGMENT_GROUP_TYPE,
-    admin: config.ADMIN_TOKEN === undefined ? undefined : { token: config.ADMIN_TOKEN, queues },
+    queues,
+    adminToken: config.ADMIN_TOKEN,
     lookupProject: createProjectLookup(
       (apiKey) => store.projects.idForApiKey(apiKey),
       config.PROJECT_CACHE_TTL_MS,

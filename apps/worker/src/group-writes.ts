@@ -1,6 +1,7 @@
 import {
   planGroupWrite,
   type AppliedItem,
+  type FoldItem,
   type GroupDocument,
   type GroupKey,
   type GroupWritePlan,
@@ -14,6 +15,7 @@ import {
   type HistoryDocument,
   type Store,
 } from '@groupidentify/store';
+import { isDeletion } from '@groupidentify/queue-contract';
 import type { SequencedItem } from './sequenced-item.js';
 import { untimed, type StepTimer } from './step-timer.js';
 
@@ -22,6 +24,8 @@ export interface GroupBatch {
   groupId: string;
   key: GroupKey;
   entries: SequencedItem[];
+  /** Planned again after another writer won the group (a guard miss). */
+  reread?: boolean;
 }
 
 /** An item that cannot be applied, and why (it goes to the dead letters). */
@@ -60,6 +64,8 @@ export async function applyGroups(
     const plans = pending.map((batch) =>
       planWithinLimit(docs.get(batch.groupId) ?? null, batch, now),
     );
+    // Erasures first: a group's earlier lives are gone before the write that records it.
+    await time('erase', () => eraseEarlierLives(store, plans, docs));
     await time('history', () => store.history.write(plans.flatMap((p) => historyOf(p, now))));
     const failures = await time('write', () => writeGroups(store, plans));
     pending = [];
@@ -68,7 +74,7 @@ export async function applyGroups(
       if (failure === undefined) {
         collect(outcome, p);
       } else if (isDuplicateKey(failure)) {
-        pending.push(p.batch); // someone else wrote the group: reload and refold
+        pending.push({ ...p.batch, reread: true }); // someone else wrote it: reload and refold
       } else {
         // The batch's history was written before its write failed: take it back, the items are
         // now applied (or dead-lettered) one by one, with versions of their own.
@@ -86,6 +92,23 @@ interface Planned {
   batch: GroupBatch;
   plan: GroupWritePlan;
   poisoned: Poisoned[];
+}
+
+/**
+ * For every group whose items include an erasure: erase its earlier lives. Also for a group whose
+ * stored document shows a past erasure when a guard miss made it be read again: a racing writer
+ * of an earlier life may have written its history after that erasure ran.
+ */
+async function eraseEarlierLives(
+  store: Store,
+  plans: readonly Planned[],
+  docs: ReadonlyMap<string, GroupDocument>,
+): Promise<void> {
+  for (const p of plans) {
+    const below = p.plan.eraseBelow ?? docs.get(p.batch.groupId)?.base;
+    if (below !== undefined && (p.plan.eraseBelow !== undefined || p.batch.reread === true))
+      await store.groups.eraseEarlierLives(p.batch.key, below);
+  }
 }
 
 /** Plans the batch; an item that would take the group past the size limit is set aside. */
@@ -106,13 +129,21 @@ function planWithinLimit(doc: GroupDocument | null, batch: GroupBatch, now: Date
   };
 }
 
-/** The items of `entries` as the fold takes them: position and operations. */
-function foldItems(entries: readonly SequencedItem[]) {
-  return entries.map((e) => ({ seq: e.seq, group_properties: e.item.group_properties }));
+/** The items of `entries` as the fold takes them: position, and operations or erasure. */
+function foldItems(entries: readonly SequencedItem[]): FoldItem[] {
+  return entries.map((e) =>
+    isDeletion(e.item)
+      ? { seq: e.seq, erase: true }
+      : { seq: e.seq, group_properties: e.item.group_properties },
+  );
 }
 
 function historyOf(p: Planned, now: Date): HistoryDocument[] {
-  return p.plan.applied.map((applied) => {
+  // Items before the batch's last erasure are erased with it: only the erasures' own records
+  // are kept of them.
+  const erasedBelow = p.plan.eraseBelow ?? 0;
+  const kept = p.plan.applied.filter((a) => a.version >= erasedBelow || a.kind === 'delete');
+  return kept.map((applied) => {
     const { item, seq, groupId } = p.batch.entries[applied.position] as SequencedItem;
     return historyRecord(
       {
@@ -120,8 +151,8 @@ function historyOf(p: Planned, now: Date): HistoryDocument[] {
         groupId,
         project: item.project,
         receivedAt: item.received_at,
-        insertId: item.insert_id,
-        groupProperties: item.group_properties,
+        insertId: isDeletion(item) ? undefined : item.insert_id,
+        groupProperties: isDeletion(item) ? undefined : item.group_properties,
         applied,
       },
       now,
@@ -153,8 +184,9 @@ async function applyOneByOne(store: Store, batch: GroupBatch, now: Date): Promis
   for (const entry of batch.entries) {
     const single: GroupBatch = { ...batch, entries: [entry] };
     for (let round = 0; ; round++) {
-      const doc = (await store.groups.load([batch.groupId])).get(batch.groupId) ?? null;
-      const p = planWithinLimit(doc, single, now);
+      const docs = await store.groups.load([batch.groupId]);
+      const p = planWithinLimit(docs.get(batch.groupId) ?? null, single, now);
+      await eraseEarlierLives(store, [p], docs);
       const history = historyOf(p, now);
       await store.history.write(history);
       const failure = (await writeGroups(store, [p])).get(0);
@@ -164,6 +196,9 @@ async function applyOneByOne(store: Store, batch: GroupBatch, now: Date): Promis
       }
       if (isDuplicateKey(failure) && round < MAX_ROUNDS) continue;
       await store.history.remove(history.map((h) => h._id));
+      // An erasure is never dead-lettered: it is retried in order, like an outage.
+      if (isDeletion(entry.item))
+        throw failure instanceof Error ? failure : new Error(storeErrorMessage(failure));
       outcome.poisoned.push({
         entry,
         reason: `the store refused it: ${storeErrorMessage(failure)}`,

@@ -1,9 +1,10 @@
 import { sameSequence } from '@groupidentify/ops';
+import { isDeletion } from '@groupidentify/queue-contract';
 import type { InsertIdClaimRequest, Store } from '@groupidentify/store';
 import type { SequencedItem } from './sequenced-item.js';
 
 const claimOf = (s: SequencedItem): InsertIdClaimRequest | undefined =>
-  s.item.insert_id === undefined
+  isDeletion(s.item) || s.item.insert_id === undefined
     ? undefined
     : { groupId: s.groupId, insertId: s.item.insert_id, seq: s.seq };
 

@@ -16,12 +16,31 @@ export interface GroupDocument extends GroupKey {
   _id: string;
   /** Properties in stored form. */
   properties: JsonObject;
-  /** Number of identifications applied; the optimistic-concurrency guard of every write. */
+  /**
+   * Number of items (identifications and erasures) ever applied to this `_id`: it only grows, and
+   * it is the optimistic-concurrency guard of every write.
+   */
   version: number;
+  /**
+   * `version` when the group's current life began (its last erasure; absent: 0). What the API
+   * calls the version is `version - base`: a group recreated after an erasure starts at 1.
+   */
+  base?: number;
+  /**
+   * Set on an erased group: a value-free record that keeps `version` and `applied`, so that a
+   * stale write can never bring erased values back. The API answers 404 for it.
+   */
+  erased?: true;
   /** The last applied item; items at or below it are skipped on redelivery. */
   applied?: AppliedSequence;
+  /** When the current life began. */
   created_at: Date;
   updated_at: Date;
+}
+
+/** The group's version as the API shows it: counted from its current life's start. */
+export function visibleVersion(doc: Pick<GroupDocument, 'version' | 'base'>): number {
+  return doc.version - (doc.base ?? 0);
 }
 
 /**

@@ -7,3 +7,4 @@ export * from './partition-jobs.js';
 export * from './partition-queue.js';
 export * from './connection-settings.js';
 export * from './replay-dead-letters.js';
+export * from './queued-for-group.js';

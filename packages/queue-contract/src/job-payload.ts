@@ -2,7 +2,8 @@ import { isJsonObject, type JsonObject } from '@groupidentify/ops';
 import { z } from 'zod';
 
 /** One accepted identification, as queued. */
-export interface QueuedItem {
+export interface QueuedIdentification {
+  kind?: undefined;
   project: string;
   group_type: string;
   group_value: string;
@@ -11,6 +12,21 @@ export interface QueuedItem {
   /** When ingest accepted the request (ms since epoch). */
   received_at: number;
 }
+
+/**
+ * An accepted erasure of a group (docs/api.md#deleting-a-group), queued in the group's partition
+ * like an identification, so that it applies in order with them.
+ */
+export interface QueuedDeletion {
+  kind: 'delete';
+  project: string;
+  group_type: string;
+  group_value: string;
+  received_at: number;
+}
+
+/** Anything a partition queue holds for one group. */
+export type QueuedItem = QueuedIdentification | QueuedDeletion;
 
 /** A job: the ordered items of one partition flush, from one or more requests. */
 export interface JobPayload {
@@ -22,14 +38,22 @@ export interface JobPayload {
 // `__proto__` must stay exactly as they are.
 const jsonObject = z.custom<JsonObject>(isJsonObject, { message: 'must be a JSON object' });
 
-const itemSchema = z.object({
+const groupFields = {
   project: z.string().min(1),
   group_type: z.string().min(1),
   group_value: z.string().min(1),
+  received_at: z.number().int().nonnegative(),
+};
+
+const identificationSchema = z.object({
+  ...groupFields,
   group_properties: jsonObject,
   insert_id: z.string().min(1).optional(),
-  received_at: z.number().int().nonnegative(),
 });
+
+const deletionSchema = z.object({ ...groupFields, kind: z.literal('delete') });
+
+const itemSchema = z.union([deletionSchema, identificationSchema]);
 
 const payloadSchema = z.object({ v: z.literal(1), items: z.array(itemSchema).min(1) });
 
@@ -40,4 +64,9 @@ export function parseJobPayload(
   const result = payloadSchema.safeParse(data);
   if (result.success) return { ok: true, payload: result.data as JobPayload };
   return { ok: false, reason: z.prettifyError(result.error) };
+}
+
+/** True for an erasure. */
+export function isDeletion(item: QueuedItem): item is QueuedDeletion {
+  return item.kind === 'delete';
 }

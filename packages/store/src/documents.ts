@@ -1,4 +1,4 @@
-import type { AppliedSequence, GroupDocument, JsonObject } from '@groupidentify/ops';
+import type { AppliedKind, AppliedSequence, GroupDocument, JsonObject } from '@groupidentify/ops';
 
 export type { GroupDocument };
 
@@ -20,8 +20,12 @@ export interface HistoryDocument {
   _id: string;
   group: string;
   project: string;
-  /** The group's version after this identification: orders a group's history. */
+  /** The group's stored version after this item: orders a group's history. */
   version: number;
+  /** What the item did (absent in records written before erasure existed: create or update). */
+  kind?: AppliedKind;
+  /** The version the API showed after it (for an erasure: of the life it ended). */
+  visible_version?: number;
   received_at: Date;
   applied_at: Date;
   insert_id?: string;
@@ -31,8 +35,8 @@ export interface HistoryDocument {
 
 /** What an applied identification did, as `HistoryDocument.record` holds it. */
 export interface HistoryRecordBody {
-  /** As sent. */
-  group_properties: JsonObject;
+  /** As sent; absent for an erasure. */
+  group_properties?: JsonObject;
   /** `{name: {from?, to?, omitted?}}`: `omitted` lists sides too large to keep. */
   changes: JsonObject;
   skipped: { op: string; property: string; reason: string }[];
@@ -67,6 +71,8 @@ export interface DeadLetterDocument {
  */
 export interface InsertIdClaim {
   _id: string;
+  /** The group's `_id` (absent in claims written before erasure existed), so erasure finds them. */
+  group?: string;
   seq: AppliedSequence;
   created_at: Date;
 }

@@ -2,6 +2,7 @@ import { BSON, type AnyBulkWriteOperation } from 'mongodb';
 import {
   groupId,
   rewind,
+  visibleVersion,
   type GroupDocument,
   type GroupKey,
   type GroupWrite,
@@ -54,10 +55,19 @@ export interface GroupStore {
    * whole (transient errors, or no per-write errors to tell what was written).
    */
   write(writes: readonly GroupWrite[]): Promise<Map<number, unknown>>;
-  /** A group's current state, or undefined. */
+  /** A group's current state, or undefined (never written, or erased). */
   view(key: GroupKey): Promise<GroupView | undefined>;
+  /** Whether anything was ever applied to this group (erased groups included). */
+  everWritten(key: GroupKey): Promise<boolean>;
   /** A group's properties as they were at `asOf`, rewound through its history. */
   viewAsOf(key: GroupKey, asOf: Date): Promise<GroupAsOf>;
+  /**
+   * Erases what remains of a group's earlier lives: its history below stored version `below` (an
+   * erasure's own record is kept, value-free), its insert_id claims and its dead letters.
+   * Idempotent; run before the write that records the erasure, so that a crash in between is
+   * redone on redelivery.
+   */
+  eraseEarlierLives(key: GroupKey, below: number): Promise<void>;
   /** A project's groups (of one type, if given) in `_id` order, after the cursor `after`. */
   list(
     project: string,
@@ -65,7 +75,8 @@ export interface GroupStore {
   ): Promise<{ items: GroupSummary[]; after: string | undefined }>;
 }
 
-export function groupStore({ groups }: Collections, history: HistoryStore): GroupStore {
+export function groupStore(c: Collections, history: HistoryStore): GroupStore {
+  const { groups } = c;
   const load = async (ids: readonly string[]) =>
     new Map((await findByIds(groups, ids)).map((d) => [d._id, d]));
   const find = (key: GroupKey) => groups.findOne({ _id: groupId(key) });
@@ -93,26 +104,42 @@ export function groupStore({ groups }: Collections, history: HistoryStore): Grou
     },
     async view(key) {
       const doc = await find(key);
-      return doc === null ? undefined : viewOf(doc);
+      return doc === null || doc.erased === true ? undefined : viewOf(doc);
+    },
+    async everWritten(key) {
+      return (await groups.countDocuments({ _id: groupId(key) }, { limit: 1 })) > 0;
     },
     async viewAsOf(key, asOf) {
       const doc = await find(key);
-      if (doc === null) return { found: false, why: 'no-group' };
+      if (doc === null || doc.erased === true) return { found: false, why: 'no-group' };
       let properties = decodeProperties(doc.properties);
-      // Walk back from now: undo every identification accepted after `asOf`, newest first.
+      // Walk back from now through the current life: undo every identification accepted after
+      // `asOf`, newest first.
+      const base = doc.base ?? 0;
       let earliest = doc.version + 1;
-      for await (const h of history.newestFirst(doc._id)) {
+      for await (const h of history.newestFirst(doc._id, base)) {
         if (h.receivedAt <= asOf) break;
         if (Object.values(h.changes).some((c) => c.omitted?.includes('from') === true))
           return { found: false, why: 'history-omitted' };
         properties = rewind(properties, h.changes);
         earliest = h.version;
       }
-      if (earliest === 1) return { found: false, why: 'not-yet' }; // before the first one
+      if (earliest === base + 1) return { found: false, why: 'not-yet' }; // before the first one
       return { found: true, group: viewOf(doc, properties) };
     },
+    async eraseEarlierLives(key, below) {
+      const id = groupId(key);
+      // Every erasure keeps its own value-free record (the change feed shows it).
+      await c.history.deleteMany({ group: id, version: { $lt: below }, kind: { $ne: 'delete' } });
+      await c.insertIds.deleteMany({ group: id });
+      await c.deadLetters.deleteMany({
+        'item.project': key.project,
+        'item.group_type': key.group_type,
+        'item.group_value': key.group_value,
+      });
+    },
     async list(project, { groupType, after, limit }) {
-      const filter: Record<string, unknown> = { project };
+      const filter: Record<string, unknown> = { project, erased: { $exists: false } };
       if (groupType !== undefined && groupType !== '') filter['group_type'] = groupType;
       if (after !== undefined) filter['_id'] = { $gt: after };
       const docs = await groups
@@ -125,7 +152,7 @@ export function groupStore({ groups }: Collections, history: HistoryStore): Grou
         items: page.map((d) => ({
           group_type: d.group_type,
           group_value: d.group_value,
-          version: d.version,
+          version: visibleVersion(d),
           updated_at: d.updated_at.toISOString(),
         })),
         after: docs.length > limit ? page[page.length - 1]?._id : undefined,
@@ -142,7 +169,7 @@ function viewOf(
     group_type: doc.group_type,
     group_value: doc.group_value,
     properties,
-    version: doc.version,
+    version: visibleVersion(doc),
     created_at: doc.created_at.toISOString(),
     updated_at: doc.updated_at.toISOString(),
   };

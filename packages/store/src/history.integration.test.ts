@@ -68,7 +68,14 @@ describe('history records', () => {
           project: k.project,
           receivedAt: 1000,
           groupProperties: { $set: values },
-          applied: { position: 0, version: 1, changes, skipped: [] },
+          applied: {
+            position: 0,
+            kind: 'create',
+            version: 1,
+            visibleVersion: 1,
+            changes,
+            skipped: [],
+          },
         },
         new Date(2000),
       ),
@@ -93,7 +100,9 @@ describe('history records', () => {
         groupProperties: {},
         applied: {
           position: 0,
+          kind: 'update',
           version: 2,
+          visibleVersion: 2,
           changes: { p: { from: big, to: `${big}y` }, q: { from: 1, to: 2 } },
           skipped: [],
         },
@@ -133,7 +142,7 @@ describe('history records', () => {
       expect(same(item?.changes[name], { from: 1, to: values[name] }), name).toBe(true);
     expect(item?.skipped).toStrictEqual([{ op: '$add', property: 'n', reason: 'not a number' }]);
     const rewound = [];
-    for await (const h of history.newestFirst(groupId(k))) rewound.push(h.changes);
+    for await (const h of history.newestFirst(groupId(k), 0)) rewound.push(h.changes);
     expect(same(rewound, [item?.changes])).toBe(true);
   });
 });

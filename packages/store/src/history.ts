@@ -26,8 +26,8 @@ export interface AppliedRecord {
   /** When ingest accepted it (ms since epoch). */
   receivedAt: number;
   insertId?: string | undefined;
-  /** As sent. */
-  groupProperties: JsonObject;
+  /** As sent; undefined for an erasure. */
+  groupProperties: JsonObject | undefined;
   applied: AppliedItem;
 }
 
@@ -59,7 +59,7 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
     total -= big.bytes;
   }
   const body: HistoryRecordBody = {
-    group_properties: r.groupProperties,
+    ...(r.groupProperties === undefined ? {} : { group_properties: r.groupProperties }),
     changes,
     skipped: r.applied.skipped,
   };
@@ -68,6 +68,8 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
     group: r.groupId,
     project: r.project,
     version: r.applied.version,
+    kind: r.applied.kind,
+    visible_version: r.applied.visibleVersion,
     received_at: new Date(r.receivedAt),
     applied_at: appliedAt,
     record: JSON.stringify(body),
@@ -92,7 +94,7 @@ export interface HistoryView {
 
 /** What a stored record did: its JSON `record`, or the encoded fields of the earlier format. */
 function bodyOf(doc: HistoryDocument & LegacyHistoryFields): {
-  groupProperties: JsonValue;
+  groupProperties: JsonValue | undefined;
   changes: Record<string, HistoryChange>;
   skipped: SkippedOperation[];
 } {
@@ -125,14 +127,14 @@ function decodeLegacyChanges(stored: JsonObject): Record<string, HistoryChange> 
   return changes;
 }
 
-function historyView(doc: HistoryDocument): HistoryView {
+function historyView(doc: HistoryDocument, base: number): HistoryView {
   const body = bodyOf(doc);
   return {
-    version: doc.version,
+    version: doc.visible_version ?? doc.version - base,
     received_at: doc.received_at.toISOString(),
     applied_at: doc.applied_at.toISOString(),
     ...(doc.insert_id === undefined ? {} : { insert_id: doc.insert_id }),
-    group_properties: body.groupProperties,
+    group_properties: body.groupProperties ?? {},
     changes: body.changes,
     skipped: body.skipped,
   };
@@ -151,13 +153,14 @@ export interface HistoryStore {
   /** Takes back records whose group write was refused (their items are retried one by one). */
   remove(ids: readonly string[]): Promise<void>;
   /**
-   * A group's history below version `before` (from the newest without), newest first; undefined
-   * when the group does not exist.
+   * A group's history in its current life, below stored version `before` (from the newest
+   * without), newest first; undefined when the group does not exist (or was erased).
    */
   page(key: GroupKey, before: number | undefined, limit: number): Promise<HistoryPage | undefined>;
-  /** A group's records newest first, decoded, for rewinding (`as_of`). */
+  /** A group's records above stored version `above`, newest first, decoded (for `as_of`). */
   newestFirst(
     group: string,
+    above: number,
   ): AsyncIterable<{ version: number; receivedAt: Date; changes: Record<string, HistoryChange> }>;
 }
 
@@ -169,8 +172,11 @@ export function historyStore({ history, groups }: Collections): HistoryStore {
     },
     async page(key, before, limit) {
       const group = groupId(key);
-      if ((await groups.countDocuments({ _id: group }, { limit: 1 })) === 0) return undefined;
-      const filter = before === undefined ? { group } : { group, version: { $lt: before } };
+      const doc = await groups.findOne({ _id: group }, { projection: { base: 1, erased: 1 } });
+      if (doc === null || doc.erased === true) return undefined;
+      const base = doc.base ?? 0;
+      const version = before === undefined ? { $gt: base } : { $gt: base, $lt: before };
+      const filter = { group, version };
       const docs = await history
         .find(filter)
         .sort({ version: -1 })
@@ -179,12 +185,12 @@ export function historyStore({ history, groups }: Collections): HistoryStore {
       const page = docs.slice(0, limit);
       const last = page[page.length - 1];
       return {
-        items: page.map(historyView),
+        items: page.map((h) => historyView(h, base)),
         before: docs.length > limit && last !== undefined ? last.version : undefined,
       };
     },
-    async *newestFirst(group) {
-      for await (const h of history.find({ group }).sort({ version: -1 }))
+    async *newestFirst(group, above) {
+      for await (const h of history.find({ group, version: { $gt: above } }).sort({ version: -1 }))
         yield { version: h.version, receivedAt: h.received_at, changes: bodyOf(h).changes };
     },
   };

@@ -1,5 +1,6 @@
 import type { AppliedSequence } from '@groupidentify/ops';
 import { findByIds, insertManyOnce, type Collections } from './collections.js';
+import type { InsertIdClaim } from './documents.js';
 
 /** An item's claim on its `insert_id` within its group. */
 export interface InsertIdClaimRequest {
@@ -32,10 +33,11 @@ export function insertIdClaims({ insertIds }: Collections): InsertIdClaims {
   return {
     async claim(requests, now) {
       if (requests.length === 0) return [];
-      const first = new Map<string, { _id: string; seq: AppliedSequence; created_at: Date }>();
+      const first = new Map<string, InsertIdClaim>();
       for (const r of requests) {
         const id = claimId(r);
-        if (!first.has(id)) first.set(id, { _id: id, seq: r.seq, created_at: now });
+        if (!first.has(id))
+          first.set(id, { _id: id, group: r.groupId, seq: r.seq, created_at: now });
       }
       await insertManyOnce(insertIds, [...first.values()]);
       const holders = new Map(

@@ -1,3 +1,10 @@
+import {
+  enqueueJobs,
+  limitToOneConsumer,
+  openPartitionQueue,
+  partitionOf,
+  queuedForGroup,
+} from '@groupidentify/queue-contract';
 import { CliError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { formatRecord } from '../format-table.js';
@@ -37,4 +44,41 @@ const get: Command = {
   },
 };
 
-export const groupCommands: readonly Command[] = [get];
+const erase: Command = {
+  name: 'groups delete',
+  synopsis: '<type> <value> --project <id>',
+  summary: 'erase a group: queued in order with its identifications (docs/api.md)',
+  positionals: ['type', 'value'],
+  required: ['project'],
+  async run(ctx, { positionals, options }) {
+    const [group_type = '', group_value = ''] = positionals;
+    const key = { project: options.project ?? '', group_type, group_value };
+    const store = await ctx.store();
+    const redis = await ctx.redis();
+    const partition = partitionOf(key, ctx.config.PARTITIONS);
+    const queue = openPartitionQueue(redis, ctx.config.QUEUE_PREFIX, partition);
+    try {
+      // Queue first, then store (see ingest's erase route).
+      if (!(await queuedForGroup(queue, key)) && !(await store.groups.everWritten(key))) {
+        throw new CliError(
+          (await store.projects.exists(key.project))
+            ? `group ${group_type}/${group_value} not found in project ${key.project}`
+            : `project ${key.project} not found`,
+        );
+      }
+      await limitToOneConsumer(queue);
+      const [job] = await enqueueJobs(queue, [
+        { v: 1, items: [{ kind: 'delete', ...key, received_at: Date.now() }] },
+      ]);
+      const result = { status: 'accepted', partition, job: job ?? null };
+      return {
+        json: result,
+        text: `erasure of ${group_type}/${group_value} queued (partition ${partition}, job ${job ?? '?'})`,
+      };
+    } finally {
+      await queue.close();
+    }
+  },
+};
+
+export const groupCommands: readonly Command[] = [get, erase];

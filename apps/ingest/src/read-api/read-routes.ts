@@ -1,8 +1,9 @@
-import { Router, type Request, type Response } from 'express';
-import type { GroupKey } from '@groupidentify/ops';
+import { Router, type Response } from 'express';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
+import { eraseHandler, type EraseDeps } from './erase-route.js';
+import { groupKeyOf } from './group-key.js';
 import { single } from '../single-value.js';
 import { decodeCursor, encodeCursor, readInstant, readLimit } from './query-params.js';
 
@@ -13,8 +14,14 @@ const tooLargeToRewind = (): HttpError =>
   });
 const MAX_LIMIT = 1000;
 
+/** What the API under `/api` needs: the store, and the queues for erasures. */
+export interface ReadDeps extends EraseDeps {
+  store: Store;
+}
+
 /** The read API (docs/api.md), under `/api`, on the ingest app's port. */
-export function readRoutes(store: Store): Router {
+export function readRoutes(deps: ReadDeps): Router {
+  const { store } = deps;
   const router = Router();
   router.use(basicAuth(store));
 
@@ -31,7 +38,7 @@ export function readRoutes(store: Store): Router {
   });
 
   router.get('/groups/:type/:value', async (req, res) => {
-    const key = groupKey(req, res);
+    const key = groupKeyOf(req, res);
     const asOf = readInstant('as_of', single(req.query['as_of']));
     if (asOf === undefined) {
       res.json((await store.groups.view(key)) ?? notFound());
@@ -43,8 +50,10 @@ export function readRoutes(store: Store): Router {
     else throw groupNotFound();
   });
 
+  router.delete('/groups/:type/:value', eraseHandler(deps));
+
   router.get('/groups/:type/:value/history', async (req, res) => {
-    const key = groupKey(req, res);
+    const key = groupKeyOf(req, res);
     const limit = readLimit(single(req.query['limit']), 100, MAX_LIMIT);
     const before = decodeCursor(single(req.query['cursor']), 'number');
     const page = await store.history.page(key, before, limit);
@@ -64,9 +73,4 @@ function notFound(): never {
 
 function project(res: Response): string {
   return res.locals['project'] as string;
-}
-
-function groupKey(req: Request, res: Response): GroupKey {
-  const { type, value } = req.params as { type: string; value: string };
-  return { project: project(res), group_type: type, group_value: value };
 }
