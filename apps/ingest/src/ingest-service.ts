@@ -6,7 +6,7 @@ import { BacklogMonitor } from './backlog-monitor.js';
 import { answerClientErrorsAsJson } from './client-error.js';
 import type { IngestConfig } from './config.js';
 import { GroupCommitter } from './group-committer.js';
-import { createIngestMetrics } from './metrics.js';
+import { createIngestMetrics, recordBacklog } from './metrics.js';
 import { createPartitionQueues, queueSink } from './partition-queues.js';
 import { createProjectLookup } from './project-lookup.js';
 import { openStore } from '@groupidentify/store';
@@ -41,9 +41,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     maxItems: config.FLUSH_MAX_ITEMS,
     timeoutMs: config.ENQUEUE_TIMEOUT_MS,
   });
-  const backlog = new BacklogMonitor(queues, (counts) =>
-    counts.forEach((c, p) => metrics.backlog.set({ partition: String(p) }, c)),
-  );
+  const backlog = new BacklogMonitor(queues, recordBacklog(metrics));
 
   await once(redis, 'ready');
   await claimPartitionCount(redis, config.QUEUE_PREFIX, config.PARTITIONS, (p) =>

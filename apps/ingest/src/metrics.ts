@@ -7,8 +7,12 @@ export interface IngestMetrics {
   accepted: Counter;
   enqueueSeconds: Histogram;
   backlog: Gauge<'partition'>;
+  /** Age of each partition's oldest waiting job: how far its consumer lags (0 with no backlog). */
+  oldestJobAge: Gauge<'partition'>;
   /** Calls of other platforms' APIs that are not group calls: answered, ignored, counted. */
   ignoredEvents: Counter<'platform'>;
+  /** Groups written to `/api/export` responses. */
+  exportedGroups: Counter;
 }
 
 export function createIngestMetrics(): IngestMetrics {
@@ -39,11 +43,35 @@ export function createIngestMetrics(): IngestMetrics {
       labelNames: ['partition'],
       registers: [registry],
     }),
+    oldestJobAge: new Gauge({
+      name: 'gi_partition_oldest_job_age_seconds',
+      help: 'Seconds the oldest waiting job of each partition has waited (0 when none waits)',
+      labelNames: ['partition'],
+      registers: [registry],
+    }),
     ignoredEvents: new Counter({
       name: 'gi_ignored_events_total',
       help: 'Events of other analytics platforms that are not group calls (answered and ignored)',
       labelNames: ['platform'],
       registers: [registry],
     }),
+    exportedGroups: new Counter({
+      name: 'gi_exported_groups_total',
+      help: 'Groups written to /api/export responses',
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * The BacklogMonitor's callback that publishes what each refresh found: waiting jobs and the age
+ * of the oldest one, per partition, the figures the console's operator view charts too.
+ */
+export function recordBacklog(
+  metrics: IngestMetrics,
+): (counts: readonly number[], oldestAgesSeconds: readonly number[]) => void {
+  return (counts, oldestAgesSeconds) => {
+    counts.forEach((c, p) => metrics.backlog.set({ partition: String(p) }, c));
+    oldestAgesSeconds.forEach((a, p) => metrics.oldestJobAge.set({ partition: String(p) }, a));
   };
 }

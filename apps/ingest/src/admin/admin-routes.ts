@@ -3,6 +3,11 @@ import type { Queue } from 'bullmq';
 import type { JobPayload } from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
 import type { BacklogMonitor } from '../backlog-monitor.js';
+import { HttpError } from '../http-error.js';
+import { allowMethods } from './allow-methods.js';
+import { bearerAuth } from './bearer-auth.js';
+import { deadLetterRoutes } from './dead-letter-routes.js';
+import { partitionsHandler } from './partitions-handler.js';
 
 /** What the operator endpoints need. */
 export interface AdminDeps {
@@ -16,6 +21,22 @@ export interface AdminDeps {
 }
 
 /** Operator endpoints under `/api/admin` (docs/console.md), mounted only with `ADMIN_TOKEN`. */
-export function adminRoutes(_deps: AdminDeps): Router {
-  return Router();
+export function adminRoutes(deps: AdminDeps): Router {
+  const router = Router();
+  router.use(bearerAuth(deps.token));
+  // Operator data behind a token: never kept by a browser or a proxy.
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  router
+    .route('/partitions')
+    .get(partitionsHandler(deps.backlog, deps.partitions))
+    .all(allowMethods('GET'));
+  router.use('/dead-letters', deadLetterRoutes(deps));
+  // Behind the token, an unknown operator path is a 404 here rather than the read API's 401.
+  router.use((_req, _res, next) => {
+    next(new HttpError(404, 'Not found'));
+  });
+  return router;
 }

@@ -1,0 +1,47 @@
+/** A request to the service that did not succeed, with a message a person can act on. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    /** The HTTP status; 0 when the server could not be reached at all. */
+    readonly status: number,
+    message: string,
+    /** The `WWW-Authenticate` of a 401: says which authentication the server wanted. */
+    readonly challenge = '',
+  ) {
+    super(message);
+  }
+}
+
+/** The service's error body (docs/api.md): `{code, error, reason?, field?}`. */
+interface ErrorBody {
+  error?: unknown;
+  reason?: unknown;
+  field?: unknown;
+}
+
+/** "401 Unauthorized: …" from a response that failed, plus what the caller knows it means. */
+export function apiErrorOf(
+  status: number,
+  body: unknown,
+  meaning: string | undefined,
+  challenge: string,
+): ApiError {
+  const { error, reason, field } = (
+    typeof body === 'object' && body !== null ? body : {}
+  ) as ErrorBody;
+  const parts = [typeof error === 'string' ? `${status} ${error}` : `HTTP ${status}`];
+  if (typeof field === 'string') parts.push(`(${field})`);
+  if (typeof reason === 'string') parts.push(`— ${reason}`);
+  const summary = parts.join(' ');
+  return new ApiError(
+    status,
+    meaning === undefined ? summary : `${meaning} (${summary})`,
+    challenge,
+  );
+}
+
+/** The message to show for anything a request threw. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

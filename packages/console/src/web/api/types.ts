@@ -1,0 +1,78 @@
+// The shapes of the service's public API as the page reads them (apps/ingest/openapi/: the
+// read API in openapi.json, the operator endpoints in parts/admin.json).
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = Record<string, Json>;
+
+/** `GET /api/groups/{type}/{value}[?as_of=]`. */
+export interface Group {
+  group_type: string;
+  group_value: string;
+  properties: JsonObject;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An item of `GET /api/groups`. */
+export interface GroupSummary {
+  group_type: string;
+  group_value: string;
+  version: number;
+  updated_at: string;
+}
+
+/** One property's change in a history item: `from` absent when new, `to` absent when removed. */
+export interface Change {
+  from?: Json;
+  to?: Json;
+  /** Sides too large to keep in history (then absent too). */
+  omitted?: ('from' | 'to')[];
+}
+
+export interface SkippedOperation {
+  op: string;
+  property: string;
+  reason: string;
+}
+
+/** An item of `GET /api/groups/{type}/{value}/history`: one identification. */
+export interface HistoryItem {
+  version: number;
+  received_at: string;
+  applied_at: string;
+  insert_id?: string;
+  group_properties: JsonObject;
+  changes: Record<string, Change>;
+  skipped: SkippedOperation[];
+}
+
+/** A cursor-paged list; `next_cursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** `GET /api/admin/partitions`. */
+export interface PartitionsBacklog {
+  refreshed_at: string | null;
+  partitions: { partition: number; backlog_jobs: number; oldest_job_age_seconds: number }[];
+}
+
+/** An item of `GET /api/admin/dead-letters`. */
+export interface DeadLetter {
+  id: string;
+  partition: number;
+  failed_at: string;
+  reason: string;
+  group: { project: string; group_type: string; group_value: string } | null;
+  replayable: boolean;
+  replayed_at: string | null;
+  item: Json;
+}
+
+/** What a replay did (`POST /api/admin/dead-letters[/{id}]/replay`). */
+export interface ReplayResult {
+  replayed: { id: string; partition: number; job: string | null }[];
+  skipped: { id: string; reason: string }[];
+}

@@ -1,0 +1,34 @@
+import type { ComponentChildren } from 'preact';
+import { hrefOf } from '../routing/route';
+
+interface Props {
+  groupType: string;
+  groupValue: string;
+  /** The group's actions; the delete button (`DELETE /api/groups/{type}/{value}`) goes here. */
+  actions: ComponentChildren;
+}
+
+/** Where the page is (Groups › type › value) and what can be done with the group. */
+export function GroupHeader({ groupType, groupValue, actions }: Props) {
+  return (
+    <header class="group-header">
+      <nav aria-label="Breadcrumb" class="breadcrumb">
+        <ol>
+          <li>
+            <a href={hrefOf({ view: 'groups', groupType: undefined })}>Groups</a>
+          </li>
+          <li>
+            <a href={hrefOf({ view: 'groups', groupType })}>{groupType}</a>
+          </li>
+          <li aria-current="page">{groupValue}</li>
+        </ol>
+      </nav>
+      <div class="title-row">
+        <h1 id="group-title" tabIndex={-1}>
+          <span class="group-type">{groupType}</span> {groupValue}
+        </h1>
+        <div class="actions">{actions}</div>
+      </div>
+    </header>
+  );
+}

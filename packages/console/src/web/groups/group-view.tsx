@@ -1,0 +1,75 @@
+import { useState } from 'preact/hooks';
+import type { ReadApi } from '../api/read-api';
+import { ErrorMessage } from '../components/error-message';
+import { useAsync } from '../hooks/use-async';
+import { AsOfPanel } from './as-of-panel';
+import { GroupHeader } from './group-header';
+import { HistoryTimeline } from './history-timeline';
+import { InstantDiff } from './instant-diff';
+import { PropertyPanel } from './property-panel';
+
+interface Props {
+  api: ReadApi;
+  groupType: string;
+  groupValue: string;
+}
+
+/** One group: its properties now, at an instant, between two instants, and its history. */
+export function GroupView({ api, groupType, groupValue }: Props) {
+  const [reloads, setReloads] = useState(0);
+  const [asOf, setAsOf] = useState<string>();
+  const group = useAsync(
+    () => api.group(groupType, groupValue),
+    [api, groupType, groupValue, reloads],
+  );
+
+  const showAt = (iso: string) => {
+    setAsOf(iso);
+    document.getElementById('as-of-title')?.focus();
+  };
+
+  return (
+    <div class="group-view">
+      <GroupHeader
+        groupType={groupType}
+        groupValue={groupValue}
+        actions={
+          // <DeleteGroupButton> (DELETE /api/groups/{type}/{value}) joins Reload here.
+          <button type="button" onClick={() => setReloads(reloads + 1)}>
+            Reload
+          </button>
+        }
+      />
+      {group.status === 'loading' && <p class="summary">Loading…</p>}
+      {group.status === 'failed' && <ErrorMessage error={group.error} />}
+      {group.status === 'done' && (
+        <div class="group-columns" key={reloads}>
+          <div class="column">
+            <PropertyPanel group={group.value} />
+            <AsOfPanel
+              api={api}
+              groupType={groupType}
+              groupValue={groupValue}
+              asOf={asOf}
+              onAsOf={setAsOf}
+            />
+            <InstantDiff
+              api={api}
+              groupType={groupType}
+              groupValue={groupValue}
+              createdAt={group.value.created_at}
+            />
+          </div>
+          <div class="column">
+            <HistoryTimeline
+              api={api}
+              groupType={groupType}
+              groupValue={groupValue}
+              onShowAt={showAt}
+            />
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
