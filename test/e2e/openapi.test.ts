@@ -153,6 +153,27 @@ describe('real responses match the OpenAPI 3.1 document', () => {
     expect((await call('DELETE', '/api/groups/org/erased')).status).toBe(401);
   });
 
+  it('where, count and export: 200, 400, 401', async () => {
+    await waitForVersion(ingest, 'org', 'oa', 4);
+    const where = encodeURIComponent(JSON.stringify({ plan: { $exists: true } }));
+    const headers = auth();
+    for (const path of [
+      `/api/groups?group_type=org&where=${where}`,
+      `/api/groups/count?group_type=org&where=${where}`,
+      '/api/groups/count',
+      '/api/export?group_type=org',
+      `/api/export?where=${where}&as_of=${new Date().toISOString()}`,
+    ])
+      expect((await call('GET', path, { headers })).status, path).toBe(200);
+    const exported = await call('GET', '/api/export?group_type=org', { headers });
+    expect(exported.text.split('\n').filter((l) => l !== '').length).toBeGreaterThan(0);
+    for (const path of ['/api/groups/count?where=[1]', '/api/export?where={"$or":[]}'])
+      expect((await call('GET', path, { headers })).status, path).toBe(400);
+    expect((await call('GET', '/api/export?as_of=soon', { headers })).status).toBe(400);
+    expect((await call('GET', '/api/groups/count')).status).toBe(401);
+    expect((await call('GET', '/api/export')).status).toBe(401);
+  });
+
   it('the check itself refuses what the document does not describe', () => {
     const json = 'application/json';
     expect(() =>

@@ -93,9 +93,19 @@ function validateAt(
     throw new Error(`${what}: content type ${contentType}, expected ${expectedType}`);
   const validate = ajv.getSchema(`openapi#${pointer}`);
   if (validate === undefined) throw new Error(`no schema at ${pointer}`);
-  const value: unknown = expectedType === 'application/json' ? JSON.parse(body) : body;
-  if (!validate(value))
-    throw new Error(
-      `${what} does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}`,
-    );
+  // NDJSON: the schema is that of one line, and every line must match it.
+  const values: unknown[] =
+    expectedType === 'application/json'
+      ? [JSON.parse(body)]
+      : expectedType === 'application/x-ndjson'
+        ? body
+            .split('\n')
+            .filter((line) => line !== '')
+            .map((line) => JSON.parse(line) as unknown)
+        : [body];
+  for (const value of values)
+    if (!validate(value))
+      throw new Error(
+        `${what} does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}`,
+      );
 }

@@ -3,10 +3,13 @@ import { hostOf } from '@groupidentify/service-runtime';
 import { openStore, type Store } from '@groupidentify/store';
 import { CliError } from './cli-error.js';
 import type { CliConfig } from './config.js';
+import type { CliIo } from './cli-io.js';
 
 /** What a command may use. Clients connect on first use, so `project list` never needs Redis. */
 export interface CliContext {
   config: CliConfig;
+  /** Where a streaming command writes as it goes. */
+  io: CliIo;
   store(): Promise<Store>;
   redis(): Promise<RedisClient>;
   /** Closes whatever was opened, so the process exits at once. */
@@ -15,7 +18,7 @@ export interface CliContext {
 
 const CONNECT_TIMEOUT_MS = 5000;
 
-export function createCliContext(config: CliConfig): CliContext {
+export function createCliContext(config: CliConfig, io: CliIo): CliContext {
   let store: Promise<Store> | undefined;
   let redis: Promise<RedisClient> | undefined;
   const connectStore = async (): Promise<Store> => {
@@ -55,6 +58,7 @@ export function createCliContext(config: CliConfig): CliContext {
   };
   return {
     config,
+    io,
     store() {
       store ??= connectStore();
       return store;

@@ -1,7 +1,7 @@
 import type { CliContext } from './cli-context.js';
 
 /** Options a command may take; every one is a string except the flags. */
-export type OptionName = 'name' | 'id' | 'project' | 'to';
+export type OptionName = 'name' | 'id' | 'project' | 'to' | 'type' | 'property' | 'as-of' | 'where';
 
 /** Parsed arguments of one command. */
 export interface CommandArgs {
@@ -15,6 +15,13 @@ export interface CommandOutput {
   text: string;
 }
 
+/** A command that wrote its result to stdout as it went (an export): only a summary remains. */
+export interface StreamedOutput {
+  streamed: true;
+  /** Printed on stderr, so that stdout holds the result alone. */
+  summary: string;
+}
+
 export interface Command {
   /** `<noun> <verb>`, e.g. `project create`. */
   name: string;
@@ -24,7 +31,7 @@ export interface Command {
   positionals?: readonly string[];
   required?: readonly OptionName[];
   optional?: readonly OptionName[];
-  run(ctx: CliContext, args: CommandArgs): Promise<CommandOutput>;
+  run(ctx: CliContext, args: CommandArgs): Promise<CommandOutput | StreamedOutput>;
 }
 
 /** Output that is one JSON line whether or not `--json` was given (docs/operations.md `project create`). */

@@ -1,9 +1,27 @@
-import { runCli } from './run-cli.js';
+import { runCli, type CliIo } from './run-cli.js';
 
-const io = {
-  out: (text: string) => process.stdout.write(`${text}\n`),
-  err: (text: string) => process.stderr.write(`${text}\n`),
+const io: CliIo = {
+  out: (text) => void process.stdout.write(`${text}\n`),
+  err: (text) => void process.stderr.write(`${text}\n`),
+  write: (chunk) => (process.stdout.write(chunk) ? Promise.resolve() : drained()),
 };
+
+function drained(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.on('drain', done);
+    process.stdout.on('close', done);
+  });
+}
+
+// A reader that goes away (`| head`) ends the export: exit quietly, as other tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+});
 
 // exitCode, not exit(): pending stdout writes to a pipe still get flushed. Every client is
 // closed by runCli, so nothing keeps the process alive.

@@ -6,7 +6,16 @@ import { UsageError } from './cli-error.js';
 export type Invocation =
   { kind: 'help' } | { kind: 'run'; command: Command; args: CommandArgs; json: boolean };
 
-const OPTION_NAMES: readonly OptionName[] = ['name', 'id', 'project', 'to'];
+const OPTION_NAMES: readonly OptionName[] = [
+  'name',
+  'id',
+  'project',
+  'to',
+  'type',
+  'property',
+  'as-of',
+  'where',
+];
 
 function tokenize(argv: readonly string[]) {
   try {
@@ -19,6 +28,10 @@ function tokenize(argv: readonly string[]) {
         id: { type: 'string' },
         project: { type: 'string' },
         to: { type: 'string' },
+        type: { type: 'string' },
+        property: { type: 'string' },
+        'as-of': { type: 'string' },
+        where: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },

@@ -5,11 +5,9 @@ import { loadConfig } from './config.js';
 import { parseCommandLine } from './parse-args.js';
 import { usage } from './usage.js';
 
-/** Where the CLI writes: stdout carries only the result, so it can be piped. */
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
+import type { CliIo } from './cli-io.js';
+
+export type { CliIo } from './cli-io.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -35,14 +33,15 @@ export async function runCli(
   }
   let ctx;
   try {
-    ctx = createCliContext(loadConfig(env));
+    ctx = createCliContext(loadConfig(env), io);
   } catch (error) {
     io.err(`error: ${(error as Error).message}`);
     return EXIT_USAGE;
   }
   try {
     const output = await invocation.command.run(ctx, invocation.args);
-    io.out(invocation.json ? JSON.stringify(output.json) : output.text);
+    if ('streamed' in output) io.err(output.summary);
+    else io.out(invocation.json ? JSON.stringify(output.json) : output.text);
     return EXIT_OK;
   } catch (error) {
     io.err(`error: ${describe(error)}`);

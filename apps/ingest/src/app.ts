@@ -104,6 +104,13 @@ function countRequests(deps: AppDeps): RequestHandler {
 /** Known errors answer their JSON body; body-parser's 4xx keep their status; bugs answer 500. */
 function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
+    if (res.headersSent) {
+      // A streamed answer (export, change feed) failed part-way: cut it, so the client sees an
+      // incomplete response rather than a complete-looking one.
+      logger.warn({ err }, 'streamed response failed');
+      res.destroy();
+      return;
+    }
     const error = toHttpError(err);
     if (error === undefined) {
       logger.error({ err }, 'unhandled error');

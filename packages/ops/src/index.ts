@@ -15,3 +15,5 @@ export * from './validate-identifications.js';
 export * from './rewind.js';
 export * from './http-v2-events.js';
 export * from './platforms.js';
+export * from './where.js';
+export * from './instant.js';

@@ -6,6 +6,7 @@ import type {
   HistoryDocument,
   InsertIdClaim,
   ProjectDocument,
+  PropertyIndexDocument,
 } from './documents.js';
 
 /** The service's collections in one database. Only this package touches them. */
@@ -15,6 +16,7 @@ export interface Collections {
   history: Collection<HistoryDocument>;
   deadLetters: Collection<DeadLetterDocument>;
   insertIds: Collection<InsertIdClaim>;
+  propertyIndexes: Collection<PropertyIndexDocument>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -24,6 +26,7 @@ export function collectionsOf(db: Db): Collections {
     history: db.collection<HistoryDocument>('history'),
     deadLetters: db.collection<DeadLetterDocument>('dead_letters'),
     insertIds: db.collection<InsertIdClaim>('insert_ids'),
+    propertyIndexes: db.collection<PropertyIndexDocument>('property_indexes'),
   };
 }
 

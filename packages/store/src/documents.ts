@@ -76,3 +76,16 @@ export interface InsertIdClaim {
   seq: AppliedSequence;
   created_at: Date;
 }
+
+/** A property index created for `where` (docs/api.md#finding-groups-by-property). */
+export interface PropertyIndexDocument {
+  /** `[project, group_type, property]` as JSON. */
+  _id: string;
+  /** The server's index on `groups` that serves it (one per property name). */
+  index: string;
+  project: string;
+  group_type: string;
+  /** The property name, as sent. */
+  property: string;
+  created_at: Date;
+}

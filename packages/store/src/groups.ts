@@ -10,6 +10,7 @@ import {
 } from '@groupidentify/ops';
 import { findByIds, type Collections } from './collections.js';
 import type { HistoryStore } from './history.js';
+import { groupQueries, type GroupQueries } from './group-queries.js';
 import { isTransientStoreError } from './store-errors.js';
 import { decodeProperties, encodeProperties } from './stored-form.js';
 
@@ -46,7 +47,7 @@ export type GroupAsOf =
   | { found: true; group: GroupView }
   | { found: false; why: 'no-group' | 'not-yet' | 'history-omitted' };
 
-export interface GroupStore {
+export interface GroupStore extends GroupQueries {
   /** The stored documents among `ids` (group `_id`s), by id. */
   load(ids: readonly string[]): Promise<Map<string, GroupDocument>>;
   /**
@@ -68,19 +69,16 @@ export interface GroupStore {
    * redone on redelivery.
    */
   eraseEarlierLives(key: GroupKey, below: number): Promise<void>;
-  /** A project's groups (of one type, if given) in `_id` order, after the cursor `after`. */
-  list(
-    project: string,
-    options: { groupType?: string | undefined; after?: string | undefined; limit: number },
-  ): Promise<{ items: GroupSummary[]; after: string | undefined }>;
 }
 
 export function groupStore(c: Collections, history: HistoryStore): GroupStore {
   const { groups } = c;
+  const queries = groupQueries(c, history);
   const load = async (ids: readonly string[]) =>
     new Map((await findByIds(groups, ids)).map((d) => [d._id, d]));
   const find = (key: GroupKey) => groups.findOne({ _id: groupId(key) });
   return {
+    ...queries,
     load,
     async write(writes) {
       const failures = new Map<number, unknown>();
@@ -112,20 +110,7 @@ export function groupStore(c: Collections, history: HistoryStore): GroupStore {
     async viewAsOf(key, asOf) {
       const doc = await find(key);
       if (doc === null || doc.erased === true) return { found: false, why: 'no-group' };
-      let properties = decodeProperties(doc.properties);
-      // Walk back from now through the current life: undo every identification accepted after
-      // `asOf`, newest first.
-      const base = doc.base ?? 0;
-      let earliest = doc.version + 1;
-      for await (const h of history.newestFirst(doc._id, base)) {
-        if (h.receivedAt <= asOf) break;
-        if (Object.values(h.changes).some((c) => c.omitted?.includes('from') === true))
-          return { found: false, why: 'history-omitted' };
-        properties = rewind(properties, h.changes);
-        earliest = h.version;
-      }
-      if (earliest === base + 1) return { found: false, why: 'not-yet' }; // before the first one
-      return { found: true, group: viewOf(doc, properties) };
+      return groupAsOf(doc, asOf, history);
     },
     async eraseEarlierLives(key, below) {
       const id = groupId(key);
@@ -138,30 +123,35 @@ export function groupStore(c: Collections, history: HistoryStore): GroupStore {
         'item.group_value': key.group_value,
       });
     },
-    async list(project, { groupType, after, limit }) {
-      const filter: Record<string, unknown> = { project, erased: { $exists: false } };
-      if (groupType !== undefined && groupType !== '') filter['group_type'] = groupType;
-      if (after !== undefined) filter['_id'] = { $gt: after };
-      const docs = await groups
-        .find(filter, { projection: { properties: 0 } })
-        .sort({ _id: 1 })
-        .limit(limit + 1)
-        .toArray();
-      const page = docs.slice(0, limit);
-      return {
-        items: page.map((d) => ({
-          group_type: d.group_type,
-          group_value: d.group_value,
-          version: visibleVersion(d),
-          updated_at: d.updated_at.toISOString(),
-        })),
-        after: docs.length > limit ? page[page.length - 1]?._id : undefined,
-      };
-    },
   };
 }
 
-function viewOf(
+/**
+ * A stored group's properties as they were at `asOf`: walk back from now through its current
+ * life, undoing every identification accepted after `asOf`, newest first.
+ */
+export async function groupAsOf(
+  doc: GroupDocument,
+  asOf: Date,
+  history: HistoryStore,
+): Promise<GroupAsOf> {
+  if (doc.erased === true) return { found: false, why: 'no-group' };
+  if (doc.updated_at <= asOf) return { found: true, group: viewOf(doc) }; // nothing since
+  let properties = decodeProperties(doc.properties);
+  const base = doc.base ?? 0;
+  let earliest = doc.version + 1;
+  for await (const h of history.newestFirst(doc._id, base)) {
+    if (h.receivedAt <= asOf) break;
+    if (Object.values(h.changes).some((c) => c.omitted?.includes('from') === true))
+      return { found: false, why: 'history-omitted' };
+    properties = rewind(properties, h.changes);
+    earliest = h.version;
+  }
+  if (earliest === base + 1) return { found: false, why: 'not-yet' }; // before the first one
+  return { found: true, group: viewOf(doc, properties) };
+}
+
+export function viewOf(
   doc: GroupDocument,
   properties: Properties = decodeProperties(doc.properties),
 ): GroupView {

@@ -29,3 +29,5 @@ export type { InsertIdClaimRequest, InsertIdClaims } from './insert-id-claims.js
 export { INSERT_ID_RETENTION_SECONDS } from './indexes.js';
 export { storedForm } from './stored-form.js';
 export { isDuplicateKey, isTransientStoreError, storeErrorMessage } from './store-errors.js';
+export type { PropertyIndex, PropertyIndexes } from './property-indexes.js';
+export type { GroupQueries, GroupSelection } from './group-queries.js';

@@ -6,6 +6,7 @@ import { historyStore, type HistoryStore } from './history.js';
 import { ensureIndexes, sweepExpired } from './indexes.js';
 import { insertIdClaims, type InsertIdClaims } from './insert-id-claims.js';
 import { projectStore, type ProjectStore } from './projects.js';
+import { propertyIndexes, type PropertyIndexes } from './property-indexes.js';
 
 /** What the server behind `MONGO_URL` is and can do, learned once per process. */
 export interface StoreCapabilities {
@@ -20,6 +21,7 @@ export interface Store {
   readonly history: HistoryStore;
   readonly deadLetters: DeadLetterStore;
   readonly insertIds: InsertIdClaims;
+  readonly propertyIndexes: PropertyIndexes;
   /** Asked of the server once, on first use. */
   capabilities(): Promise<StoreCapabilities>;
   /** True when the server answers now (`/readyz`). */
@@ -72,6 +74,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     history,
     deadLetters: deadLetterStore(c),
     insertIds: insertIdClaims(c),
+    propertyIndexes: propertyIndexes(c),
     capabilities() {
       capabilities ??= db
         .admin()

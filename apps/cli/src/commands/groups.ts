@@ -5,7 +5,8 @@ import {
   partitionOf,
   queuedForGroup,
 } from '@groupidentify/queue-contract';
-import { CliError } from '../cli-error.js';
+import { parseInstant, parseWhere } from '@groupidentify/ops';
+import { CliError, UsageError } from '../cli-error.js';
 import type { Command } from '../command.js';
 import { formatRecord } from '../format-table.js';
 
@@ -81,4 +82,55 @@ const erase: Command = {
   },
 };
 
-export const groupCommands: readonly Command[] = [get, erase];
+const PROGRESS_EVERY_MS = 1_000;
+
+const exportGroups: Command = {
+  name: 'groups export',
+  synopsis: '--project <id> [--type <t>] [--as-of <time>] [--where <json>]',
+  summary: 'write groups as NDJSON to stdout, as GET /api/export (progress on stderr)',
+  required: ['project'],
+  optional: ['type', 'as-of', 'where'],
+  async run(ctx, { options }) {
+    const project = options.project ?? '';
+    const asOf = options['as-of'] === undefined ? undefined : instantOption(options['as-of']);
+    let where;
+    if (options.where !== undefined) {
+      const parsed = parseWhere(options.where);
+      if (!parsed.ok) throw new UsageError(`--where: ${parsed.reason}`);
+      where = parsed.where;
+    }
+    const store = await ctx.store();
+    if (!(await store.projects.exists(project))) throw new CliError(`project ${project} not found`);
+    ctx.io.err(
+      `exporting the groups of project ${project}${options.type === undefined ? '' : ` of type ${options.type}`}${asOf === undefined ? '' : ` as of ${asOf.toISOString()}`}…`,
+    );
+    const started = Date.now();
+    let exported = 0;
+    let shownAt = started;
+    for await (const group of store.groups.exportAll(project, {
+      groupType: options.type,
+      asOf,
+      where,
+    })) {
+      await ctx.io.write(`${JSON.stringify(group)}\n`);
+      exported++;
+      if (Date.now() - shownAt >= PROGRESS_EVERY_MS) {
+        shownAt = Date.now();
+        ctx.io.err(`exported ${exported} groups so far…`);
+      }
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    return { streamed: true, summary: `exported ${exported} groups in ${seconds} s` };
+  },
+};
+
+function instantOption(text: string): Date {
+  const at = parseInstant(text);
+  if (at === undefined)
+    throw new UsageError(
+      `--as-of must be an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z (got ${text})`,
+    );
+  return at;
+}
+
+export const groupCommands: readonly Command[] = [get, erase, exportGroups];

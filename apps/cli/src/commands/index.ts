@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { deadLetterCommands } from './dead-letters.js';
 import { groupCommands } from './groups.js';
+import { indexCommands } from './indexes.js';
 import { partitionCommands } from './partitions.js';
 import { projectCommands } from './project.js';
 
@@ -9,5 +10,6 @@ export const commands: readonly Command[] = [
   ...projectCommands,
   ...deadLetterCommands,
   ...groupCommands,
+  ...indexCommands,
   ...partitionCommands,
 ];

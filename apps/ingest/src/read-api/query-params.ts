@@ -1,3 +1,4 @@
+import { parseInstant } from '@groupidentify/ops';
 import { HttpError } from '../http-error.js';
 
 const invalid = (field: string, reason: string): HttpError =>
@@ -15,11 +16,10 @@ export function readLimit(value: unknown, fallback: number, max: number): number
 /** An ISO-8601 instant such as `2026-01-31T12:00:00Z`. */
 export function readInstant(field: string, value: unknown): Date | undefined {
   if (value === undefined || value === '') return undefined;
-  const time =
-    typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(time))
+  const at = typeof value === 'string' ? parseInstant(value) : undefined;
+  if (at === undefined)
     throw invalid(field, 'must be an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z');
-  return new Date(time);
+  return at;
 }
 
 /** Cursors are opaque to clients: base64url of a JSON value we produced. */

@@ -3,7 +3,9 @@ import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
 import { eraseHandler, type EraseDeps } from './erase-route.js';
+import { exportHandler } from './export-route.js';
 import { groupKeyOf } from './group-key.js';
+import { readWhere } from './where-param.js';
 import { single } from '../single-value.js';
 import { decodeCursor, encodeCursor, readInstant, readLimit } from './query-params.js';
 
@@ -28,6 +30,7 @@ export function readRoutes(deps: ReadDeps): Router {
   router.get('/groups', async (req, res) => {
     const page = await store.groups.list(project(res), {
       groupType: single(req.query['group_type']),
+      where: readWhere(single(req.query['where'])),
       after: decodeCursor(single(req.query['cursor']), 'string'),
       limit: readLimit(single(req.query['limit']), 100, MAX_LIMIT),
     });
@@ -36,6 +39,16 @@ export function readRoutes(deps: ReadDeps): Router {
       next_cursor: page.after === undefined ? null : encodeCursor(page.after),
     });
   });
+
+  router.get('/groups/count', async (req, res) => {
+    const count = await store.groups.count(project(res), {
+      groupType: single(req.query['group_type']),
+      where: readWhere(single(req.query['where'])),
+    });
+    res.json({ count });
+  });
+
+  router.get('/export', exportHandler(store, deps.metrics.exportedGroups));
 
   router.get('/groups/:type/:value', async (req, res) => {
     const key = groupKeyOf(req, res);

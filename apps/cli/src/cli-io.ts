@@ -1,0 +1,9 @@
+/** Where the CLI writes: stdout carries only the result, so it can be piped. */
+export interface CliIo {
+  /** A whole result, as one text. */
+  out(text: string): void;
+  /** Errors, progress and summaries. */
+  err(text: string): void;
+  /** Part of a streamed result; resolves when stdout can take more (a slow pipe slows the export). */
+  write(chunk: string): Promise<void>;
+}

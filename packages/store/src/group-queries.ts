@@ -1,0 +1,93 @@
+import { matchesWhere, visibleVersion, type Where } from '@groupidentify/ops';
+import type { Collections } from './collections.js';
+import { groupAsOf, viewOf, type GroupSummary, type GroupView } from './groups.js';
+import type { HistoryStore } from './history.js';
+import { whereFilter } from './where-filter.js';
+
+/** Which groups of a project: one type (if given), those matching `where` (if given). */
+export interface GroupSelection {
+  groupType?: string | undefined;
+  where?: Where | undefined;
+}
+
+export interface GroupQueries {
+  /** A page of the selected groups in `_id` order, after the cursor `after`. */
+  list(
+    project: string,
+    options: GroupSelection & { after?: string | undefined; limit: number },
+  ): Promise<{ items: GroupSummary[]; after: string | undefined }>;
+  /** How many groups the selection holds. */
+  count(project: string, selection: GroupSelection): Promise<number>;
+  /** The server's plan for a selection (`explain`): which index serves it, if any. */
+  explain(project: string, selection: GroupSelection): Promise<Record<string, unknown>>;
+  /**
+   * Every selected group, one at a time, in `_id` order, read in batches: memory stays the same
+   * whatever their number. With `asOf`, the properties in effect then (groups that did not exist
+   * then, and those whose history cannot be rewound to then, are left out) and `where` tested on
+   * those; without, the current ones. Stops early when the caller stops iterating.
+   */
+  exportAll(
+    project: string,
+    options: GroupSelection & { asOf?: Date | undefined },
+  ): AsyncGenerator<GroupView>;
+}
+
+const EXPORT_BATCH = 500;
+
+export function groupQueries({ groups }: Collections, history: HistoryStore): GroupQueries {
+  const filterOf = (project: string, s: GroupSelection, useWhere = true) => ({
+    project,
+    erased: { $exists: false },
+    ...(s.groupType === undefined || s.groupType === '' ? {} : { group_type: s.groupType }),
+    ...(useWhere && s.where !== undefined ? whereFilter(s.where) : {}),
+  });
+  return {
+    async list(project, options) {
+      const filter: Record<string, unknown> = filterOf(project, options);
+      if (options.after !== undefined) filter['_id'] = { $gt: options.after };
+      const docs = await groups
+        .find(filter, { projection: { properties: 0 } })
+        .sort({ _id: 1 })
+        .limit(options.limit + 1)
+        .toArray();
+      const page = docs.slice(0, options.limit);
+      return {
+        items: page.map((d) => ({
+          group_type: d.group_type,
+          group_value: d.group_value,
+          version: visibleVersion(d),
+          updated_at: d.updated_at.toISOString(),
+        })),
+        after: docs.length > options.limit ? page[page.length - 1]?._id : undefined,
+      };
+    },
+    async count(project, selection) {
+      return groups.countDocuments(filterOf(project, selection));
+    },
+    async explain(project, selection) {
+      return groups.find(filterOf(project, selection)).explain('queryPlanner');
+    },
+    async *exportAll(project, options) {
+      const asOf = options.asOf;
+      // With as_of, `where` is about the properties then: tested here, not by the store.
+      const cursor = groups
+        .find(filterOf(project, options, asOf === undefined))
+        .sort({ _id: 1 })
+        .batchSize(EXPORT_BATCH);
+      try {
+        for await (const doc of cursor) {
+          if (asOf === undefined) {
+            yield viewOf(doc);
+            continue;
+          }
+          const then = await groupAsOf(doc, asOf, history);
+          if (!then.found) continue;
+          if (options.where === undefined || matchesWhere(then.group.properties, options.where))
+            yield then.group;
+        }
+      } finally {
+        await cursor.close();
+      }
+    },
+  };
+}
