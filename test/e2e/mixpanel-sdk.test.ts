@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mixpanel from 'mixpanel';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngest } from '../helpers/ingest.js';
+import { pollUntil } from '../helpers/services.js';
 import { readGroup, useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
 
 // docs/sdks.md: the mixpanel package's groups.* work with `host` pointed here. The SDK sends each
@@ -70,19 +71,59 @@ describe('mixpanel (groups) against this service', () => {
     });
   });
 
-  it('verbose: {"status":1} is success; delete_group() is refused (not built yet) and nothing changes', async () => {
+  it('verbose: {"status":1} is success; delete_group() erases the group, in order', async () => {
     const mp = sdk({ verbose: true });
     const org = randomUUID();
     expect(await call((cb) => mp.groups.set('company', org, { a: 1 }, cb))).toBeUndefined();
-    const deleted = await call((cb) => mp.groups.delete_group('company', org, cb));
-    expect(deleted?.message).toBe(
-      'Mixpanel Server Error: deleting groups ($delete) is not supported yet',
-    );
+    expect(await call((cb) => mp.groups.delete_group('company', org, cb))).toBeUndefined();
     expect(await call((cb) => mp.groups.set('company', org, { b: 2 }, cb))).toBeUndefined();
-    expect((await waitForVersion(ingest, 'company', org, 2)).properties).toStrictEqual({
-      a: 1,
-      b: 2,
+    // The erasure applies between the two sets: what follows starts a new group at version 1.
+    await pollUntil(
+      async () => {
+        const group = await readGroup(ingest, 'company', org);
+        return group !== undefined && 'b' in group.properties ? group : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the group after its erasure' },
+    );
+    expect(await readGroup(ingest, 'company', org)).toStrictEqual({
+      properties: { b: 2 },
+      version: 1,
     });
+  });
+
+  it('keeps the order of sets and deletes within one batch; a delete of a bad group is refused whole', async () => {
+    const org = randomUUID();
+    const base = { $token: ingest.apiKey, $group_key: 'company', $group_id: org };
+    const batch = [
+      { ...base, $set: { a: 1 } },
+      { ...base, $delete: '' },
+      { ...base, $set: { b: 2 } },
+    ];
+    expect(await postUpdates(batch)).toStrictEqual({
+      status: 200,
+      body: { status: 1, error: null },
+    });
+    await pollUntil(
+      async () => {
+        const group = await readGroup(ingest, 'company', org);
+        return group !== undefined && 'b' in group.properties ? group : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the batch applied' },
+    );
+    expect(await readGroup(ingest, 'company', org)).toStrictEqual({
+      properties: { b: 2 },
+      version: 1,
+    });
+    const other = randomUUID();
+    const refused = await postUpdates([
+      { ...base, $group_id: other, $set: { a: 1 } },
+      { $token: ingest.apiKey, $group_key: 'company', $delete: '' },
+    ]);
+    expect(refused).toStrictEqual({
+      status: 400,
+      body: { status: 0, error: 'Invalid updates: update 1: $group_id is required' },
+    });
+    expect(await readGroup(ingest, 'company', other)).toBeUndefined();
   });
 
   it('an invalid token is reported as a Mixpanel server error, verbose or not; nothing applies', async () => {

@@ -115,6 +115,26 @@ export function validateIdentification(
   return identification;
 }
 
+/**
+ * Validates the group a call names without properties (an erasure from another platform's API):
+ * `group_type` and `group_value` as for {@link validateIdentification}.
+ */
+export function validateGroupKey(
+  groupType: unknown,
+  groupValue: unknown,
+  index: number,
+  problems: ValidationProblem[],
+): { group_type: string; group_value: string } | undefined {
+  const report: ReportProblem = (field, reason) => {
+    problems.push({ index, field, reason });
+  };
+  const type = validateGroupType(groupType, report);
+  const value = validateGroupValue(groupValue, report);
+  return type === undefined || value === undefined
+    ? undefined
+    : { group_type: type, group_value: value };
+}
+
 const NAME_LENGTH_REASON = `must be 1 to ${LIMITS.maxNameLength} characters`;
 
 function validateGroupType(value: unknown, report: ReportProblem): string | undefined {

@@ -4,7 +4,8 @@ import {
   type PlatformCalls,
   type ValidationProblem,
 } from '@groupidentify/ops';
-import { acceptIdentifications } from '../accept-identifications.js';
+import type { QueuedItem } from '@groupidentify/queue-contract';
+import { enqueueItems } from '../accept-identifications.js';
 import type { GroupIdentifyDeps } from '../group-identify-route.js';
 import { HttpError, payloadTooLarge } from '../http-error.js';
 import { projectOrUnavailable } from '../project-lookup.js';
@@ -17,6 +18,13 @@ export interface PlatformNaming {
   noun: string;
   /** An identification field in the platform's terms (`group_type` → `$group_key`, …). */
   field: (field: string) => string;
+}
+
+/** A call that erases a group (Mixpanel's `$delete`), with its index among the request's calls. */
+export interface PlatformErasure {
+  index: number;
+  group_type: string;
+  group_value: string;
 }
 
 /** At most this many problems are spelled out in an error message. */
@@ -41,7 +49,7 @@ export async function projectOfKey(
  * The shared tail of every platform route, with the rules of `/groupidentify` (docs/api.md):
  * a call that cannot be read, or an identification that `validateIdentificationBatch` refuses,
  * is a 400 and nothing of the request is enqueued; over its limits, a 413; then the
- * identifications are enqueued in call order by `acceptIdentifications` (429/503 as everywhere),
+ * identifications, and the erasures if any, are enqueued in call order (429/503 as everywhere),
  * and the calls that are not group calls are counted as ignored.
  */
 export async function acceptPlatformCalls(
@@ -50,14 +58,34 @@ export async function acceptPlatformCalls(
   project: string,
   calls: PlatformCalls,
   receivedAt: number,
+  erasures: readonly PlatformErasure[] = [],
 ): Promise<void> {
   if (calls.problems.length > 0) throw invalidCalls(calls.problems, naming);
+  const items: { index: number; item: QueuedItem }[] = erasures.map(({ index, ...key }) => ({
+    index,
+    item: { kind: 'delete', project, ...key, received_at: receivedAt },
+  }));
+  let accepted = 0;
   if (calls.identifications.length > 0) {
     const validation = validateIdentificationBatch(calls.identifications);
     if (!validation.ok && validation.status === 400)
       throw invalidCalls(problemsOfCalls(validation.problems, calls, naming.field), naming);
     if (!validation.ok) throw payloadTooLarge(validation.reason);
-    await acceptIdentifications(deps, project, validation.identifications, receivedAt);
+    validation.identifications.forEach((identification, i) => {
+      items.push({
+        index: calls.callIndexes[i] ?? i,
+        item: { project, ...identification, received_at: receivedAt },
+      });
+    });
+    accepted = validation.identifications.length;
+  }
+  if (items.length > 0) {
+    items.sort((a, b) => a.index - b.index); // stable: one call makes one item
+    await enqueueItems(
+      deps,
+      items.map((i) => i.item),
+    );
+    deps.metrics.accepted.inc(accepted);
   }
   if (calls.ignored > 0)
     deps.metrics.ignoredEvents.inc({ platform: naming.platform }, calls.ignored);

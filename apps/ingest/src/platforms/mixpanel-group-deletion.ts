@@ -1,14 +1,28 @@
-import type { MixpanelDeletion } from '@groupidentify/ops';
-import { HttpError } from '../http-error.js';
+import {
+  mixpanelField,
+  validateGroupKey,
+  type MixpanelDeletion,
+  type ValidationProblem,
+} from '@groupidentify/ops';
+import type { PlatformErasure } from './accept-platform-calls.js';
 
 /**
- * What `/groups` does with Mixpanel's `$delete` updates (`groups.delete_group()`): the one place
- * that decides it. Group erasure is not built yet, so a request holding any is refused as a
- * whole (a 400 in Mixpanel's shape, nothing of it enqueued) rather than answered `1` while the
- * group stays. When erasure exists, wire it here: the deletions carry the update's index and its
- * `$group_key`/`$group_id` as sent, still to be validated like any group_type and group_value.
+ * Mixpanel's `$delete` updates (`groups.delete_group()`) as erasures of the groups they name, in
+ * their place among the request's updates (docs/sdks.md). Their `$group_key` and `$group_id` are
+ * validated as any group's; a problem is added to `problems`, so that the request is refused as
+ * a whole. Deleting a group that was never written is accepted, as Mixpanel accepts it, and
+ * leaves nothing behind but the erasure's own value-free record.
  */
-export function handleGroupDeletions(deletions: readonly MixpanelDeletion[]): void {
-  if (deletions.length === 0) return;
-  throw new HttpError(400, 'deleting groups ($delete) is not supported yet');
+export function erasuresOf(
+  deletions: readonly MixpanelDeletion[],
+  problems: ValidationProblem[],
+): PlatformErasure[] {
+  const erasures: PlatformErasure[] = [];
+  for (const d of deletions) {
+    const found: ValidationProblem[] = [];
+    const key = validateGroupKey(d.group_type, d.group_value, d.index, found);
+    problems.push(...found.map((p) => ({ ...p, field: mixpanelField(p.field) })));
+    if (key !== undefined) erasures.push({ index: d.index, ...key });
+  }
+  return erasures;
 }

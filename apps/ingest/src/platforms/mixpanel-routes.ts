@@ -10,7 +10,7 @@ import { formParams } from '../form-params.js';
 import { HttpError } from '../http-error.js';
 import { single } from '../single-value.js';
 import { acceptPlatformCalls, projectOfKey, type PlatformNaming } from './accept-platform-calls.js';
-import { handleGroupDeletions } from './mixpanel-group-deletion.js';
+import { erasuresOf } from './mixpanel-group-deletion.js';
 import { allowMethods, platformErrors, type PlatformFailure } from './platform-failure.js';
 import type { PlatformDeps } from './platform-routes.js';
 
@@ -36,8 +36,8 @@ export function mixpanelRoutes(deps: PlatformDeps): Router {
     if (!decoded.ok) throw new HttpError(400, decoded.reason);
     const updates = readMixpanelUpdates(decoded.value);
     const project = await projectOfKey(deps, tokenOf(updates.token), 'token, missing or empty');
-    handleGroupDeletions(updates.deletions);
-    await acceptPlatformCalls(deps, NAMING, project, updates, receivedAt);
+    const erasures = erasuresOf(updates.deletions, updates.problems);
+    await acceptPlatformCalls(deps, NAMING, project, updates, receivedAt, erasures);
     answer(res, params.verbose, undefined);
   });
   router.use(
