@@ -2,7 +2,7 @@ import { LIMITS } from '@groupidentify/ops';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Queue } from 'bullmq';
-import type { JobPayload } from '@groupidentify/queue-contract';
+import type { ChangeNotices, JobPayload } from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
 import { groupIdentifyHandler, type GroupIdentifyDeps } from './group-identify-route.js';
 import { httpApiHandler } from './http-api-route.js';
@@ -24,6 +24,10 @@ export interface AppDeps extends GroupIdentifyDeps {
   segmentGroupType: string;
   /** The partition queues, by partition. */
   queues: readonly Queue<JobPayload>[];
+  /** Wakes change feed readers when a worker commits changes. */
+  changeNotices: ChangeNotices;
+  /** Aborted when the process stops: long polls answer at once, change streams end. */
+  shutdown: AbortSignal;
   /** `ADMIN_TOKEN`; undefined and the operator endpoints do not exist. */
   adminToken: string | undefined;
   /** Whether Redis and MongoDB answer now (for `/readyz`). */

@@ -11,6 +11,7 @@ import { createPartitionQueues, queueSink } from './partition-queues.js';
 import { createProjectLookup } from './project-lookup.js';
 import { openStore } from '@groupidentify/store';
 import {
+  ChangeNotices,
   claimPartitionCount,
   connectRedis,
   countPartitionJobs,
@@ -44,6 +45,15 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   const backlog = new BacklogMonitor(queues, recordBacklog(metrics));
 
   await once(redis, 'ready');
+  // One subscription for every change feed reader of this process (docs/api.md#change-feed).
+  const subscriber = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+    maxRetriesPerRequest: null,
+  });
+  subscriber.on('error', (err: Error) =>
+    logger.warn({ err: err.message }, 'redis subscriber connection error'),
+  );
+  const changeNotices = await ChangeNotices.subscribe(subscriber, config.QUEUE_PREFIX);
+  const shutdown = new AbortController();
   await claimPartitionCount(redis, config.QUEUE_PREFIX, config.PARTITIONS, (p) =>
     countPartitionJobs(redis, config.QUEUE_PREFIX, p),
   );
@@ -62,6 +72,8 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     maxBacklog: config.MAX_BACKLOG,
     segmentGroupType: config.SEGMENT_GROUP_TYPE,
     queues,
+    changeNotices,
+    shutdown: shutdown.signal,
     adminToken: config.ADMIN_TOKEN,
     lookupProject: createProjectLookup(
       (apiKey) => store.projects.idForApiKey(apiKey),
@@ -86,11 +98,13 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     server,
     port,
     async close() {
+      shutdown.abort(); // long polls answer, change streams end: nothing holds the server open
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
       backlog.stop();
       await committer.drain();
+      await changeNotices.close();
       await Promise.allSettled(queues.map((q) => q.close()));
       redis.disconnect();
       await store.close();

@@ -13,6 +13,8 @@ export interface IngestMetrics {
   ignoredEvents: Counter<'platform'>;
   /** Groups written to `/api/export` responses. */
   exportedGroups: Counter;
+  /** Change feed readers waiting for changes now (long polls and streams). */
+  changeWaiters: Gauge;
 }
 
 export function createIngestMetrics(): IngestMetrics {
@@ -58,6 +60,11 @@ export function createIngestMetrics(): IngestMetrics {
     exportedGroups: new Counter({
       name: 'gi_exported_groups_total',
       help: 'Groups written to /api/export responses',
+      registers: [registry],
+    }),
+    changeWaiters: new Gauge({
+      name: 'gi_change_waiters',
+      help: 'Change feed readers waiting for changes now (long polls and streams)',
       registers: [registry],
     }),
   };

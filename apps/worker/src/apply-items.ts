@@ -1,5 +1,5 @@
 import type { JobPayload } from '@groupidentify/queue-contract';
-import type { Store } from '@groupidentify/store';
+import { feedJobKey, feedRecordId, type FeedJob, type Store } from '@groupidentify/store';
 import { applyGroups, type GroupBatch, type Poisoned } from './group-writes.js';
 import { dropDuplicates, releaseClaims } from './insert-id-claims.js';
 import { sequenceItems, type SequencedItem } from './sequenced-item.js';
@@ -18,6 +18,8 @@ export interface ApplyOutcome {
   /** Items skipped as client retries (same `insert_id`). */
   duplicates: number;
   deadLetters: number;
+  /** The change feed positions now final, per project (to tell the feed's readers). */
+  committed: Map<string, number>;
 }
 
 /**
@@ -33,14 +35,51 @@ export async function applyItems(
   now: Date,
   time: StepTimer = untimed,
 ): Promise<ApplyOutcome> {
-  const kept = await time('claims', () => dropDuplicates(store, items, now));
+  const placed = await time('feed', () => placeInFeed(store, partition, items, now));
+  const kept = await time('claims', () => dropDuplicates(store, placed.items, now));
   const outcome = await applyGroups(store, batchByGroup(kept), now, time);
   await time('dead_letters', () => recordPoisoned(store, partition, outcome.poisoned, now));
+  // Every write of the batch is done: its positions are final (docs/guarantees.md#change-feed).
+  await time('feed', () => store.feed.commit(partition, placed.last));
   return {
     applied: outcome.applied.map((a) => ({ receivedAt: a.entry.item.received_at })),
     duplicates: items.length - kept.length,
     deadLetters: outcome.poisoned.length,
+    committed: placed.last,
   };
+}
+
+/**
+ * Gives each item its change feed position: consecutive per project within its job, from the
+ * positions reserved for the job (once: a redelivered job gets the same ones). Its history
+ * record's `_id` is that position. Returns the items and the last position per project.
+ */
+async function placeInFeed(
+  store: Store,
+  partition: number,
+  items: readonly SequencedItem[],
+  now: Date,
+): Promise<{ items: SequencedItem[]; last: Map<string, number> }> {
+  const jobs = new Map<string, FeedJob & { counts: Map<string, number> }>();
+  for (const { item, seq } of items) {
+    const key = feedJobKey(seq.epoch, seq.job);
+    let job = jobs.get(key);
+    if (job === undefined) jobs.set(key, (job = { ...seq, counts: new Map() }));
+    job.counts.set(item.project, (job.counts.get(item.project) ?? 0) + 1);
+  }
+  const firsts = await store.feed.reserve(partition, [...jobs.values()], now);
+  const next = new Map<string, number>(); // `job project` → the next position to give
+  const last = new Map<string, number>();
+  const placed = items.map((s) => {
+    const key = `${feedJobKey(s.seq.epoch, s.seq.job)} ${s.item.project}`;
+    const position =
+      next.get(key) ?? firsts.get(feedJobKey(s.seq.epoch, s.seq.job))?.get(s.item.project);
+    if (position === undefined) throw new Error('internal: an item without a feed position');
+    next.set(key, position + 1);
+    last.set(s.item.project, Math.max(last.get(s.item.project) ?? 0, position));
+    return { ...s, recordId: feedRecordId(s.item.project, partition, position) };
+  });
+  return { items: placed, last };
 }
 
 /** {@link applyItems} for one job at `position`. */

@@ -144,9 +144,10 @@ function historyOf(p: Planned, now: Date): HistoryDocument[] {
   const erasedBelow = p.plan.eraseBelow ?? 0;
   const kept = p.plan.applied.filter((a) => a.version >= erasedBelow || a.kind === 'delete');
   return kept.map((applied) => {
-    const { item, seq, groupId } = p.batch.entries[applied.position] as SequencedItem;
+    const { item, seq, groupId, recordId } = p.batch.entries[applied.position] as SequencedItem;
     return historyRecord(
       {
+        id: recordId,
         seq,
         groupId,
         project: item.project,

@@ -1,6 +1,7 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import {
   QUEUE_NAME,
+  announceChanges,
   epochKey,
   limitToOneConsumer,
   openPartitionQueue,
@@ -160,6 +161,9 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
       );
     }
     record(c.metrics, outcome);
+    await announceChanges(c.redis, c.queuePrefix, outcome.committed.keys()).catch(
+      (error: unknown) => logger.warn({ err: messageOf(error) }, 'could not announce changes'),
+    );
   } catch (error) {
     if (c.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
     logger.error({ err: error }, 'job keeps failing; dead-lettering its unapplied items');

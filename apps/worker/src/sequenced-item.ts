@@ -7,6 +7,8 @@ export interface SequencedItem {
   seq: AppliedSequence;
   /** `_id` of the item's group. */
   groupId: string;
+  /** Its history record's `_id`: its change feed position (set when the batch reserves them). */
+  recordId?: string;
 }
 
 export function sequenceItems(

@@ -8,3 +8,4 @@ export * from './partition-queue.js';
 export * from './connection-settings.js';
 export * from './replay-dead-letters.js';
 export * from './queued-for-group.js';
+export * from './change-notices.js';

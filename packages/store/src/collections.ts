@@ -2,6 +2,8 @@ import type { Collection, Db, Document, Filter, OptionalUnlessRequiredId } from 
 import { allDuplicateKeys } from './store-errors.js';
 import type {
   DeadLetterDocument,
+  FeedHeadDocument,
+  FeedRangeDocument,
   GroupDocument,
   HistoryDocument,
   InsertIdClaim,
@@ -17,6 +19,8 @@ export interface Collections {
   deadLetters: Collection<DeadLetterDocument>;
   insertIds: Collection<InsertIdClaim>;
   propertyIndexes: Collection<PropertyIndexDocument>;
+  feedHeads: Collection<FeedHeadDocument>;
+  feedRanges: Collection<FeedRangeDocument>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -27,6 +31,8 @@ export function collectionsOf(db: Db): Collections {
     deadLetters: db.collection<DeadLetterDocument>('dead_letters'),
     insertIds: db.collection<InsertIdClaim>('insert_ids'),
     propertyIndexes: db.collection<PropertyIndexDocument>('property_indexes'),
+    feedHeads: db.collection<FeedHeadDocument>('feed_heads'),
+    feedRanges: db.collection<FeedRangeDocument>('feed_ranges'),
   };
 }
 

@@ -89,3 +89,28 @@ export interface PropertyIndexDocument {
   property: string;
   created_at: Date;
 }
+
+/**
+ * The change feed's head in one partition for one project (docs/guarantees.md#change-feed):
+ * positions up to `next` are reserved, those up to `committed` are final.
+ */
+export interface FeedHeadDocument {
+  /** `[project, partition]` as JSON. */
+  _id: string;
+  project: string;
+  partition: number;
+  next: number;
+  committed: number;
+}
+
+/**
+ * The feed positions one job's items got, so that a redelivered job gets the same ones (and its
+ * history records the same `_id`s). Kept a day: no job is redelivered after that long.
+ */
+export interface FeedRangeDocument {
+  /** `partition:epoch:job`. */
+  _id: string;
+  /** The first position of each project with items in the job. */
+  first: { project: string; position: number }[];
+  created_at: Date;
+}

@@ -19,6 +19,8 @@ export const MAX_HISTORY_RECORD_BYTES = 8 * 1024 * 1024;
 
 /** One applied item, as the worker knows it. */
 export interface AppliedRecord {
+  /** The record's `_id`: its change feed position (`feedRecordId`); else one from `seq`. */
+  id?: string | undefined;
   seq: AppliedSequence;
   /** The group's `_id`. */
   groupId: string;
@@ -64,7 +66,7 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
     skipped: r.applied.skipped,
   };
   const record: HistoryDocument = {
-    _id: sequenceId(r.seq),
+    _id: r.id ?? sequenceId(r.seq),
     group: r.groupId,
     project: r.project,
     version: r.applied.version,
@@ -93,7 +95,7 @@ export interface HistoryView {
 }
 
 /** What a stored record did: its JSON `record`, or the encoded fields of the earlier format. */
-function bodyOf(doc: HistoryDocument & LegacyHistoryFields): {
+export function bodyOf(doc: HistoryDocument & LegacyHistoryFields): {
   groupProperties: JsonValue | undefined;
   changes: Record<string, HistoryChange>;
   skipped: SkippedOperation[];

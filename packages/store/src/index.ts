@@ -31,3 +31,12 @@ export { storedForm } from './stored-form.js';
 export { isDuplicateKey, isTransientStoreError, storeErrorMessage } from './store-errors.js';
 export type { PropertyIndex, PropertyIndexes } from './property-indexes.js';
 export type { GroupQueries, GroupSelection } from './group-queries.js';
+export { feedJobKey, feedRecordId, type ChangeFeedStore, type FeedJob } from './change-feed.js';
+export {
+  decodeFeedCursor,
+  encodeFeedCursor,
+  readChangePage,
+  type ChangeView,
+  type FeedCursor,
+  type PageOptions,
+} from './change-page.js';

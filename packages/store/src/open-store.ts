@@ -1,4 +1,5 @@
 import { MongoClient } from 'mongodb';
+import { changeFeedStore, type ChangeFeedStore } from './change-feed.js';
 import { collectionsOf } from './collections.js';
 import { deadLetterStore, type DeadLetterStore } from './dead-letters.js';
 import { groupStore, type GroupStore } from './groups.js';
@@ -22,6 +23,7 @@ export interface Store {
   readonly deadLetters: DeadLetterStore;
   readonly insertIds: InsertIdClaims;
   readonly propertyIndexes: PropertyIndexes;
+  readonly feed: ChangeFeedStore;
   /** Asked of the server once, on first use. */
   capabilities(): Promise<StoreCapabilities>;
   /** True when the server answers now (`/readyz`). */
@@ -75,6 +77,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     deadLetters: deadLetterStore(c),
     insertIds: insertIdClaims(c),
     propertyIndexes: propertyIndexes(c),
+    feed: changeFeedStore(c),
     capabilities() {
       capabilities ??= db
         .admin()

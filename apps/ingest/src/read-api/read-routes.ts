@@ -2,6 +2,7 @@ import { Router, type Response } from 'express';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
+import { changeStreamHandler, changesHandler, type ChangesDeps } from './changes-routes.js';
 import { eraseHandler, type EraseDeps } from './erase-route.js';
 import { exportHandler } from './export-route.js';
 import { groupKeyOf } from './group-key.js';
@@ -16,8 +17,8 @@ const tooLargeToRewind = (): HttpError =>
   });
 const MAX_LIMIT = 1000;
 
-/** What the API under `/api` needs: the store, and the queues for erasures. */
-export interface ReadDeps extends EraseDeps {
+/** What the API under `/api` needs: the store, the queues for erasures, the change notices. */
+export interface ReadDeps extends EraseDeps, ChangesDeps {
   store: Store;
 }
 
@@ -49,6 +50,8 @@ export function readRoutes(deps: ReadDeps): Router {
   });
 
   router.get('/export', exportHandler(store, deps.metrics.exportedGroups));
+  router.get('/changes', changesHandler(deps));
+  router.get('/changes/stream', changeStreamHandler(deps));
 
   router.get('/groups/:type/:value', async (req, res) => {
     const key = groupKeyOf(req, res);

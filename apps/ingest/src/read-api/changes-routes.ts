@@ -1,0 +1,198 @@
+import type { Request, Response } from 'express';
+import type { ChangeNotices } from '@groupidentify/queue-contract';
+import {
+  decodeFeedCursor,
+  encodeFeedCursor,
+  readChangePage,
+  type ChangeView,
+  type FeedCursor,
+  type Store,
+} from '@groupidentify/store';
+import { HttpError, serviceUnavailable } from '../http-error.js';
+import type { IngestMetrics } from '../metrics.js';
+import { single } from '../single-value.js';
+import { readLimit } from './query-params.js';
+
+export interface ChangesDeps {
+  store: Store;
+  metrics: IngestMetrics;
+  partitions: number;
+  /** Wakes waiting readers when a worker commits changes. */
+  changeNotices: ChangeNotices;
+  /** Aborted when the process stops: long polls answer, streams end. */
+  shutdown: AbortSignal;
+}
+
+const MAX_WAIT_MS = 30_000;
+/** SSE: a comment this often keeps proxies from closing an idle stream. */
+const HEARTBEAT_MS = 15_000;
+/** SSE: changes written per read; the stream waits for each to drain before reading on. */
+const STREAM_PAGE = 100;
+/** SSE: a client that takes no data for this long is dropped (it resumes from its last id). */
+const SLOW_CLIENT_MS = 30_000;
+
+/**
+ * `GET /api/changes` (docs/api.md#change-feed): a page of changes after `after`. With `wait_ms`,
+ * an empty page waits until a worker announces changes of the project, then reads again — one
+ * Redis subscription per process, never a store poll per waiting client.
+ */
+export function changesHandler(deps: ChangesDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const project = res.locals['project'] as string;
+    const limit = readLimit(single(req.query['limit']), 100, 1000);
+    const waitMs = readWait(single(req.query['wait_ms']));
+    const groupType = single(req.query['group_type']) || undefined;
+    let from = await startingPoint(deps, project, single(req.query['after']));
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const seen = deps.changeNotices.counter(project);
+      const page = await readPage(deps, from, limit, groupType);
+      const moved = !samePositions(page.next, from);
+      from = page.next;
+      if (page.items.length > 0 || gone.signal.aborted || deps.shutdown.aborted) {
+        res.json({ items: page.items, next_cursor: encodeFeedCursor(from) });
+        return;
+      }
+      const left = deadline - Date.now();
+      if (moved) continue; // passed over records of other types: read on at once
+      if (left <= 0) {
+        res.json({ items: [], next_cursor: encodeFeedCursor(from) });
+        return;
+      }
+      await waitForNotice(deps, project, seen, left, AbortSignal.any([gone.signal, deps.shutdown]));
+    }
+  };
+}
+
+/**
+ * `GET /api/changes/stream`: the same changes as Server-Sent Events, each with its cursor as
+ * `id:`, so that `Last-Event-ID` resumes exactly after it; a comment every 15 s while idle. One
+ * page at a time, each drained before the next is read: a slow client holds at most a page
+ * and is dropped after 30 s without taking any.
+ */
+export function changeStreamHandler(deps: ChangesDeps) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const project = res.locals['project'] as string;
+    const groupType = single(req.query['group_type']) || undefined;
+    const lastEventId = req.headers['last-event-id'];
+    const after = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined;
+    let from = await startingPoint(deps, project, after ?? single(req.query['after']));
+    const gone = new AbortController();
+    res.once('close', () => gone.abort());
+    const stop = AbortSignal.any([gone.signal, deps.shutdown]);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no', // nginx: do not buffer the stream
+    });
+    res.write('retry: 2000\n\n');
+    while (!stop.aborted) {
+      const seen = deps.changeNotices.counter(project);
+      const page = await readPage(deps, from, STREAM_PAGE, groupType);
+      const moved = !samePositions(page.next, from);
+      from = page.next;
+      for (const change of page.items) {
+        if (!res.write(event(change)) && !(await drained(res, stop))) {
+          res.destroy(); // too slow: it resumes from the last id it got
+          return;
+        }
+      }
+      if (page.items.length > 0 || moved) continue;
+      const noticed = await waitForNotice(deps, project, seen, HEARTBEAT_MS, stop);
+      if (!noticed && !stop.aborted) res.write(': heartbeat\n\n');
+    }
+    res.end();
+  };
+}
+
+/** {@link ChangeNotices.wait}, counted in `gi_change_waiters` while it waits. */
+async function waitForNotice(
+  deps: ChangesDeps,
+  project: string,
+  seen: number,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  deps.metrics.changeWaiters.inc();
+  try {
+    return await deps.changeNotices.wait(project, seen, timeoutMs, signal);
+  } finally {
+    deps.metrics.changeWaiters.dec();
+  }
+}
+
+function event(change: ChangeView): string {
+  return `id: ${change.cursor}\nevent: change\ndata: ${JSON.stringify(change)}\n\n`;
+}
+
+/** True once `res` drained; false when it did not within {@link SLOW_CLIENT_MS} or it stopped. */
+function drained(res: Response, stop: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      stop.removeEventListener('abort', onStop);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onStop = () => done(false);
+    const timer = setTimeout(() => done(false), SLOW_CLIENT_MS);
+    res.on('drain', onDrain);
+    stop.addEventListener('abort', onStop);
+  });
+}
+
+/** `after`: a cursor of this project; `now` (only what comes next); absent: the beginning. */
+async function startingPoint(
+  deps: ChangesDeps,
+  project: string,
+  after: string | undefined,
+): Promise<FeedCursor> {
+  if (after === undefined || after === '')
+    return { project, positions: new Array<number>(deps.partitions).fill(0) };
+  if (after === 'now') {
+    try {
+      return { project, positions: await deps.store.feed.heads(project, deps.partitions) };
+    } catch {
+      throw serviceUnavailable();
+    }
+  }
+  const cursor = decodeFeedCursor(after, project);
+  if (cursor === undefined) throw new HttpError(400, 'Invalid cursor');
+  // A cursor from before a change of the partition count: new partitions start at 0.
+  const positions = Array.from({ length: deps.partitions }, (_, p) => cursor.positions[p] ?? 0);
+  return { project, positions };
+}
+
+async function readPage(
+  deps: ChangesDeps,
+  from: FeedCursor,
+  limit: number,
+  groupType: string | undefined,
+) {
+  try {
+    return await readChangePage(deps.store.feed, from, {
+      limit,
+      groupType,
+      partitions: deps.partitions,
+    });
+  } catch {
+    throw serviceUnavailable();
+  }
+}
+
+function readWait(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > MAX_WAIT_MS)
+    throw new HttpError(400, 'Invalid parameter', {
+      field: 'wait_ms',
+      reason: `must be an integer from 0 to ${MAX_WAIT_MS}`,
+    });
+  return n;
+}
+
+const samePositions = (a: FeedCursor, b: FeedCursor): boolean =>
+  a.positions.length === b.positions.length && a.positions.every((p, i) => p === b.positions[i]);
