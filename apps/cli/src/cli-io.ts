@@ -6,4 +6,6 @@ export interface CliIo {
   err(text: string): void;
   /** Part of a streamed result; resolves when stdout can take more (a slow pipe slows the export). */
   write(chunk: string): Promise<void>;
+  /** Aborted on Ctrl-C (SIGINT) or SIGTERM: a command that runs until stopped ends cleanly. */
+  interrupted: AbortSignal;
 }

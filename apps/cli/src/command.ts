@@ -1,7 +1,8 @@
 import type { CliContext } from './cli-context.js';
 
 /** Options a command may take; every one is a string except the flags. */
-export type OptionName = 'name' | 'id' | 'project' | 'to' | 'type' | 'property' | 'as-of' | 'where';
+export type OptionName =
+  'name' | 'id' | 'project' | 'to' | 'type' | 'property' | 'as-of' | 'where' | 'after';
 
 /** Parsed arguments of one command. */
 export interface CommandArgs {

@@ -1,6 +1,11 @@
 import { runCli, type CliIo } from './run-cli.js';
 
+const interrupted = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => interrupted.abort());
+
 const io: CliIo = {
+  interrupted: interrupted.signal,
   out: (text) => void process.stdout.write(`${text}\n`),
   err: (text) => void process.stderr.write(`${text}\n`),
   write: (chunk) => (process.stdout.write(chunk) ? Promise.resolve() : drained()),

@@ -15,6 +15,7 @@ const OPTION_NAMES: readonly OptionName[] = [
   'property',
   'as-of',
   'where',
+  'after',
 ];
 
 function tokenize(argv: readonly string[]) {
@@ -32,6 +33,7 @@ function tokenize(argv: readonly string[]) {
         property: { type: 'string' },
         'as-of': { type: 'string' },
         where: { type: 'string' },
+        after: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
+import { changeCommands } from './changes.js';
 import { deadLetterCommands } from './dead-letters.js';
 import { groupCommands } from './groups.js';
 import { indexCommands } from './indexes.js';
@@ -11,5 +12,6 @@ export const commands: readonly Command[] = [
   ...deadLetterCommands,
   ...groupCommands,
   ...indexCommands,
+  ...changeCommands,
   ...partitionCommands,
 ];
