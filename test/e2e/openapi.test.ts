@@ -174,6 +174,46 @@ describe('real responses match the OpenAPI 3.1 document', () => {
     expect((await call('GET', '/api/export')).status).toBe(401);
   });
 
+  it('change feed: pages, long poll, stream, and their errors', async () => {
+    await waitForVersion(ingest, 'org', 'oa', 4);
+    const headers = auth();
+    const all = await call('GET', '/api/changes?limit=3', { headers });
+    expect(all.status).toBe(200);
+    expect((JSON.parse(all.text) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+    const cursor = (JSON.parse(all.text) as { next_cursor: string }).next_cursor;
+    expect((await call('GET', `/api/changes?after=${cursor}&wait_ms=1`, { headers })).status).toBe(
+      200,
+    );
+    expect((await call('GET', '/api/changes?after=nope', { headers })).status).toBe(400);
+    expect((await call('GET', '/api/changes?wait_ms=-1', { headers })).status).toBe(400);
+    expect((await call('GET', '/api/changes')).status).toBe(401);
+    expect((await call('GET', '/api/changes/stream?after=nope', { headers })).status).toBe(400);
+    // The stream never ends: its first event is checked, then it is dropped.
+    const abort = new AbortController();
+    const res = await fetch(`${ingest.url}/api/changes/stream`, { headers, signal: abort.signal });
+    let text = '';
+    for await (const chunk of res.body ?? []) {
+      text += Buffer.from(chunk as Uint8Array).toString('utf8');
+      if (text.includes('event: change')) break;
+    }
+    abort.abort();
+    assertMatchesOpenApi(
+      'GET',
+      '/api/changes/stream',
+      res.status,
+      res.headers.get('content-type'),
+      text,
+    );
+    const data = /^data: (.*)$/m.exec(text)?.[1] ?? '';
+    assertMatchesOpenApi(
+      'GET',
+      '/api/changes',
+      200,
+      'application/json',
+      `{"items":[${data}],"next_cursor":"x"}`,
+    );
+  });
+
   it('the check itself refuses what the document does not describe', () => {
     const json = 'application/json';
     expect(() =>
