@@ -93,7 +93,7 @@ function Screen({ route, api, onSignedIn }: ScreenProps) {
   if (api === undefined) return <SignIn onSignedIn={onSignedIn} />;
   if (route.view === 'group')
     return <GroupView api={api} groupType={route.groupType} groupValue={route.groupValue} />;
-  return <GroupsView api={api} groupType={route.groupType} />;
+  return <GroupsView api={api} groupType={route.groupType} where={route.where} />;
 }
 
 /**

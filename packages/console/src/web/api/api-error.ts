@@ -7,6 +7,8 @@ export class ApiError extends Error {
     message: string,
     /** The `WWW-Authenticate` of a 401: says which authentication the server wanted. */
     readonly challenge = '',
+    /** The error body's `error` and `reason`, as the server wrote them (docs/api.md). */
+    readonly detail: { error?: string; reason?: string } = {},
   ) {
     super(message);
   }
@@ -37,7 +39,21 @@ export function apiErrorOf(
     status,
     meaning === undefined ? summary : `${meaning} (${summary})`,
     challenge,
+    {
+      ...(typeof error === 'string' ? { error } : {}),
+      ...(typeof reason === 'string' ? { reason } : {}),
+    },
   );
+}
+
+/**
+ * Why the server refused a `where` filter (`400 {"error":"Invalid where","reason":…}`), or
+ * undefined when `error` is anything else.
+ */
+export function invalidWhereReason(error: unknown): string | undefined {
+  if (!(error instanceof ApiError) || error.status !== 400) return undefined;
+  if (error.detail.error !== 'Invalid where') return undefined;
+  return error.detail.reason ?? 'the server gave no reason';
 }
 
 /** The message to show for anything a request threw. */

@@ -1,3 +1,4 @@
+import { ApiError } from './api-error';
 import { apiUrl, basicAuthorization, requestJson, type StatusMeanings } from './http';
 import type { Group, GroupSummary, HistoryItem, Page } from './types';
 
@@ -11,9 +12,18 @@ const WRONG_KEYS =
   'The server did not accept these keys: check the project’s api_key and secret_key';
 const meanings: StatusMeanings = { 401: WRONG_KEYS };
 
-/** What the list of groups is asked for; a `where` filter would be one more field here. */
-export interface GroupQuery {
+/** Which groups: of one type or all, and those whose properties match a `where` or all. */
+export interface GroupFilter {
   groupType: string | undefined;
+  /**
+   * The `where` as the person wrote it: a JSON object of property names to a value or to
+   * operators (docs/api.md). The server parses it; a bad one is its `400 Invalid where`.
+   */
+  where: string | undefined;
+}
+
+/** What the list of groups is asked for. */
+export interface GroupQuery extends GroupFilter {
   limit: number;
 }
 
@@ -27,8 +37,38 @@ export class ReadApi {
 
   listGroups(query: GroupQuery, cursor: string | undefined): Promise<Page<GroupSummary>> {
     return this.get(
-      apiUrl('groups', { group_type: query.groupType, limit: String(query.limit), cursor }),
+      apiUrl('groups', {
+        group_type: query.groupType,
+        where: query.where,
+        limit: String(query.limit),
+        cursor,
+      }),
     );
+  }
+
+  /** How many groups match (`GET /api/groups/count`); may take a while on a large project. */
+  async countGroups(filter: GroupFilter): Promise<number> {
+    const url = apiUrl('groups/count', { group_type: filter.groupType, where: filter.where });
+    return (await this.get<{ count: number }>(url)).count;
+  }
+
+  /**
+   * Queues the group's erasure (`DELETE`, `202 {"status":"accepted"}`): the worker applies it
+   * shortly after, and from then on the group is a 404. Resolves once the server accepted it.
+   */
+  async deleteGroup(type: string, value: string): Promise<void> {
+    const answer = await requestJson<{ status?: unknown }>(
+      apiUrl(groupPath(type, value)),
+      { method: 'DELETE', authorization: this.authorization },
+      {
+        ...meanings,
+        404: 'No such group in this project: it was never written',
+        429: 'The service is busy (too many identifications waiting): try again in a moment',
+        503: 'The service could not queue the deletion: try again in a moment',
+      },
+    );
+    if (answer.status !== 'accepted')
+      throw new ApiError(202, 'The server answered the deletion with something unexpected');
   }
 
   /** The group now, or with `asOf` the properties in effect at that instant (ISO-8601). */

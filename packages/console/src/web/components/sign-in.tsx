@@ -18,7 +18,10 @@ export function SignIn({ onSignedIn }: { onSignedIn: (keys: ProjectKeys) => void
     setBusy(true);
     setError(undefined);
     try {
-      await new ReadApi(keys).listGroups({ groupType: undefined, limit: 1 }, undefined);
+      await new ReadApi(keys).listGroups(
+        { groupType: undefined, where: undefined, limit: 1 },
+        undefined,
+      );
       onSignedIn(keys);
     } catch (failure) {
       setError(failure);

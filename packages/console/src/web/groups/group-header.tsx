@@ -4,7 +4,7 @@ import { hrefOf } from '../routing/route';
 interface Props {
   groupType: string;
   groupValue: string;
-  /** The group's actions; the delete button (`DELETE /api/groups/{type}/{value}`) goes here. */
+  /** The group's actions: Reload, and Delete (`DELETE /api/groups/{type}/{value}`). */
   actions: ComponentChildren;
 }
 

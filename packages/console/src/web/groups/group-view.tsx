@@ -3,6 +3,7 @@ import type { ReadApi } from '../api/read-api';
 import { ErrorMessage } from '../components/error-message';
 import { useAsync } from '../hooks/use-async';
 import { AsOfPanel } from './as-of-panel';
+import { DeleteGroupButton } from './delete-group-button';
 import { GroupHeader } from './group-header';
 import { HistoryTimeline } from './history-timeline';
 import { InstantDiff } from './instant-diff';
@@ -14,10 +15,17 @@ interface Props {
   groupValue: string;
 }
 
-/** One group: its properties now, at an instant, between two instants, and its history. */
+/**
+ * One group: its properties now, at an instant, between two instants, and its history; and its
+ * deletion.
+ */
 export function GroupView({ api, groupType, groupValue }: Props) {
   const [reloads, setReloads] = useState(0);
   const [asOf, setAsOf] = useState<string>();
+  // The page stays on for the next group (a link from a dead letter): remember which one went.
+  const groupKey = JSON.stringify([groupType, groupValue]);
+  const [deletedKey, setDeletedKey] = useState<string>();
+  const deleted = deletedKey === groupKey;
   const group = useAsync(
     () => api.group(groupType, groupValue),
     [api, groupType, groupValue, reloads],
@@ -34,15 +42,26 @@ export function GroupView({ api, groupType, groupValue }: Props) {
         groupType={groupType}
         groupValue={groupValue}
         actions={
-          // <DeleteGroupButton> (DELETE /api/groups/{type}/{value}) joins Reload here.
-          <button type="button" onClick={() => setReloads(reloads + 1)}>
-            Reload
-          </button>
+          <>
+            {!deleted && (
+              <button type="button" onClick={() => setReloads(reloads + 1)}>
+                Reload
+              </button>
+            )}
+            <DeleteGroupButton
+              key={groupKey}
+              api={api}
+              groupType={groupType}
+              groupValue={groupValue}
+              onDeleted={() => setDeletedKey(groupKey)}
+            />
+          </>
         }
       />
-      {group.status === 'loading' && <p class="summary">Loading…</p>}
-      {group.status === 'failed' && <ErrorMessage error={group.error} />}
-      {group.status === 'done' && (
+      {/* Once it is gone, what was read of it before is not shown as if it were still there. */}
+      {!deleted && group.status === 'loading' && <p class="summary">Loading…</p>}
+      {!deleted && group.status === 'failed' && <ErrorMessage error={group.error} />}
+      {!deleted && group.status === 'done' && (
         <div class="group-columns" key={reloads}>
           <div class="column">
             <PropertyPanel group={group.value} />

@@ -1,9 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import { hrefOf } from '../routing/route';
+import { groupsRoute, hrefOf } from '../routing/route';
 import { navigate } from '../routing/use-route';
+import { WhereFilter } from './where-filter';
 
 interface Props {
   groupType: string | undefined;
+  where: string | undefined;
+  /** Why the server refused `where`, if it did: shown beside the filter. */
+  whereReason: string | undefined;
   /** Types seen in the lists so far: the API has no list of types, so these are suggestions. */
   knownTypes: readonly string[];
   limit: number;
@@ -13,18 +17,27 @@ interface Props {
 const PAGE_SIZES = [10, 50, 100, 500, 1000];
 
 /**
- * What to list. The type goes into the URL (`#/groups?type=org`), so a list can be linked to.
- * The `where` filter, once the API has it, is one more control here (a <WhereFilter> next to the
- * type), and one more field of GroupQuery (api/read-api.ts).
+ * What to list. The type and the `where` filter go into the URL
+ * (`#/groups?type=org&where={"plan":"pro"}`), so a list can be linked to, reloaded, and gone back
+ * to.
  */
-export function GroupsToolbar({ groupType, knownTypes, limit, onLimit }: Props) {
+export function GroupsToolbar({
+  groupType,
+  where,
+  whereReason,
+  knownTypes,
+  limit,
+  onLimit,
+}: Props) {
   const [typeText, setTypeText] = useState(groupType ?? '');
   useEffect(() => setTypeText(groupType ?? ''), [groupType]);
+  const [whereText, setWhereText] = useState(where ?? '');
+  useEffect(() => setWhereText(where ?? ''), [where]);
 
   const submit = (event: Event) => {
     event.preventDefault();
     const type = typeText.trim();
-    navigate(hrefOf({ view: 'groups', groupType: type === '' ? undefined : type }));
+    navigate(hrefOf(groupsRoute(type === '' ? undefined : type, whereText)));
   };
 
   return (
@@ -45,6 +58,7 @@ export function GroupsToolbar({ groupType, knownTypes, limit, onLimit }: Props) 
           <option key={t} value={t} />
         ))}
       </datalist>
+      <WhereFilter text={whereText} onText={setWhereText} reason={whereReason} />
       <label>
         Per page
         <select

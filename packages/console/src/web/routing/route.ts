@@ -4,19 +4,40 @@
  * variant here and one more entry in app.tsx's switch (the live changes view: `#/changes`).
  */
 export type Route =
-  | { view: 'groups'; groupType: string | undefined }
+  | GroupsRoute
   | { view: 'group'; groupType: string; groupValue: string }
   | { view: 'operator' }
   | { view: 'not-found'; hash: string };
 
+/**
+ * The list of groups: of one type or all (`?type=org`), matching a `where` or all
+ * (`?where={"plan":"pro"}`, the filter's text as written, so a filtered list can be bookmarked).
+ */
+export interface GroupsRoute {
+  view: 'groups';
+  groupType: string | undefined;
+  where?: string;
+}
+
+/** The list route for a type and a filter; an empty or blank filter is no filter. */
+export function groupsRoute(groupType: string | undefined, where?: string): GroupsRoute {
+  const filter = where?.trim() ?? '';
+  return filter === ''
+    ? { view: 'groups', groupType }
+    : { view: 'groups', groupType, where: filter };
+}
+
 export function parseRoute(hash: string): Route {
-  const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
+  const bare = hash.replace(/^#/, '');
+  // Only the first `?` starts the query: a `where` typed into the address bar may hold more.
+  const mark = bare.indexOf('?');
+  const path = mark === -1 ? bare : bare.slice(0, mark);
+  const params = new URLSearchParams(mark === -1 ? '' : bare.slice(mark + 1));
   const segments = path.split('/').filter((s) => s !== '');
-  const params = new URLSearchParams(query);
   const [first, type, value, ...rest] = segments;
   try {
     if (first === undefined || (first === 'groups' && type === undefined))
-      return { view: 'groups', groupType: params.get('type') ?? undefined };
+      return groupsRoute(params.get('type') ?? undefined, params.get('where') ?? undefined);
     if (first === 'groups' && type !== undefined && value !== undefined && rest.length === 0)
       return {
         view: 'group',
@@ -32,10 +53,13 @@ export function parseRoute(hash: string): Route {
 
 export function hrefOf(route: Route): string {
   switch (route.view) {
-    case 'groups':
-      return route.groupType === undefined
-        ? '#/groups'
-        : `#/groups?${new URLSearchParams({ type: route.groupType }).toString()}`;
+    case 'groups': {
+      const params = new URLSearchParams();
+      if (route.groupType !== undefined) params.set('type', route.groupType);
+      if (route.where !== undefined) params.set('where', route.where);
+      const query = params.toString();
+      return query === '' ? '#/groups' : `#/groups?${query}`;
+    }
     case 'group':
       return `#/groups/${encodeURIComponent(route.groupType)}/${encodeURIComponent(route.groupValue)}`;
     case 'operator':
