@@ -2,6 +2,7 @@ import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
 import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures } from './scale-phase.js';
+import type { WhereFigures } from './where-phase.js';
 
 /** The `--json` keys (docs/performance.md), one number each. */
 export interface Figures {
@@ -22,12 +23,25 @@ export interface Figures {
   apply_scale_ratio: number;
   /** Apply rate ÷ the rate one ingest accepted, 10 ids/request over 10,000 groups. */
   stack_apply_vs_ingest: number;
+  /**
+   * How much later than applied a long-polling change feed client has a change, p99 at half of
+   * max load: accepted → delivered p99 − accepted → applied p99 (the worker's), same run.
+   */
+  feed_lag_p99_ms: number;
+  /** PostHog `/batch/` identifications/s ÷ `/groupidentify`'s, 100 per request both. */
+  posthog_vs_groupidentify: number;
+  /** Median ms of a count with `where` on an indexed property, at the small and large size. */
+  where_count_small_ms: number;
+  where_count_large_ms: number;
+  /** Large ÷ small: about 1 when the index serves the condition, the size ratio when it scans. */
+  where_scale_ratio: number;
 }
 
 export function figuresOf(
   ingest: IngestFigures,
   pipe: PipelineFigures,
   scale: ScaleFigures,
+  where: WhereFigures,
 ): Figures {
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
   return {
@@ -49,5 +63,13 @@ export function figuresOf(
     ingest_rss_over_bare_mb: Math.round(ingest.ingestRssMb - ingest.bareRssMb),
     apply_scale_ratio: round(scale.large.appliedPerSec / scale.small.appliedPerSec, 3),
     stack_apply_vs_ingest: round(scale.stack.appliedPerSec / scale.stack.acceptedPerSec, 3),
+    feed_lag_p99_ms: Math.round(pipe.lag.feed.acceptedToDeliveredP99Ms - pipe.lag.p99Ms),
+    posthog_vs_groupidentify: round(
+      ingest.posthog.posthogIdsPerSec / ingest.posthog.groupIdentifyIdsPerSec,
+      3,
+    ),
+    where_count_small_ms: round(where.small.countEqMs, 1),
+    where_count_large_ms: round(where.large.countEqMs, 1),
+    where_scale_ratio: round(where.large.countEqMs / where.small.countEqMs, 2),
   };
 }

@@ -5,6 +5,7 @@ import { alternate, loadGroupIdentify, median } from './http-load.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
 import { pacedLoad } from './paced-load.js';
+import { measurePostHogPhase, type PostHogPhaseFigures } from './posthog-phase.js';
 import { peakRssMb } from './proc-memory.js';
 
 export interface IngestFigures {
@@ -22,6 +23,8 @@ export interface IngestFigures {
   bareP99Ms: number;
   ingestRssMb: number;
   bareRssMb: number;
+  /** PostHog's `/batch/` against `/groupidentify`, 100 identifications a request each. */
+  posthog: PostHogPhaseFigures;
 }
 
 /**
@@ -77,6 +80,16 @@ export async function measureIngest(
   };
   const bareLatency = await atHalf('bare  ', bare.url);
   const latency = await atHalf('ingest', ingest.url);
+  // Read before the PostHog rounds below, which load ingest again.
+  const ingestRssMb = peakRssMb(ingest.pid) ?? NaN;
+  const bareRssMb = peakRssMb(bare.pid) ?? NaN;
+  await bare.stop();
+  const posthog = await measurePostHogPhase(
+    { ingestUrl: ingest.url, apiKey: setup.apiKey },
+    plan.loadSeconds,
+    plan.connections,
+    plan.rounds100,
+  );
   const figures: IngestFigures = {
     bare1,
     ingest1,
@@ -87,9 +100,10 @@ export async function measureIngest(
     p99Ms: latency.p99Ms,
     bareP50Ms: bareLatency.p50Ms,
     bareP99Ms: bareLatency.p99Ms,
-    ingestRssMb: peakRssMb(ingest.pid) ?? NaN,
-    bareRssMb: peakRssMb(bare.pid) ?? NaN,
+    ingestRssMb,
+    bareRssMb,
+    posthog,
   };
-  await Promise.all([bare.stop(), ingest.stop()]);
+  await ingest.stop();
   return figures;
 }

@@ -1,4 +1,5 @@
 import { spreadBodies } from './bodies.js';
+import { startFeedReader } from './feed-reader.js';
 import { waitUntilDrained } from './drain.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
@@ -25,12 +26,16 @@ export interface LagFigures {
   within1s: number;
   /** The same at a quarter of the maximum: how the lag falls with the load. */
   quarter: { rate: number; p50Ms: number; p99Ms: number };
+  /** A long-polling change feed client during the run at half of the maximum. */
+  feed: { changes: number; appliedToDeliveredP99Ms: number; acceptedToDeliveredP99Ms: number };
 }
 
 export interface LagSetup {
   ingestUrl: string;
   queues: PartitionQueues;
   apiKey: string;
+  /** For the change feed client (the read API's Basic auth). */
+  secretKey: string;
   /** Groups the identifications spread over (mostly updates of existing groups). */
   groups: number;
   /** The one worker process (its /metrics). */
@@ -95,7 +100,12 @@ export async function measureLag(
   }
   const sustained = best.sustained;
 
+  const auth = `Basic ${Buffer.from(`${setup.apiKey}:${setup.secretKey}`).toString('base64')}`;
+  const reader = startFeedReader(setup.ingestUrl, auth);
+  await reader.ready;
   const half = await lagAt(setup, plan, sustained / 2, bodies);
+  // Every change applied is delivered by now or within the reader's next answer.
+  const feed = await waitForFeed(reader, half.applied);
   const quarter = await lagAt(setup, plan, sustained / 4, bodies);
   return {
     sustainedPerSec: sustained,
@@ -106,7 +116,45 @@ export async function measureLag(
     p99Ms: half.p99Ms,
     within1s: half.within1s,
     quarter: { rate: quarter.rate, p50Ms: quarter.p50Ms, p99Ms: quarter.p99Ms },
+    feed,
   };
+}
+
+/**
+ * Stops the reader once it has had `applied` changes (fewer if some identifications changed
+ * nothing: then once none arrived for 3 s), and sums up.
+ */
+async function waitForFeed(
+  reader: ReturnType<typeof startFeedReader>,
+  applied: number,
+): Promise<LagFigures['feed']> {
+  let count = -1;
+  let since = Date.now();
+  while (reader.samples.appliedToDeliveredMs.length < applied && Date.now() - since < 3_000) {
+    if (reader.samples.appliedToDeliveredMs.length !== count) {
+      count = reader.samples.appliedToDeliveredMs.length;
+      since = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const samples = await reader.stop();
+  const feed = {
+    changes: samples.appliedToDeliveredMs.length,
+    appliedToDeliveredP99Ms: quantile(samples.appliedToDeliveredMs, 0.99),
+    acceptedToDeliveredP99Ms: quantile(samples.acceptedToDeliveredMs, 0.99),
+  };
+  step(
+    `  change feed: ${feed.changes} of ${applied} changes delivered to a long poll; applied → ` +
+      `delivered p99 ${feed.appliedToDeliveredP99Ms.toFixed(0)} ms, accepted → delivered p99 ` +
+      `${feed.acceptedToDeliveredP99Ms.toFixed(0)} ms`,
+  );
+  return feed;
+}
+
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
 /** The worker's accepted → applied lag under a constant load of `idsPerSec`. */
@@ -115,7 +163,7 @@ async function lagAt(
   plan: BenchPlan,
   idsPerSec: number,
   bodies: (name: string, perSec: number) => Buffer[],
-): Promise<{ rate: number; p50Ms: number; p99Ms: number; within1s: number }> {
+): Promise<{ rate: number; p50Ms: number; p99Ms: number; within1s: number; applied: number }> {
   step(`lag: ${Math.round(idsPerSec)} ids/s (${PER_REQUEST} per request) for ${plan.lagSeconds} s`);
   const before = await scrapeWorker(setup.metricsUrl);
   await load(
@@ -131,6 +179,7 @@ async function lagAt(
     p50Ms: lagQuantileMs(before, after, 0.5) ?? NaN,
     p99Ms: lagQuantileMs(before, after, 0.99) ?? NaN,
     within1s: lagShareWithin(before, after, 1),
+    applied: after.applied - before.applied,
   };
   step(
     `  lag p50 ${figures.p50Ms.toFixed(0)} ms, p99 ${figures.p99Ms.toFixed(0)} ms, ` +

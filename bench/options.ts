@@ -56,6 +56,10 @@ export interface BenchPlan {
   stackGroups: number;
   /** Seconds of each steady closed-loop load of the apply-at-scale runs. */
   steadySeconds: number;
+  /** `where` on an indexed property: the small and the large number of groups. */
+  whereGroups: [number, number];
+  /** Timed repeats of each `where` query (after one warm-up). */
+  whereRepeats: number;
 }
 
 export function planOf(options: BenchOptions): BenchPlan {
@@ -75,6 +79,8 @@ export function planOf(options: BenchOptions): BenchPlan {
       scaleLoadGroups: 1000,
       stackGroups: 10_000,
       steadySeconds: 3,
+      whereGroups: [1_000, 10_000],
+      whereRepeats: 3,
     };
   return {
     loadSeconds: 6,
@@ -91,5 +97,7 @@ export function planOf(options: BenchOptions): BenchPlan {
     scaleLoadGroups: 1000,
     stackGroups: 10_000,
     steadySeconds: 10,
+    whereGroups: [10_000, 100_000],
+    whereRepeats: 7,
   };
 }

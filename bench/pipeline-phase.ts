@@ -1,5 +1,5 @@
 import { withDatabase } from '@groupidentify/local-services';
-import { startIngestChild } from './apps.js';
+import { startIngestChild, startWorkerChild } from './apps.js';
 import { spreadBodies } from './bodies.js';
 import type { Cleanup } from './cleanup.js';
 import { measureDrain, type Pipeline } from './drain.js';
@@ -34,7 +34,7 @@ export interface PipelineFigures {
  */
 export async function measurePipeline(
   cleanup: Cleanup,
-  setup: { redisUrl: string; mongoUrl: string; apiKey: string },
+  setup: { redisUrl: string; mongoUrl: string; apiKey: string; secretKey: string },
   plan: BenchPlan,
 ): Promise<PipelineFigures> {
   step('starting ingest for the pipeline runs');
@@ -132,10 +132,25 @@ export async function measurePipeline(
   );
   step(`  naive: ${Math.round(hotItems / naiveSeconds)}/s (${naiveSeconds.toFixed(2)} s)`);
 
-  const [worker] = hot.workers;
-  if (worker === undefined) throw new Error('internal: the hot-group worker is gone');
+  for (const w of hot.workers) {
+    workerRssMb = Math.max(workerRssMb, peakRssMb(w.pid) ?? 0);
+    await w.stop();
+  }
+  // The lag runs' worker writes where ingest reads: the change feed client reads what it applies.
+  const worker = await startWorkerChild(
+    cleanup,
+    { redisUrl: setup.redisUrl, mongoUrl: withDatabase(server, 'bench'), queuePrefix: 'e2e' },
+    'worker lag',
+  );
   const lag = await measureLag(
-    { ingestUrl: ingest.url, queues, apiKey: setup.apiKey, groups, metricsUrl: worker.metricsUrl },
+    {
+      ingestUrl: ingest.url,
+      queues,
+      apiKey: setup.apiKey,
+      secretKey: setup.secretKey,
+      groups,
+      metricsUrl: worker.metricsUrl,
+    },
     plan,
     d1.idsPerSec,
   );

@@ -5,6 +5,7 @@ import type { IngestFigures } from './ingest-phase.js';
 import type { BenchPlan } from './options.js';
 import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures, SteadyApply } from './scale-phase.js';
+import type { WhereFigures } from './where-phase.js';
 
 export interface RunFacts {
   command: string;
@@ -21,11 +22,15 @@ const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
 /** The results as a Markdown table (readable as plain text too). */
 export function resultsTable(
   f: Figures,
-  ingest: IngestFigures,
-  pipe: PipelineFigures,
-  scale: ScaleFigures,
+  phases: {
+    ingest: IngestFigures;
+    pipe: PipelineFigures;
+    scale: ScaleFigures;
+    where: WhereFigures;
+  },
   plan: BenchPlan,
 ): string {
+  const { ingest, pipe, scale, where } = phases;
   const i1 = median(ingest.ingest1);
   const b1 = median(ingest.bare1);
   const i100 = median(ingest.ingest100);
@@ -129,6 +134,32 @@ export function resultsTable(
       '',
     ],
   ];
+  rows.push(
+    [
+      'change feed: delivered vs applied, at half of max',
+      `accepted → delivered to a long poll: p99 ${ms(pipe.lag.feed.acceptedToDeliveredP99Ms)} (${n(pipe.lag.feed.changes)} changes; from applied_at: p99 ${ms(pipe.lag.feed.appliedToDeliveredP99Ms)})`,
+      `accepted → applied (worker): p99 ${ms(f.lag_p99_ms)}`,
+      `+${ms(f.feed_lag_p99_ms)}`,
+      '≤ 100 ms beyond the apply lag',
+      mark(f.feed_lag_p99_ms <= 100),
+    ],
+    [
+      'PostHog /batch/, 100 $groupidentify events/request',
+      `${n(ingest.posthog.posthogIdsPerSec)} ids/s (median of ${ingest.posthog.posthogSamples.length})`,
+      `/groupidentify, same 100: ${n(ingest.posthog.groupIdentifyIdsPerSec)} ids/s`,
+      `× ${f.posthog_vs_groupidentify.toFixed(2)}`,
+      '—',
+      '',
+    ],
+    [
+      `where on an indexed property, ${n(where.large.groups)} groups`,
+      `count ${ms(where.large.countEqMs)}; first page of a range ${ms(where.large.listRangeMs)}`,
+      `${n(where.small.groups)} groups: count ${ms(where.small.countEqMs)}, page ${ms(where.small.listRangeMs)}; count of all ${n(where.large.groups)}: ${ms(where.large.countAllMs)}`,
+      `× ${f.where_scale_ratio.toFixed(2)}`,
+      '≈ 1 × with an index; × size ratio when scanning',
+      '',
+    ],
+  );
   if (pipe.scaling !== undefined)
     rows.push([
       'drain rate vs backlog size',
@@ -152,7 +183,16 @@ export function stepSplitTable(scale: ScaleFigures): string {
     [`${n(scale.large.stored)} stored`, scale.large],
     ['embedded default shape', scale.stack],
   ];
-  const steps = ['claims', 'read', 'history', 'write', 'dead_letters', 'other'] as const;
+  const steps = [
+    'feed',
+    'claims',
+    'read',
+    'erase',
+    'history',
+    'write',
+    'dead_letters',
+    'other',
+  ] as const;
   const rows = [
     ['worker time per batch (ms)', 'ids/batch', ...steps],
     ...runs.map(([name, r]) => [

@@ -13,6 +13,7 @@ import { parseOptions, planOf } from './options.js';
 import { measurePipeline } from './pipeline-phase.js';
 import { machineFacts, resultsTable, stepSplitTable } from './report.js';
 import { measureScale } from './scale-phase.js';
+import { measureWhere } from './where-phase.js';
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 
@@ -40,6 +41,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     redisUrl: services.redisUrl,
     mongoUrl: withDatabase(services.mongoUrl, 'bench'),
     apiKey: project.api_key,
+    secretKey: project.secret_key,
   };
 
   const ingest = await measureIngest(cleanup, setup, plan);
@@ -49,11 +51,16 @@ async function main(cleanup: Cleanup): Promise<void> {
     { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
     plan,
   );
+  const where = await measureWhere(
+    cleanup,
+    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
+    plan,
+  );
   step('stopping the services');
   await cleanup.run();
 
-  const figures = figuresOf(ingest, pipe, scale);
-  const table = `${resultsTable(figures, ingest, pipe, scale, plan)}\n\n${stepSplitTable(scale)}`;
+  const figures = figuresOf(ingest, pipe, scale, where);
+  const table = `${resultsTable(figures, { ingest, pipe, scale, where }, plan)}\n\n${stepSplitTable(scale)}`;
   const command = ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
   const facts = machineFacts({
     command,

@@ -1,7 +1,4 @@
-import { planGroupWrite, type GroupDocument } from '@groupidentify/ops';
 import { withDatabase } from '@groupidentify/local-services';
-import { openStore, storedForm } from '@groupidentify/store';
-import { MongoClient } from 'mongodb';
 import { startIngestChild, startWorkerChild } from './apps.js';
 import { spreadBodies } from './bodies.js';
 import type { Cleanup } from './cleanup.js';
@@ -10,6 +7,7 @@ import { loadGroupIdentify } from './http-load.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
 import { partitionQueues } from './partition-queues.js';
+import { preloadGroups } from './preload.js';
 import { peakRssMb } from './proc-memory.js';
 import { scrapeWorker, stepSplit, type StepSplit } from './worker-scrape.js';
 
@@ -71,7 +69,7 @@ async function steadyApply(
   const mongoUrl = withDatabase(setup.serverUrl, setup.name);
   const label = `steady apply, ${stored.toLocaleString('en-US')} groups stored`;
   step(`${label}: preloading the groups`);
-  const apiKey = await preload(mongoUrl, stored);
+  const { apiKey } = await preloadGroups(mongoUrl, TYPE, stored, () => ({ plan: 'free', n: 0 }));
   const apps = { redisUrl: setup.redisUrl, mongoUrl, queuePrefix: setup.name };
   const ingest = await startIngestChild(cleanup, apps);
   const worker = await startWorkerChild(cleanup, apps, `worker ${setup.name}`);
@@ -113,33 +111,4 @@ async function steadyApply(
     await worker.stop();
     await ingest.stop();
   }
-}
-
-/**
- * A project and `count` groups of it as the worker would have created them (one identification
- * each), inserted directly: preloading 100,000 groups through the pipeline would take minutes.
- * Returns the project's api_key.
- */
-async function preload(mongoUrl: string, count: number): Promise<string> {
-  const store = await openStore(mongoUrl);
-  const project = await store.projects.create('scale').finally(() => store.close());
-  const client = await MongoClient.connect(mongoUrl);
-  try {
-    const groups = client.db().collection<GroupDocument>('groups');
-    const now = new Date();
-    for (let start = 0; start < count; start += 5000) {
-      const docs = Array.from({ length: Math.min(5000, count - start) }, (_, k) => {
-        const key = { project: project.id, group_type: TYPE, group_value: `g${start + k}` };
-        const seq = { epoch: 'preload', job: 1, index: 0 };
-        const item = { seq, group_properties: { plan: 'free', n: 0 } };
-        const write = planGroupWrite(null, key, [item], now, storedForm).write;
-        if (write?.kind !== 'insert') throw new Error('internal: a new group is an insert');
-        return write.document;
-      });
-      await groups.insertMany(docs);
-    }
-  } finally {
-    await client.close();
-  }
-  return project.api_key;
 }

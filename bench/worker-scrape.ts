@@ -70,7 +70,10 @@ export function sumSnapshots(snapshots: readonly WorkerSnapshot[]): WorkerSnapsh
 /** Mean ms per batch of each store step, and of the rest of applying it (fold, Redis). */
 export interface StepSplit {
   batches: number;
-  msPerBatch: Record<'claims' | 'read' | 'history' | 'write' | 'dead_letters' | 'other', number>;
+  msPerBatch: Record<
+    'feed' | 'claims' | 'read' | 'erase' | 'history' | 'write' | 'dead_letters' | 'other',
+    number
+  >;
 }
 
 export function stepSplit(before: WorkerSnapshot, after: WorkerSnapshot): StepSplit {
@@ -79,8 +82,10 @@ export function stepSplit(before: WorkerSnapshot, after: WorkerSnapshot): StepSp
   const step = (name: string) =>
     per((after.stepSums.get(name) ?? 0) - (before.stepSums.get(name) ?? 0));
   const msPerBatch = {
+    feed: step('feed'),
     claims: step('claims'),
     read: step('read'),
+    erase: step('erase'),
     history: step('history'),
     write: step('write'),
     dead_letters: step('dead_letters'),

@@ -129,7 +129,7 @@ describe('the same job delivered twice', () => {
         .toArray();
       for (let i = 0; i < 2; i++) {
         const outcome = await applyJob(store, payload, position, new Date());
-        expect(outcome).toStrictEqual({ applied: [], duplicates: 0, deadLetters: 0 });
+        expect(outcome).toMatchObject({ applied: [], duplicates: 0, deadLetters: 0 });
       }
       const after = await raw.groups.find({ _id: { $in: before.map((d) => d._id) } }).toArray();
       expect(after).toStrictEqual(before); // not even updated_at moved: nothing was written
@@ -157,7 +157,7 @@ describe('the same job delivered twice', () => {
     const first = await applyJob(store, payload, position, new Date());
     expect(first.applied).toHaveLength(6);
     const second = await applyJob(store, payload, position, new Date());
-    expect(second).toStrictEqual({ applied: [], duplicates: 0, deadLetters: 0 });
+    expect(second).toMatchObject({ applied: [], duplicates: 0, deadLetters: 0 });
     expect(await snapshot(a)).toStrictEqual(exactly(['a0', 'a1', 'a2']));
     expect(await snapshot(b)).toStrictEqual(exactly(['b0', 'b1']));
     expect(await snapshot(c)).toStrictEqual(exactly(['c0']));

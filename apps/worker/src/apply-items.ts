@@ -35,7 +35,7 @@ export async function applyItems(
   now: Date,
   time: StepTimer = untimed,
 ): Promise<ApplyOutcome> {
-  const placed = await time('feed', () => placeInFeed(store, partition, items, now));
+  const placed = await time('feed', () => placeInFeed(store, partition, items));
   const kept = await time('claims', () => dropDuplicates(store, placed.items, now));
   const outcome = await applyGroups(store, batchByGroup(kept), now, time);
   await time('dead_letters', () => recordPoisoned(store, partition, outcome.poisoned, now));
@@ -58,7 +58,6 @@ async function placeInFeed(
   store: Store,
   partition: number,
   items: readonly SequencedItem[],
-  now: Date,
 ): Promise<{ items: SequencedItem[]; last: Map<string, number> }> {
   const jobs = new Map<string, FeedJob & { counts: Map<string, number> }>();
   for (const { item, seq } of items) {
@@ -67,7 +66,7 @@ async function placeInFeed(
     if (job === undefined) jobs.set(key, (job = { ...seq, counts: new Map() }));
     job.counts.set(item.project, (job.counts.get(item.project) ?? 0) + 1);
   }
-  const firsts = await store.feed.reserve(partition, [...jobs.values()], now);
+  const firsts = await store.feed.reserve(partition, [...jobs.values()]);
   const next = new Map<string, number>(); // `job project` → the next position to give
   const last = new Map<string, number>();
   const placed = items.map((s) => {

@@ -53,7 +53,11 @@ export function createWorkerMetrics(): WorkerMetrics {
     lagSeconds: new Histogram({
       name: 'gi_worker_lag_seconds',
       help: 'Accepted by ingest → applied to the store, per identification',
-      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 5, 10, 30, 60],
+      // Every 100 ms up to 2 s: the lag targets (docs/performance.md) are read from here.
+      buckets: [
+        0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.3, 1.4, 1.5,
+        1.6, 1.7, 1.8, 1.9, 2, 2.5, 3, 5, 10, 30, 60,
+      ],
       registers,
     }),
     retries: new Counter({

@@ -1,6 +1,6 @@
 import { findByIds, type Collections } from './collections.js';
-import type { FeedHeadDocument, HistoryDocument } from './documents.js';
-import { allDuplicateKeys } from './store-errors.js';
+import type { FeedHeadDocument, FeedReservation, HistoryDocument } from './documents.js';
+import { isDuplicateKey } from './store-errors.js';
 
 /** One job's items, counted by project: what its feed positions are reserved for. */
 export interface FeedJob {
@@ -13,20 +13,18 @@ export interface FeedJob {
 /**
  * The change feed's positions (docs/guarantees.md#change-feed). Each project has, in each
  * partition, a sequence of positions with no gaps: every queued item gets one, reserved for its
- * job once (a redelivered job gets the same ones), and its history record's `_id` says it. The
- * partition's single consumer commits them after the writes; positions up to `committed` are
- * final, so a reader never goes past a position whose record may still be written.
+ * job once (a redelivered job gets the same ones: its reservation stays in the head's `pending`
+ * until committed), and its history record's `_id` says it. The partition's single consumer
+ * commits them after the writes; positions up to `committed` are final, so a reader never goes
+ * past a position whose record may still be written. One write per reservation and one per
+ * commit: this process remembers each head it wrote, and every write is guarded by `next`.
  */
 export interface ChangeFeedStore {
   /**
    * The first position of each project's items in each job (by `epoch:job`): the ones reserved
    * before for that job, or new ones.
    */
-  reserve(
-    partition: number,
-    jobs: readonly FeedJob[],
-    now: Date,
-  ): Promise<Map<string, Map<string, number>>>;
+  reserve(partition: number, jobs: readonly FeedJob[]): Promise<Map<string, Map<string, number>>>;
   /** Marks positions up to `upTo` (per project) as final. */
   commit(partition: number, upTo: ReadonlyMap<string, number>): Promise<void>;
   /** The committed position of each partition (0 where there is none yet). */
@@ -46,77 +44,122 @@ export function feedRecordId(project: string, partition: number, position: numbe
 }
 
 const headId = (project: string, partition: number): string => JSON.stringify([project, partition]);
-const rangeId = (partition: number, epoch: string, job: number): string =>
-  `${partition}:${epoch}:${job}`;
 /** A job's key in what {@link ChangeFeedStore.reserve} returns. */
 export const feedJobKey = (epoch: string, job: number): string => `${epoch}:${job}`;
 
-export function changeFeedStore({ feedHeads, feedRanges, history }: Collections): ChangeFeedStore {
-  const known = async (partition: number, jobs: readonly FeedJob[]) => {
-    const ids = jobs.map((j) => rangeId(partition, j.epoch, j.job));
-    const docs = await findByIds(feedRanges, ids);
-    return new Map(docs.map((d) => [d._id, new Map(d.first.map((f) => [f.project, f.position]))]));
+/** What this process last saw of a head: saves reading it before every reservation. */
+interface CachedHead {
+  next: number;
+  pending: FeedReservation[];
+}
+
+// A write that lost to another process (its `next` moved) reloads the head and tries again.
+const MAX_ATTEMPTS = 10;
+
+export function changeFeedStore({ feedHeads, history }: Collections): ChangeFeedStore {
+  const cache = new Map<string, CachedHead>();
+  const load = async (id: string): Promise<CachedHead> => {
+    const doc = await feedHeads.findOne({ _id: id });
+    const head = { next: doc?.next ?? 0, pending: doc?.pending ?? [] };
+    cache.set(id, head);
+    return head;
   };
-  return {
-    async reserve(partition, jobs, now) {
-      const reserved = await known(partition, jobs);
-      const missing = jobs.filter((j) => !reserved.has(rangeId(partition, j.epoch, j.job)));
-      if (missing.length > 0) {
-        // One reservation per project for all the missing jobs, split among them in order.
-        const totals = new Map<string, number>();
-        for (const j of missing)
-          for (const [project, n] of j.counts) totals.set(project, (totals.get(project) ?? 0) + n);
-        const next = new Map<string, number>();
-        for (const [project, n] of totals) {
-          const head = await feedHeads.findOneAndUpdate(
-            { _id: headId(project, partition) },
-            {
-              $inc: { next: n },
-              $setOnInsert: { project, partition, committed: 0 },
-            },
-            { upsert: true, returnDocument: 'after' },
-          );
-          if (head === null) throw new Error('internal: an upsert returns its document');
-          next.set(project, head.next - n + 1);
-        }
-        const docs = missing.map((j) => {
-          const first: { project: string; position: number }[] = [];
-          for (const [project, n] of j.counts) {
-            const position = next.get(project) ?? 1;
-            first.push({ project, position });
-            next.set(project, position + n);
-          }
-          return { _id: rangeId(partition, j.epoch, j.job), first, created_at: now };
-        });
-        try {
-          await feedRanges.insertMany(docs, { ordered: false });
-          for (const d of docs)
-            reserved.set(d._id, new Map(d.first.map((f) => [f.project, f.position])));
-        } catch (error) {
-          // Another worker reserved some of these jobs first: theirs hold (ours stay unused).
-          if (!allDuplicateKeys(error)) throw error;
-          for (const [id, first] of await known(partition, missing)) reserved.set(id, first);
-        }
+
+  /** Reserves (once) the positions of one project's items in `jobs`; first position by job. */
+  const reserveFor = async (
+    project: string,
+    partition: number,
+    jobs: readonly { key: string; count: number }[],
+  ): Promise<Map<string, number>> => {
+    const id = headId(project, partition);
+    let head = cache.get(id) ?? (await load(id));
+    for (let attempt = 1; ; attempt++) {
+      const known = new Map(head.pending.map((r) => [r.job, r.first]));
+      const missing = jobs.filter((j) => !known.has(j.key));
+      if (missing.length === 0) return known;
+      const added: FeedReservation[] = [];
+      let next = head.next;
+      for (const j of missing) {
+        added.push({ job: j.key, first: next + 1, count: j.count });
+        next += j.count;
       }
+      // Guarded by `next`: if another process reserved meanwhile, nothing is written.
+      const written =
+        head.next === 0 && head.pending.length === 0
+          ? await createHead(id, project, partition, next, added)
+          : (
+              await feedHeads.updateOne(
+                { _id: id, next: head.next },
+                { $set: { next }, $push: { pending: { $each: added } } },
+              )
+            ).modifiedCount === 1;
+      if (written) {
+        head = { next, pending: [...head.pending, ...added] };
+        cache.set(id, head);
+        for (const r of added) known.set(r.job, r.first);
+        return known;
+      }
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`feed head ${id} keeps moving`);
+      head = await load(id);
+    }
+  };
+  const createHead = async (
+    id: string,
+    project: string,
+    partition: number,
+    next: number,
+    pending: FeedReservation[],
+  ): Promise<boolean> => {
+    try {
+      await feedHeads.insertOne({ _id: id, project, partition, next, committed: 0, pending });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false; // it exists after all: reload
+      throw error;
+    }
+  };
+
+  return {
+    async reserve(partition, jobs) {
+      const byProject = new Map<string, { key: string; count: number }[]>();
+      for (const j of jobs)
+        for (const [project, count] of j.counts) {
+          let list = byProject.get(project);
+          if (list === undefined) byProject.set(project, (list = []));
+          list.push({ key: feedJobKey(j.epoch, j.job), count });
+        }
       const byJob = new Map<string, Map<string, number>>();
-      for (const j of jobs) {
-        const first = reserved.get(rangeId(partition, j.epoch, j.job));
-        if (first === undefined) throw new Error('internal: a job without feed positions');
-        byJob.set(feedJobKey(j.epoch, j.job), first);
+      for (const [project, list] of byProject) {
+        const firsts = await reserveFor(project, partition, list);
+        for (const { key } of list) {
+          let map = byJob.get(key);
+          if (map === undefined) byJob.set(key, (map = new Map<string, number>()));
+          const first = firsts.get(key);
+          if (first === undefined) throw new Error('internal: a job without feed positions');
+          map.set(project, first);
+        }
       }
       return byJob;
     },
     async commit(partition, upTo) {
-      if (upTo.size === 0) return;
-      await feedHeads.bulkWrite(
-        [...upTo].map(([project, position]) => ({
-          updateOne: {
-            filter: { _id: headId(project, partition) },
-            update: { $max: { committed: position } },
-          },
-        })),
-        { ordered: false },
-      );
+      for (const [project, position] of upTo) {
+        const id = headId(project, partition);
+        let head = cache.get(id) ?? (await load(id));
+        for (let attempt = 1; ; attempt++) {
+          // Reservations wholly at or below the commit are done with.
+          const pending = head.pending.filter((r) => r.first + r.count - 1 > position);
+          const result = await feedHeads.updateOne(
+            { _id: id, next: head.next },
+            { $max: { committed: position }, $set: { pending } },
+          );
+          if (result.matchedCount === 1) {
+            cache.set(id, { next: head.next, pending });
+            break;
+          }
+          if (attempt >= MAX_ATTEMPTS) throw new Error(`feed head ${id} keeps moving`);
+          head = await load(id);
+        }
+      }
     },
     async heads(project, partitions) {
       const ids = Array.from({ length: partitions }, (_, p) => headId(project, p));

@@ -3,7 +3,6 @@ import { allDuplicateKeys } from './store-errors.js';
 import type {
   DeadLetterDocument,
   FeedHeadDocument,
-  FeedRangeDocument,
   GroupDocument,
   HistoryDocument,
   InsertIdClaim,
@@ -20,7 +19,6 @@ export interface Collections {
   insertIds: Collection<InsertIdClaim>;
   propertyIndexes: Collection<PropertyIndexDocument>;
   feedHeads: Collection<FeedHeadDocument>;
-  feedRanges: Collection<FeedRangeDocument>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -32,7 +30,6 @@ export function collectionsOf(db: Db): Collections {
     insertIds: db.collection<InsertIdClaim>('insert_ids'),
     propertyIndexes: db.collection<PropertyIndexDocument>('property_indexes'),
     feedHeads: db.collection<FeedHeadDocument>('feed_heads'),
-    feedRanges: db.collection<FeedRangeDocument>('feed_ranges'),
   };
 }
 

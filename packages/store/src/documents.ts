@@ -101,16 +101,14 @@ export interface FeedHeadDocument {
   partition: number;
   next: number;
   committed: number;
+  /** Reservations not wholly committed yet: a redelivered job finds its positions here. */
+  pending: FeedReservation[];
 }
 
-/**
- * The feed positions one job's items got, so that a redelivered job gets the same ones (and its
- * history records the same `_id`s). Kept a day: no job is redelivered after that long.
- */
-export interface FeedRangeDocument {
-  /** `partition:epoch:job`. */
-  _id: string;
-  /** The first position of each project with items in the job. */
-  first: { project: string; position: number }[];
-  created_at: Date;
+/** The positions `first` … `first + count - 1` of one job's items of the head's project. */
+export interface FeedReservation {
+  /** `epoch:job`. */
+  job: string;
+  first: number;
+  count: number;
 }

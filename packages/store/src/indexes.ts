@@ -4,9 +4,6 @@ import type { Collections } from './collections.js';
 /** How long an `insert_id` is remembered (client retries: 7 days). */
 export const INSERT_ID_RETENTION_SECONDS = 7 * 24 * 3600;
 
-/** How long a job's feed positions are kept for its redelivery (a day: far beyond any lock). */
-export const FEED_RANGE_RETENTION_SECONDS = 24 * 3600;
-
 /**
  * Creates the indexes every app relies on; idempotent, run at every worker start. Every index
  * leads with `project` or the group `_id` (which starts with the project), so a sharded
@@ -26,7 +23,6 @@ export async function ensureIndexes(
   await c.history.createIndex({ group: 1, version: -1 }, { name: 'group_version' }, undefined);
   await c.deadLetters.createIndex({ failed_at: 1 }, { name: 'failed_at' }, undefined);
   const ttl = await expiryIndex(c.insertIds, 'created_at', INSERT_ID_RETENTION_SECONDS);
-  await expiryIndex(c.feedRanges, 'created_at', FEED_RANGE_RETENTION_SECONDS);
   if (historyRetentionSeconds !== undefined)
     await expiryIndex(c.history, 'applied_at', historyRetentionSeconds);
   return { ttl };
@@ -67,9 +63,6 @@ export async function sweepExpired(
   const cutoff = (seconds: number) => new Date(now.getTime() - seconds * 1000);
   let removed = (
     await c.insertIds.deleteMany({ created_at: { $lt: cutoff(INSERT_ID_RETENTION_SECONDS) } })
-  ).deletedCount;
-  removed += (
-    await c.feedRanges.deleteMany({ created_at: { $lt: cutoff(FEED_RANGE_RETENTION_SECONDS) } })
   ).deletedCount;
   if (historyRetentionSeconds !== undefined) {
     removed += (
