@@ -60,6 +60,11 @@ export function createApp(deps: AppDeps): Express {
         partitions: deps.partitions,
       }),
     );
+  // Without ADMIN_TOKEN the operator endpoints do not exist, for anyone (docs/console.md).
+  else
+    app.use('/api/admin', (_req, _res, next) => {
+      next(new HttpError(404, 'Not found'));
+    });
   app.use('/api', readRoutes(deps));
   app.use('/console', consoleRoutes());
 
