@@ -113,6 +113,7 @@ describe('DELETE /api/groups/{type}/{value}', () => {
     await waitForVersion(ingest, 'org', value, 1);
     expect((await call('DELETE', path('org', value))).status).toBe(202);
     expect((await call('DELETE', path('org', value))).status).toBe(202);
+    await waitUntilErased(value);
     await identify(value, { b: 2 });
     await waitForVersion(ingest, 'org', value, 1);
     expect(await readGroup(ingest, 'org', value)).toStrictEqual({

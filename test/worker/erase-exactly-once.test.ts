@@ -143,4 +143,35 @@ describe('an erasure', () => {
     for (const g of groups)
       expect(await state(g)).toStrictEqual(lifeOf(marks.get(g) ?? [], erasures.get(g) ?? 0));
   });
+
+  it('keeps the insert_id claims of what follows it in its batch: a client retry stays a retry', async () => {
+    const g = randomUUID();
+    const epoch = randomUUID();
+    const retried = { ...step(g, 'b0'), insert_id: `x-${g}` };
+    const before = { ...step(g, 'a0'), insert_id: `y-${g}` };
+    await applyJob(
+      store,
+      payloadOf([before, erase(g), retried]),
+      { partition: 2, epoch, job: 1 },
+      new Date(),
+    );
+    expect(await state(g)).toStrictEqual(lifeOf(['b0'], 1));
+    // The client sends the identification after the erasure again: a duplicate, skipped.
+    const again = await applyJob(
+      store,
+      payloadOf([retried]),
+      { partition: 2, epoch, job: 2 },
+      new Date(),
+    );
+    expect(again.duplicates).toBe(1);
+    // The one before the erasure was erased with its life: sent again, it applies.
+    const old = await applyJob(
+      store,
+      payloadOf([before]),
+      { partition: 2, epoch, job: 3 },
+      new Date(),
+    );
+    expect(old.duplicates).toBe(0);
+    expect(await state(g)).toStrictEqual(lifeOf(['b0', 'a0'], 1));
+  });
 });

@@ -105,9 +105,22 @@ async function eraseEarlierLives(
   docs: ReadonlyMap<string, GroupDocument>,
 ): Promise<void> {
   for (const p of plans) {
-    const below = p.plan.eraseBelow ?? docs.get(p.batch.groupId)?.base;
-    if (below !== undefined && (p.plan.eraseBelow !== undefined || p.batch.reread === true))
-      await store.groups.eraseEarlierLives(p.batch.key, below);
+    if (p.plan.eraseBelow !== undefined) {
+      // The claims of what follows the batch's last erasure belong to the new life: kept.
+      const last = p.batch.entries.findLastIndex((e) => isDeletion(e.item));
+      const keepInsertIds = p.batch.entries
+        .slice(last + 1)
+        .flatMap((e) =>
+          isDeletion(e.item) || e.item.insert_id === undefined ? [] : [e.item.insert_id],
+        );
+      await store.groups.eraseEarlierLives(p.batch.key, p.plan.eraseBelow, { keepInsertIds });
+      continue;
+    }
+    // A guard miss: a racing writer may have written stale history of an erased life. Only
+    // history: the claims and dead letters there now are the current life's.
+    const base = docs.get(p.batch.groupId)?.base;
+    if (p.batch.reread === true && base !== undefined)
+      await store.groups.eraseEarlierLives(p.batch.key, base, { historyOnly: true });
   }
 }
 

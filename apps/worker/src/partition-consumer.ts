@@ -2,6 +2,7 @@ import { Worker, type Job, type Queue } from 'bullmq';
 import {
   QUEUE_NAME,
   announceChanges,
+  isDeletion,
   epochKey,
   limitToOneConsumer,
   openPartitionQueue,
@@ -145,7 +146,7 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
     try {
       outcome = await retryInOrder(
         () => applyItems(c.store, c.partition, items, new Date(), time),
-        retry.aFewTimes,
+        more.length === 0 ? ownJobRetry(payload, retry) : retry.aFewTimes,
       );
       c.ahead.add(
         epoch,
@@ -157,7 +158,7 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
       const own = sequenceItems(payload.items, epoch, position.job);
       outcome = await retryInOrder(
         () => applyItems(c.store, c.partition, own, new Date(), time),
-        retry.aFewTimes,
+        ownJobRetry(payload, retry),
       );
     }
     record(c.metrics, outcome);
@@ -178,6 +179,16 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
     c.metrics.batchSize.observe(items.length);
     c.metrics.applySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
+}
+
+/**
+ * How a job alone is retried: a few times, then its unapplied items are dead-lettered — unless it
+ * holds an erasure, which is never dead-lettered (a replay would come after, and erase, what was
+ * accepted since): it is retried in order until it applies, like an outage, and the partition
+ * waits (docs/guarantees.md).
+ */
+function ownJobRetry(payload: JobPayload, retry: ReturnType<typeof retryPolicies>): RetryOptions {
+  return payload.items.some(isDeletion) ? retry.forever : retry.aFewTimes;
 }
 
 /**

@@ -12,12 +12,15 @@ export interface ProjectDocument {
 }
 
 /**
- * One applied identification (history, `as_of`). `_id` is the item's position, so a redelivered
- * job writes nothing twice. What it did is one JSON text (`record`): names and values exactly as
+ * One applied item (history, `as_of`, the change feed). `_id` is the item's change feed position,
+ * the same for every delivery of its job, so a redelivered job writes nothing twice. What it did is one JSON text (`record`): names and values exactly as
  * sent, with no name encoding, and about half the cost of nested fields to insert on FerretDB.
  */
 export interface HistoryDocument {
+  /** The change feed position (`["f", project, partition, position]`); before it, `epoch:job:index`. */
   _id: string;
+  /** The item's place in its partition queue's life (absent in records of the earlier format). */
+  seq?: AppliedSequence;
   group: string;
   project: string;
   /** The group's stored version after this item: orders a group's history. */

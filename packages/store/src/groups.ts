@@ -9,6 +9,7 @@ import {
   type Properties,
 } from '@groupidentify/ops';
 import { findByIds, type Collections } from './collections.js';
+import { claimId } from './insert-id-claims.js';
 import type { HistoryStore } from './history.js';
 import { groupQueries, type GroupQueries } from './group-queries.js';
 import { isTransientStoreError } from './store-errors.js';
@@ -64,11 +65,16 @@ export interface GroupStore extends GroupQueries {
   viewAsOf(key: GroupKey, asOf: Date): Promise<GroupAsOf>;
   /**
    * Erases what remains of a group's earlier lives: its history below stored version `below` (an
-   * erasure's own record is kept, value-free), its insert_id claims and its dead letters.
-   * Idempotent; run before the write that records the erasure, so that a crash in between is
-   * redone on redelivery.
+   * erasure's own record is kept, value-free), its insert_id claims but those of `keepInsertIds`
+   * (the items that follow the erasure in its batch: the new life's), and its dead letters; only
+   * the history with `historyOnly`. Idempotent; run before the write that records the erasure,
+   * so that a crash in between is redone on redelivery.
    */
-  eraseEarlierLives(key: GroupKey, below: number): Promise<void>;
+  eraseEarlierLives(
+    key: GroupKey,
+    below: number,
+    options?: { keepInsertIds?: readonly string[]; historyOnly?: boolean },
+  ): Promise<void>;
 }
 
 export function groupStore(c: Collections, history: HistoryStore): GroupStore {
@@ -112,11 +118,15 @@ export function groupStore(c: Collections, history: HistoryStore): GroupStore {
       if (doc === null || doc.erased === true) return { found: false, why: 'no-group' };
       return groupAsOf(doc, asOf, history);
     },
-    async eraseEarlierLives(key, below) {
+    async eraseEarlierLives(key, below, options = {}) {
       const id = groupId(key);
       // Every erasure keeps its own value-free record (the change feed shows it).
       await c.history.deleteMany({ group: id, version: { $lt: below }, kind: { $ne: 'delete' } });
-      await c.insertIds.deleteMany({ group: id });
+      if (options.historyOnly === true) return;
+      const keep = (options.keepInsertIds ?? []).map((insertId) => claimId(id, insertId));
+      await c.insertIds.deleteMany(
+        keep.length === 0 ? { group: id } : { group: id, _id: { $nin: keep } },
+      );
       await c.deadLetters.deleteMany({
         'item.project': key.project,
         'item.group_type': key.group_type,

@@ -22,6 +22,13 @@ export async function ensureIndexes(
   );
   await c.history.createIndex({ group: 1, version: -1 }, { name: 'group_version' }, undefined);
   await c.deadLetters.createIndex({ failed_at: 1 }, { name: 'failed_at' }, undefined);
+  // What an erasure deletes besides history: a group's claims and dead letters.
+  await c.insertIds.createIndex({ group: 1 }, { name: 'group' }, undefined);
+  await c.deadLetters.createIndex(
+    { 'item.project': 1, 'item.group_type': 1, 'item.group_value': 1 },
+    { name: 'item_group' },
+    undefined,
+  );
   const ttl = await expiryIndex(c.insertIds, 'created_at', INSERT_ID_RETENTION_SECONDS);
   if (historyRetentionSeconds !== undefined)
     await expiryIndex(c.history, 'applied_at', historyRetentionSeconds);

@@ -27,7 +27,8 @@ export interface InsertIdClaims {
 // Keyed by group and insert_id: a client's retry resends the same identification to the same
 // group, while one HTTP V2 event whose `groups` fans out to several groups carries one insert_id
 // for all of them, and each must apply.
-const claimId = (r: InsertIdClaimRequest): string => JSON.stringify([r.groupId, r.insertId]);
+export const claimId = (group: string, insertId: string): string =>
+  JSON.stringify([group, insertId]);
 
 export function insertIdClaims({ insertIds }: Collections): InsertIdClaims {
   return {
@@ -35,7 +36,7 @@ export function insertIdClaims({ insertIds }: Collections): InsertIdClaims {
       if (requests.length === 0) return [];
       const first = new Map<string, InsertIdClaim>();
       for (const r of requests) {
-        const id = claimId(r);
+        const id = claimId(r.groupId, r.insertId);
         if (!first.has(id))
           first.set(id, { _id: id, group: r.groupId, seq: r.seq, created_at: now });
       }
@@ -43,13 +44,13 @@ export function insertIdClaims({ insertIds }: Collections): InsertIdClaims {
       const holders = new Map(
         (await findByIds(insertIds, [...first.keys()])).map((c) => [c._id, c.seq]),
       );
-      return requests.map((r) => holders.get(claimId(r)));
+      return requests.map((r) => holders.get(claimId(r.groupId, r.insertId)));
     },
     async release(requests) {
       if (requests.length === 0) return;
       await insertIds.deleteMany({
         $or: requests.map((r) => ({
-          _id: claimId(r),
+          _id: claimId(r.groupId, r.insertId),
           'seq.epoch': r.seq.epoch,
           'seq.job': r.seq.job,
           'seq.index': r.seq.index,
