@@ -109,6 +109,15 @@ describe('GET /metrics', () => {
     const route = { route: '/groupidentify' };
     expect(delta('gi_http_requests_total', { ...route, status: '200' })).toBe(1);
     expect(delta('gi_http_requests_total', { ...route, status: '400' })).toBe(1);
+    // Read API routes are counted by their pattern, never by the group named.
+    const auth = `Basic ${Buffer.from(`${ingest.apiKey}:${ingest.secretKey}`).toString('base64')}`;
+    for (const value of ['Acme', 'Globex'])
+      await fetch(`${ingest.url}/api/groups/org/${value}`, { headers: { authorization: auth } });
+    const later = (await scrapeMetrics(ingest.url)).samples;
+    const read = samplesOf(later, 'gi_http_requests_total').filter((s) =>
+      (s.labels['route'] ?? '').startsWith('/api/groups/'),
+    );
+    expect(read.map((s) => s.labels['route'])).toStrictEqual(['/api/groups/:type/:value']);
     const partitions = samplesOf(after, 'gi_backlog_jobs').map((s) => s.labels['partition']);
     expect(partitions.sort()).toEqual(['0', '1', '2', '3']);
   });

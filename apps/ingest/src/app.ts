@@ -52,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.adminToken !== undefined)
     app.use(
       '/api/admin',
+      mountedAt('/api/admin'),
       adminRoutes({
         token: deps.adminToken,
         store: deps.store,
@@ -65,8 +66,8 @@ export function createApp(deps: AppDeps): Express {
     app.use('/api/admin', (_req, _res, next) => {
       next(new HttpError(404, 'Not found'));
     });
-  app.use('/api', readRoutes(deps));
-  app.use('/console', consoleRoutes());
+  app.use('/api', mountedAt('/api'), readRoutes(deps));
+  app.use('/console', mountedAt('/console'), consoleRoutes());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -100,12 +101,28 @@ function allowMethods(...methods: string[]): RequestHandler {
   };
 }
 
+/**
+ * Counts every answered request by route pattern (`/api/groups/:type/:value`, never the values
+ * in it: the label's values stay few) and status; `other` for paths no route matched.
+ */
 function countRequests(deps: AppDeps): RequestHandler {
   return (req, res, next) => {
     res.on('finish', () => {
-      const route = req.route === undefined ? 'other' : req.path;
+      const pattern = (req.route as { path?: unknown } | undefined)?.path;
+      // A route of several fixed paths (PostHog's) is labelled with the one that matched.
+      const matched = Array.isArray(pattern) && pattern.includes(req.path) ? req.path : pattern;
+      const route =
+        typeof matched === 'string' ? `${String(res.locals['mount'] ?? '')}${matched}` : 'other';
       deps.metrics.requests.inc({ route, status: String(res.statusCode) });
     });
+    next();
+  };
+}
+
+/** Notes where a router is mounted, for the route label (Express forgets it on errors). */
+function mountedAt(path: string): RequestHandler {
+  return (_req, res, next) => {
+    res.locals['mount'] = path;
     next();
   };
 }
