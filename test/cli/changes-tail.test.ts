@@ -101,12 +101,30 @@ describe('changes tail', { timeout: 120_000 }, () => {
     second.child.kill('SIGINT');
     expect((await second.exited)[0]).toBe(0);
     expect(second.lines().map((c) => c.version)).toStrictEqual([4]);
+    // From the start: everything of the type, in order.
+    const all = startTail([
+      'changes',
+      'tail',
+      '--project',
+      ingest.projectId,
+      '--type',
+      type,
+      '--after',
+      'start',
+    ]);
+    await pollUntil(() => all.lines().length >= 4, {
+      timeoutMs: 30_000,
+      description: 'the whole history of the type',
+    });
+    all.child.kill('SIGINT');
+    expect((await all.exited)[0]).toBe(0);
+    expect(all.lines().map((c) => c.version)).toStrictEqual([1, 2, 3, 4]);
   });
 
   it('refuses another project’s cursor and an unknown project', async () => {
     const bad = startTail(['changes', 'tail', '--project', ingest.projectId, '--after', 'nope']);
     expect((await bad.exited)[0]).toBe(2);
-    expect(bad.stderr()).toContain('--after is not a change feed cursor');
+    expect(bad.stderr()).toContain('--after takes now, start or a change feed cursor');
     const ghost = startTail(['changes', 'tail', '--project', 'ghost']);
     expect((await ghost.exited)[0]).toBe(1);
     expect(ghost.stderr()).toContain('project ghost not found');

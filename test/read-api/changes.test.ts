@@ -129,6 +129,24 @@ describe('GET /api/changes', () => {
       { timeoutMs: 20_000, description: 'the erasure in the feed' },
     );
     expect(entries.map((c) => [c.kind, c.version, c.changes])).toStrictEqual([['delete', 2, {}]]);
+    // Erasing it again changes nothing: no second delete entry.
+    const again = await fetch(`${ingest.url}/api/groups/${type}/gone`, {
+      method: 'DELETE',
+      headers: { authorization: basic(ingest.apiKey, ingest.secretKey) },
+    });
+    expect(again.status).toBe(202);
+    await identify(type, 'gone', { back: true });
+    const after = await pollUntil(
+      async () => {
+        const items = (await readAll(type, start, 10)).items;
+        return items.some((c) => c.kind === 'create') ? items : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the new life in the feed' },
+    );
+    expect(after.map((c) => [c.kind, c.version])).toStrictEqual([
+      ['delete', 2],
+      ['create', 1],
+    ]);
   });
 
   it('long poll: an empty page waits and answers as soon as a change is applied', async () => {

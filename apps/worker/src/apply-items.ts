@@ -54,7 +54,7 @@ export async function applyItems(
  * positions reserved for the job (once: a redelivered job gets the same ones). Its history
  * record's `_id` is that position. Returns the items and the last position per project.
  */
-async function placeInFeed(
+export async function placeInFeed(
   store: Store,
   partition: number,
   items: readonly SequencedItem[],

@@ -107,6 +107,8 @@ function changeOf(
 ): Omit<ChangeView, 'cursor'> | undefined {
   const kind = doc.kind ?? (doc.version === 1 ? 'create' : 'update');
   if (kind === 'none') return undefined;
+  // Erasing a group that is already erased (or was never created) changes nothing.
+  if (kind === 'delete' && doc.visible_version === 0) return undefined;
   const [, group_type, group_value] = JSON.parse(doc.group) as [string, string, string];
   if (groupType !== undefined && group_type !== groupType) return undefined;
   return {

@@ -9,7 +9,7 @@ const PAGE = 500;
 
 const tail: Command = {
   name: 'changes tail',
-  synopsis: '--project <id> [--type <t>] [--after <cursor>]',
+  synopsis: '--project <id> [--type <t>] [--after now|start|<cursor>]',
   summary: 'print changes as NDJSON as they are applied, until Ctrl-C (docs/api.md#change-feed)',
   required: ['project'],
   optional: ['type', 'after'],
@@ -19,10 +19,13 @@ const tail: Command = {
     const store = await ctx.store();
     if (!(await store.projects.exists(project))) throw new CliError(`project ${project} not found`);
     let from = { project, positions: await store.feed.heads(project, partitions) };
-    if (options.after !== undefined) {
+    if (options.after === 'start') from = { project, positions: [] };
+    else if (options.after !== undefined && options.after !== 'now') {
       const cursor = decodeFeedCursor(options.after, project);
       if (cursor === undefined)
-        throw new UsageError(`--after is not a change feed cursor of project ${project}`);
+        throw new UsageError(
+          `--after takes now, start or a change feed cursor of project ${project}`,
+        );
       from = cursor;
     }
     const subscriber = connectRedis(ctx.config.REDIS_URL, ctx.config.REDIS_CLUSTER_NODES, {
@@ -35,6 +38,7 @@ const tail: Command = {
       `following the changes of project ${project}${options.type === undefined ? '' : ` of type ${options.type}`} (Ctrl-C to stop)…`,
     );
     let printed = 0;
+    const resumeHint = () => `resume with --after ${encodeFeedCursor(from)}`;
     try {
       while (!stop.aborted) {
         const seen = notices.counter(project);
@@ -49,13 +53,13 @@ const tail: Command = {
         from = page.next;
         if (!moved) await notices.wait(project, seen, IDLE_READ_MS, stop);
       }
+    } catch (error) {
+      ctx.io.err(`failed after ${printed} changes; ${resumeHint()}`);
+      throw error;
     } finally {
       await notices.close();
     }
-    return {
-      streamed: true,
-      summary: `stopped after ${printed} changes; resume with --after ${encodeFeedCursor(from)}`,
-    };
+    return { streamed: true, summary: `stopped after ${printed} changes; ${resumeHint()}` };
   },
 };
 

@@ -56,7 +56,7 @@ export function changesHandler(deps: ChangesDeps) {
         return;
       }
       const left = deadline - Date.now();
-      if (moved) continue; // passed over records of other types: read on at once
+      if (moved && left > 0) continue; // passed over records of other types: read on at once
       if (left <= 0) {
         res.json({ items: [], next_cursor: encodeFeedCursor(from) });
         return;
@@ -88,20 +88,28 @@ export function changeStreamHandler(deps: ChangesDeps) {
       'x-accel-buffering': 'no', // nginx: do not buffer the stream
     });
     res.write('retry: 2000\n\n');
+    let wroteAt = Date.now();
     while (!stop.aborted) {
       const seen = deps.changeNotices.counter(project);
       const page = await readPage(deps, from, STREAM_PAGE, groupType);
       const moved = !samePositions(page.next, from);
       from = page.next;
       for (const change of page.items) {
+        wroteAt = Date.now();
         if (!res.write(event(change)) && !(await drained(res, stop))) {
           res.destroy(); // too slow: it resumes from the last id it got
           return;
         }
       }
+      // However busy the project (changes of other types wake this stream too), nothing
+      // written for 15 s means a heartbeat, so that proxies keep the connection.
+      if (Date.now() - wroteAt >= HEARTBEAT_MS) {
+        res.write(': heartbeat\n\n');
+        wroteAt = Date.now();
+      }
       if (page.items.length > 0 || moved) continue;
-      const noticed = await waitForNotice(deps, project, seen, HEARTBEAT_MS, stop);
-      if (!noticed && !stop.aborted) res.write(': heartbeat\n\n');
+      const quiet = Math.max(0, HEARTBEAT_MS - (Date.now() - wroteAt));
+      await waitForNotice(deps, project, seen, quiet, stop);
     }
     res.end();
   };
