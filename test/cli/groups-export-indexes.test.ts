@@ -1,8 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groupId, type JsonObject } from '@groupidentify/ops';
+import type { JsonObject } from '@groupidentify/ops';
 import { openStore, type Store } from '@groupidentify/store';
-import { collectionsOf, encodeProperties, type Collections } from '@groupidentify/store/testing';
+import { collectionsOf, storedGroup, type Collections } from '@groupidentify/store/testing';
 import { withDatabase } from '../helpers/ingest.js';
 import { mongoUrl, redisUrl, uniqueName } from '../helpers/services.js';
 import { cliJson, runCliProcess, type CliEnv } from './cli-process.js';
@@ -33,17 +33,9 @@ beforeAll(async () => {
     ['initech', { plan: 'pro', seats: 40 }],
   ];
   await raw.groups.insertMany(
-    groups.map(([value, properties]) => {
-      const key = { project, group_type: 'org', group_value: value };
-      return {
-        _id: groupId(key),
-        ...key,
-        properties: encodeProperties(properties),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-      };
-    }),
+    groups.map(([value, properties]) =>
+      storedGroup({ project, group_type: 'org', group_value: value }, properties, now),
+    ),
   );
 });
 

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngest } from '../helpers/ingest.js';
 import { assertMatchesOpenApi } from '../helpers/openapi.js';
 import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
+import { basic } from '../helpers/http.js';
 
 const services = useIngestAndWorker();
 let ingest: TestIngest;
@@ -33,7 +34,7 @@ async function call(
 }
 
 const auth = () => ({
-  authorization: `Basic ${Buffer.from(`${ingest.apiKey}:${ingest.secretKey}`).toString('base64')}`,
+  authorization: basic(ingest.apiKey, ingest.secretKey),
 });
 const form = (params: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded' },

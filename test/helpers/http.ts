@@ -56,3 +56,8 @@ export async function send(baseUrl: string, options: SendOptions): Promise<Reply
     json: () => JSON.parse(text) as unknown,
   };
 }
+
+/** An `Authorization: Basic` value, e.g. the read API's `api_key:secret_key`. */
+export function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}

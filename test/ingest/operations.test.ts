@@ -11,6 +11,7 @@ import { startTestIngest, withDatabase, type TestIngest } from '../helpers/inges
 import { scrapeMetrics, samplesOf, sumOf } from '../helpers/prometheus.js';
 import { mongoUrl, pollUntil, redisUrl, uniqueName } from '../helpers/services.js';
 import { deferCleanups } from '../helpers/cleanups.js';
+import { basic } from '../helpers/http.js';
 
 // docs/operations.md: health, readiness, metrics, backpressure, method refusal, graceful SIGTERM and config
 // validation of the ingest process.
@@ -110,7 +111,7 @@ describe('GET /metrics', () => {
     expect(delta('gi_http_requests_total', { ...route, status: '200' })).toBe(1);
     expect(delta('gi_http_requests_total', { ...route, status: '400' })).toBe(1);
     // Read API routes are counted by their pattern, never by the group named.
-    const auth = `Basic ${Buffer.from(`${ingest.apiKey}:${ingest.secretKey}`).toString('base64')}`;
+    const auth = basic(ingest.apiKey, ingest.secretKey);
     for (const value of ['Acme', 'Globex'])
       await fetch(`${ingest.url}/api/groups/org/${value}`, { headers: { authorization: auth } });
     const later = (await scrapeMetrics(ingest.url)).samples;

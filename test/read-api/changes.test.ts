@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../helpers/http.js';
+import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { scrapeMetrics, sumOf } from '../helpers/prometheus.js';
 import { pollUntil } from '../helpers/services.js';
@@ -13,9 +13,6 @@ let ingest: TestIngest;
 beforeAll(() => {
   ingest = services.ingest();
 });
-
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 interface Change {
   cursor: string;

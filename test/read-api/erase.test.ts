@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { groupId } from '@groupidentify/ops';
 import { partitionOf } from '@groupidentify/queue-contract';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../helpers/http.js';
+import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
 import { readGroup, waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
@@ -16,8 +16,6 @@ beforeAll(() => {
   ingest = services.ingest();
 });
 
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const path = (type: string, value: string) =>
   `/api/groups/${encodeURIComponent(type)}/${encodeURIComponent(value)}`;
 

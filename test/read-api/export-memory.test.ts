@@ -1,9 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '@groupidentify/local-services';
-import { groupId } from '@groupidentify/ops';
 import { openStore } from '@groupidentify/store';
-import { collectionsOf, encodeProperties } from '@groupidentify/store/testing';
+import { collectionsOf, storedGroup } from '@groupidentify/store/testing';
 import { spawnIngestMain } from '../helpers/child-ingest.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 import { withDatabase } from '../helpers/ingest.js';
@@ -34,17 +33,13 @@ describe('GET /api/export in constant memory', () => {
     const now = new Date();
     for (let first = 0; first < GROUPS; first += 1_000) {
       await groups.insertMany(
-        Array.from({ length: 1_000 }, (_, j) => {
-          const key = { project: project.id, group_type: 'org', group_value: `g${first + j}` };
-          return {
-            _id: groupId(key),
-            ...key,
-            properties: encodeProperties({ i: first + j, filler: FILLER }),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-          };
-        }),
+        Array.from({ length: 1_000 }, (_, j) =>
+          storedGroup(
+            { project: project.id, group_type: 'org', group_value: `g${first + j}` },
+            { i: first + j, filler: FILLER },
+            now,
+          ),
+        ),
       );
     }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../helpers/http.js';
+import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
 
@@ -9,9 +9,6 @@ let ingest: TestIngest;
 beforeAll(() => {
   ingest = services.ingest();
 });
-
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 async function get(path: string, auth = basic(ingest.apiKey, ingest.secretKey)) {
   const res = await fetch(`${ingest.url}${path}`, { headers: { authorization: auth } });

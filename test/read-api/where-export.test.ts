@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../helpers/http.js';
+import { storedGroup } from '@groupidentify/store/testing';
+import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
@@ -17,8 +18,6 @@ beforeAll(() => {
   ingest = services.ingest();
 });
 
-const basic = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const auth = () => basic(ingest.apiKey, ingest.secretKey);
 
 async function get(path: string, authorization = auth()) {
@@ -264,20 +263,14 @@ async function updatedAt(type: string, value: string): Promise<number> {
 
 /** Groups stored directly in the store's form (fast, and the same as the worker writes). */
 async function plant(type: string, count: number, filler: string): Promise<void> {
-  const { encodeProperties } = await import('@groupidentify/store/testing');
-  const { groupId } = await import('@groupidentify/ops');
   const now = new Date();
-  const docs = Array.from({ length: count }, (_, i) => {
-    const key = { project: ingest.projectId, group_type: type, group_value: `g${i}` };
-    return {
-      _id: groupId(key),
-      ...key,
-      properties: encodeProperties({ i, filler }),
-      version: 1,
-      created_at: now,
-      updated_at: now,
-    };
-  });
+  const docs = Array.from({ length: count }, (_, i) =>
+    storedGroup(
+      { project: ingest.projectId, group_type: type, group_value: `g${i}` },
+      { i, filler },
+      now,
+    ),
+  );
   for (let i = 0; i < docs.length; i += 500)
     await ingest.raw.groups.insertMany(docs.slice(i, i + 500));
 }

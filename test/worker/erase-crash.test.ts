@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { groupId } from '@groupidentify/ops';
 import { describe, expect, it } from 'vitest';
 import { deferCleanups } from '../helpers/cleanups.js';
-import { send } from '../helpers/http.js';
+import { basic, send } from '../helpers/http.js';
 import { startTestIngest } from '../helpers/ingest.js';
 import { counted, expectedAfter } from '../helpers/ordered-load.js';
 import { pollUntil } from '../helpers/services.js';
@@ -41,7 +41,7 @@ describe('erasure with worker crashes', () => {
       const lastLife = new Map(groups.map((g) => [g, 0]));
       const erasures = new Map(groups.map((g) => [g, 0]));
       let stop = false;
-      const auth = `Basic ${Buffer.from(`${ingest.apiKey}:${ingest.secretKey}`).toString('base64')}`;
+      const auth = basic(ingest.apiKey, ingest.secretKey);
       const client = async (g: string) => {
         for (let step = 0; !stop; step++) {
           if (step % 9 === 8) {

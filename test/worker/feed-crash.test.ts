@@ -13,6 +13,7 @@ import {
   stopWorker,
   type WorkerProcess,
 } from '../helpers/worker-processes.js';
+import { basic } from '../helpers/http.js';
 
 // The change feed's guarantee (docs/guarantees.md#change-feed): a reader that resumes from each
 // cursor it was given receives every change exactly once, each group's in version order — here
@@ -122,7 +123,7 @@ describe('change feed with crashes', () => {
       const feedUrl = `http://127.0.0.1:${port}`;
       let feedIngest = spawnFeedIngest(ingest, port);
       defer(() => feedIngest.kill());
-      const auth = `Basic ${Buffer.from(`${ingest.apiKey}:${ingest.secretKey}`).toString('base64')}`;
+      const auth = basic(ingest.apiKey, ingest.secretKey);
       const reader = startReader(() => feedUrl, auth);
       defer(() => reader.stop());
       await pollUntil(async () => (await fetch(`${feedUrl}/healthz`).catch(() => undefined))?.ok, {

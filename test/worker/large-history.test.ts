@@ -4,6 +4,7 @@ import type { QueuedItem } from '@groupidentify/queue-contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyJob } from '@groupidentify/worker';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
+import { basic } from '../helpers/http.js';
 
 // A change to a multi-megabyte property would make a history record pass MongoDB's 16 MB limit
 // (from + to): the worker keeps the record small by leaving those values out, applies the
@@ -54,7 +55,7 @@ describe('history of a very large property', () => {
       expect(first.applied.length + second.applied.length).toBe(3);
 
       const auth = {
-        authorization: `Basic ${Buffer.from(`${ingest.apiKey}:${ingest.secretKey}`).toString('base64')}`,
+        authorization: basic(ingest.apiKey, ingest.secretKey),
       };
       const url = `${ingest.url}/api/groups/org/${value}`;
       const history = (await (await fetch(`${url}/history`, { headers: auth })).json()) as {

@@ -14,7 +14,7 @@ import {
 } from '@groupidentify/ops';
 import { collectionsOf, type Collections } from './collections.js';
 import { openStore, type Store } from './open-store.js';
-import { encodeProperties } from './stored-form.js';
+import { storedGroup } from './stored-group.js';
 
 // `where` as the store runs it (a MongoDB filter on the stored form) against `matchesWhere`, the
 // semantics the API documents (docs/api.md#finding-groups-by-property): any property names (dots,
@@ -47,17 +47,7 @@ async function plant(project: string, all: readonly JsonObject[], first = 0): Pr
   if (all.length === 0) return;
   const now = new Date();
   await raw.groups.insertMany(
-    all.map((properties, i) => {
-      const key = keyOf(project, first + i);
-      return {
-        _id: groupId(key),
-        ...key,
-        properties: encodeProperties(properties),
-        version: 1,
-        created_at: now,
-        updated_at: now,
-      };
-    }),
+    all.map((properties, i) => storedGroup(keyOf(project, first + i), properties, now)),
   );
 }
 

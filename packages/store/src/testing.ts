@@ -11,3 +11,4 @@ export {
 } from './stored-form.js';
 export { sequenceId } from './sequence-id.js';
 export { secretMatches } from './projects.js';
+export { storedGroup } from './stored-group.js';

@@ -1,6 +1,7 @@
 import { ChangeNotices, connectRedis } from '@groupidentify/queue-contract';
 import { decodeFeedCursor, encodeFeedCursor, readChangePage } from '@groupidentify/store';
-import { CliError, UsageError } from '../cli-error.js';
+import { UsageError } from '../cli-error.js';
+import { requireProject } from '../not-found.js';
 import type { Command } from '../command.js';
 
 /** Idle this long, the tail reads the store again even without a notice (one may be lost). */
@@ -17,7 +18,7 @@ const tail: Command = {
     const project = options.project ?? '';
     const partitions = ctx.config.PARTITIONS;
     const store = await ctx.store();
-    if (!(await store.projects.exists(project))) throw new CliError(`project ${project} not found`);
+    await requireProject(store, project);
     let from = { project, positions: await store.feed.heads(project, partitions) };
     if (options.after === 'start') from = { project, positions: [] };
     else if (options.after !== undefined && options.after !== 'now') {

@@ -6,7 +6,8 @@ import {
   queuedForGroup,
 } from '@groupidentify/queue-contract';
 import { parseInstant, parseWhere } from '@groupidentify/ops';
-import { CliError, UsageError } from '../cli-error.js';
+import { UsageError } from '../cli-error.js';
+import { groupNotFound, requireProject } from '../not-found.js';
 import type { Command } from '../command.js';
 import { formatRecord } from '../format-table.js';
 
@@ -22,13 +23,7 @@ const get: Command = {
     const store = await ctx.store();
     // The read API's shape, so scripts can use either.
     const group = await store.groups.view({ project, group_type, group_value });
-    if (group === undefined) {
-      throw new CliError(
-        (await store.projects.exists(project))
-          ? `group ${group_type}/${group_value} not found in project ${project}`
-          : `project ${project} not found`,
-      );
-    }
+    if (group === undefined) throw await groupNotFound(store, { project, group_type, group_value });
     const text = [
       formatRecord([
         ['project', project],
@@ -60,13 +55,8 @@ const erase: Command = {
     const queue = openPartitionQueue(redis, ctx.config.QUEUE_PREFIX, partition);
     try {
       // Queue first, then store (see ingest's erase route).
-      if (!(await queuedForGroup(queue, key)) && !(await store.groups.everWritten(key))) {
-        throw new CliError(
-          (await store.projects.exists(key.project))
-            ? `group ${group_type}/${group_value} not found in project ${key.project}`
-            : `project ${key.project} not found`,
-        );
-      }
+      if (!(await queuedForGroup(queue, key)) && !(await store.groups.everWritten(key)))
+        throw await groupNotFound(store, key);
       await limitToOneConsumer(queue);
       const [job] = await enqueueJobs(queue, [
         { v: 1, items: [{ kind: 'delete', ...key, received_at: Date.now() }] },
@@ -100,7 +90,7 @@ const exportGroups: Command = {
       where = parsed.where;
     }
     const store = await ctx.store();
-    if (!(await store.projects.exists(project))) throw new CliError(`project ${project} not found`);
+    await requireProject(store, project);
     ctx.io.err(
       `exporting the groups of project ${project}${options.type === undefined ? '' : ` of type ${options.type}`}${asOf === undefined ? '' : ` as of ${asOf.toISOString()}`}…`,
     );

@@ -1,6 +1,7 @@
 import type { PropertyIndex } from '@groupidentify/store';
 import type { Command } from '../command.js';
 import { formatTable } from '../format-table.js';
+import { requireProject } from '../not-found.js';
 
 const describeIndex = (i: PropertyIndex): string =>
   `${i.group_type}.${i.property} (project ${i.project}, index ${i.name})`;
@@ -12,6 +13,7 @@ const create: Command = {
   required: ['project', 'type', 'property'],
   async run(ctx, { options }) {
     const store = await ctx.store();
+    await requireProject(store, options.project ?? '');
     const index = await store.propertyIndexes.create(
       options.project ?? '',
       options.type ?? '',
