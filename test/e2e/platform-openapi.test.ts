@@ -50,7 +50,9 @@ describe('platform routes: real answers match the OpenAPI document', () => {
       expect(await call('GET', `/groups?verbose=${verbose}`)).toBe(400);
       const wrongKey = encodeURIComponent(base64({ ...update, $token: 'nope' }));
       expect(await call('GET', `/groups?verbose=${verbose}&data=${wrongKey}`)).toBe(401);
-      const deletion = encodeURIComponent(base64({ ...update, $delete: '' }));
+      // A $delete naming no group is refused (a valid one erases the group: docs/sdks.md).
+      const { $group_id: _id, ...noGroup } = update;
+      const deletion = encodeURIComponent(base64({ ...noGroup, $delete: '' }));
       expect(await call('GET', `/groups?verbose=${verbose}&data=${deletion}`)).toBe(400);
       const tooLarge = form(`data=${'x'.repeat(1_100_000)}`);
       expect(await call('POST', `/groups?verbose=${verbose}`, tooLarge)).toBe(413);
