@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ReadApi, type ProjectKeys } from './api/read-api';
+import { ChangesView } from './changes/changes-view';
 import { SignIn } from './components/sign-in';
 import { GroupView } from './groups/group-view';
 import { GroupsView } from './groups/groups-view';
@@ -42,7 +43,14 @@ export function App() {
                 Groups
               </a>
             </li>
-            {/* The live list of changes (GET /api/changes/stream) gets its entry here. */}
+            <li>
+              <a
+                href={hrefOf({ view: 'changes', groupType: undefined })}
+                aria-current={route.view === 'changes' ? 'page' : undefined}
+              >
+                Changes
+              </a>
+            </li>
             <li>
               <a
                 href={hrefOf({ view: 'operator' })}
@@ -93,6 +101,7 @@ function Screen({ route, api, onSignedIn }: ScreenProps) {
   if (api === undefined) return <SignIn onSignedIn={onSignedIn} />;
   if (route.view === 'group')
     return <GroupView api={api} groupType={route.groupType} groupValue={route.groupValue} />;
+  if (route.view === 'changes') return <ChangesView api={api} groupType={route.groupType} />;
   return <GroupsView api={api} groupType={route.groupType} where={route.where} />;
 }
 

@@ -42,8 +42,9 @@ export class AdminApi {
 }
 
 /**
- * Without `ADMIN_TOKEN`, ingest has no `/api/admin` at all: the path falls to the read API, which
- * asks for Basic credentials. Only the operator endpoints answer with a Bearer challenge.
+ * Without `ADMIN_TOKEN`, ingest has no operator endpoints: `/api/admin/…` answers `404` to anyone
+ * (an older ingest let the read API answer, with a Basic `401`). Only the operator endpoints
+ * answer with a Bearer challenge.
  */
 function explain(error: unknown, path: string): unknown {
   if (!(error instanceof ApiError)) return error;

@@ -20,7 +20,7 @@ export type StatusMeanings = Partial<Record<number, string>>;
  */
 export async function requestJson<T>(
   url: string,
-  init: { method?: string; authorization: string },
+  init: { method?: string; authorization: string; signal?: AbortSignal },
   meanings: StatusMeanings = {},
 ): Promise<T> {
   let response: Response;
@@ -30,19 +30,23 @@ export async function requestJson<T>(
       headers: { authorization: init.authorization, accept: 'application/json' },
       credentials: 'omit',
       cache: 'no-store',
+      ...(init.signal === undefined ? {} : { signal: init.signal }),
     });
   } catch {
     throw new ApiError(0, 'The server could not be reached. Is ingest running?');
   }
   const body = parseJson(await response.text());
-  if (!response.ok) {
-    const challenge = response.headers.get('www-authenticate') ?? '';
-    throw apiErrorOf(response.status, body, meanings[response.status], challenge);
-  }
+  if (!response.ok) throw failureOf(response, body, meanings);
   return body as T;
 }
 
-function parseJson(text: string): unknown {
+/** The error a response that failed stands for: its status, the body's words, their meaning. */
+export function failureOf(response: Response, body: unknown, meanings: StatusMeanings): ApiError {
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  return apiErrorOf(response.status, body, meanings[response.status], challenge);
+}
+
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

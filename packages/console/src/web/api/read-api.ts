@@ -1,6 +1,13 @@
 import { ApiError } from './api-error';
-import { apiUrl, basicAuthorization, requestJson, type StatusMeanings } from './http';
-import type { Group, GroupSummary, HistoryItem, Page } from './types';
+import {
+  apiUrl,
+  basicAuthorization,
+  failureOf,
+  parseJson,
+  requestJson,
+  type StatusMeanings,
+} from './http';
+import type { ChangePage, Group, GroupSummary, HistoryItem, Page } from './types';
 
 /** A project's keys, as the read API takes them (HTTP Basic `api_key:secret_key`). */
 export interface ProjectKeys {
@@ -86,6 +93,56 @@ export class ReadApi {
     cursor: string | undefined,
   ): Promise<Page<HistoryItem>> {
     return this.get(apiUrl(`${groupPath(type, value)}/history`, { limit: String(limit), cursor }));
+  }
+
+  /**
+   * Where "now" is in the change feed (`GET /api/changes?after=now`): a cursor that the stream
+   * can resume after, and the changes (if any) applied between finding it and reading the page.
+   */
+  changesFromNow(groupType: string | undefined, signal: AbortSignal): Promise<ChangePage> {
+    return requestJson<ChangePage>(
+      apiUrl('changes', { after: 'now', group_type: groupType }),
+      { authorization: this.authorization, signal },
+      meanings,
+    );
+  }
+
+  /**
+   * Opens `GET /api/changes/stream` right after `cursor` (sent as `Last-Event-ID`) and gives its
+   * body once the server answered `200` with an event stream. `fetch`, not `EventSource`, which
+   * cannot send the Authorization header; `signal` closes the stream.
+   */
+  async openChangeStream(
+    cursor: string,
+    groupType: string | undefined,
+    signal: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    let response: Response;
+    try {
+      response = await fetch(apiUrl('changes/stream', { group_type: groupType }), {
+        headers: {
+          authorization: this.authorization,
+          accept: 'text/event-stream',
+          'last-event-id': cursor,
+        },
+        credentials: 'omit',
+        cache: 'no-store',
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new ApiError(0, 'The server could not be reached. Is ingest running?');
+    }
+    if (!response.ok) throw failureOf(response, parseJson(await response.text()), meanings);
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.startsWith('text/event-stream') || response.body === null) {
+      await response.body?.cancel();
+      throw new ApiError(
+        response.status,
+        `The server answered with ${type || 'no content type'}, not an event stream`,
+      );
+    }
+    return response.body;
   }
 
   private get<T>(url: string, more: StatusMeanings = {}): Promise<T> {

@@ -47,6 +47,31 @@ export interface HistoryItem {
   skipped: SkippedOperation[];
 }
 
+/**
+ * A change of the project's change feed (`GET /api/changes`, and each `change` event of
+ * `GET /api/changes/stream`; apps/ingest/openapi/parts/change-feed.json).
+ */
+export interface FeedChange {
+  /** Where to resume for what follows this change (the stream's event `id`). */
+  cursor: string;
+  kind: 'create' | 'update' | 'delete';
+  group_type: string;
+  group_value: string;
+  /** The group's version after the change; for a deletion, the version it had. */
+  version: number;
+  accepted_at: string;
+  applied_at: string;
+  insert_id?: string;
+  /** Each property that changed; empty for a deletion. */
+  changes: Record<string, Change>;
+}
+
+/** A page of the change feed: `next_cursor` is where the next one starts, never null. */
+export interface ChangePage {
+  items: FeedChange[];
+  next_cursor: string;
+}
+
 /** A cursor-paged list; `next_cursor` is null on the last page. */
 export interface Page<T> {
   items: T[];

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import type { Change, HistoryItem } from '../api/types';
+import type { HistoryItem } from '../api/types';
+import { ChangesTable } from '../components/changes-table';
 import { JsonTree } from '../components/json-tree';
 import { TimeStamp } from '../components/time-stamp';
-import { ValueText } from '../components/value-text';
 import { formatCount } from '../format/numbers';
 
 interface Props {
@@ -13,7 +13,6 @@ interface Props {
 /** One identification: what it changed (from → to), what it skipped and why, and what was sent. */
 export function HistoryEntry({ item, onShowAt }: Props) {
   const [showSent, setShowSent] = useState(false);
-  const changes = Object.entries(item.changes);
   const titleId = `version-${item.version}`;
   return (
     <article class="history-entry" aria-labelledby={titleId}>
@@ -36,34 +35,10 @@ export function HistoryEntry({ item, onShowAt }: Props) {
           <dd>{item.insert_id === undefined ? <em>none</em> : <code>{item.insert_id}</code>}</dd>
         </div>
       </dl>
-      {changes.length === 0 ? (
+      {Object.keys(item.changes).length === 0 ? (
         <p class="summary">No property changed.</p>
       ) : (
-        <div class="table-scroll">
-          <table class="changes">
-            <caption>Changes</caption>
-            <thead>
-              <tr>
-                <th scope="col">Property</th>
-                <th scope="col">From</th>
-                <th scope="col">To</th>
-              </tr>
-            </thead>
-            <tbody>
-              {changes.map(([name, change]) => (
-                <tr key={name}>
-                  <th scope="row">{name}</th>
-                  <td>
-                    <Side change={change} side="from" />
-                  </td>
-                  <td>
-                    <Side change={change} side="to" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ChangesTable changes={item.changes} />
       )}
       {item.skipped.length > 0 && (
         <div class="skipped">
@@ -88,11 +63,4 @@ export function HistoryEntry({ item, onShowAt }: Props) {
       {showSent && <JsonTree value={item.group_properties} label="group_properties as sent" />}
     </article>
   );
-}
-
-/** One side of a change: the value, "absent" (new or removed), or why history did not keep it. */
-function Side({ change, side }: { change: Change; side: 'from' | 'to' }) {
-  if (change.omitted?.includes(side) === true) return <em>too large to keep in history</em>;
-  const value = change[side];
-  return value === undefined ? <em>absent</em> : <ValueText value={value} />;
 }

@@ -36,8 +36,8 @@ export function OperatorView() {
 
 function OperatorPanels({ token }: { token: string }) {
   const api = useMemo(() => new AdminApi(token), [token]);
-  // The live list of changes (GET /api/changes/stream) is a view of its own, not an operator
-  // panel: it needs the project's keys, not this token (see app.tsx).
+  // The live list of changes (GET /api/changes/stream) is a view of its own (changes/), not an
+  // operator panel: it needs the project's keys, not this token.
   return (
     <>
       <PartitionsPanel api={api} />

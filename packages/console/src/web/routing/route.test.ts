@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupsRoute, hrefOf, parseRoute, type Route } from './route';
+import { changesRoute, groupsRoute, hrefOf, parseRoute, type Route } from './route';
 
 describe('routes in the hash', () => {
   it('round-trip, names with slashes, spaces and % included', () => {
@@ -9,6 +9,8 @@ describe('routes in the hash', () => {
       { view: 'groups', groupType: undefined, where: '{"plan":"pro"}' },
       { view: 'groups', groupType: 'org', where: '{"a?b&c=d #%+": {"$in": ["x y", "50%"]}}' },
       { view: 'group', groupType: 'org', groupValue: 'Acme Inc/EU 100%' },
+      { view: 'changes', groupType: undefined },
+      { view: 'changes', groupType: 'org unit/2 & 50%?' },
       { view: 'operator' },
     ];
     for (const route of routes) expect(parseRoute(hrefOf(route))).toStrictEqual(route);
@@ -19,6 +21,17 @@ describe('routes in the hash', () => {
     expect(parseRoute('#/')).toStrictEqual({ view: 'groups', groupType: undefined });
     expect(parseRoute('#/nope')).toStrictEqual({ view: 'not-found', hash: '#/nope' });
     expect(parseRoute('#/groups/org/%E0%A4%A')).toMatchObject({ view: 'not-found' });
+  });
+});
+
+describe('the changes screen in the hash', () => {
+  it('keeps the type as a query parameter; none, or a blank one, is every type', () => {
+    expect(hrefOf(changesRoute('org'))).toBe('#/changes?type=org');
+    expect(hrefOf(changesRoute(undefined))).toBe('#/changes');
+    expect(hrefOf(changesRoute('  '))).toBe('#/changes');
+    expect(parseRoute('#/changes?type=org')).toStrictEqual({ view: 'changes', groupType: 'org' });
+    expect(parseRoute('#/changes?type=')).toStrictEqual({ view: 'changes', groupType: undefined });
+    expect(parseRoute('#/changes/org')).toStrictEqual({ view: 'not-found', hash: '#/changes/org' });
   });
 });
 

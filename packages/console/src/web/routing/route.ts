@@ -1,13 +1,26 @@
 /**
  * Where the page is, kept in the URL's hash (`#/groups/org/Acme`): every screen can be linked
  * to and reloaded, and the server needs no route of its own for it. A new screen is one more
- * variant here and one more entry in app.tsx's switch (the live changes view: `#/changes`).
+ * variant here and one more entry in app.tsx's switch.
  */
 export type Route =
   | GroupsRoute
   | { view: 'group'; groupType: string; groupValue: string }
+  | ChangesRoute
   | { view: 'operator' }
   | { view: 'not-found'; hash: string };
+
+/** The live list of changes, of every type or of one (`#/changes?type=org`). */
+export interface ChangesRoute {
+  view: 'changes';
+  groupType: string | undefined;
+}
+
+/** The changes route for a type; an empty or blank type is every type. */
+export function changesRoute(groupType: string | undefined): ChangesRoute {
+  const type = groupType?.trim() ?? '';
+  return { view: 'changes', groupType: type === '' ? undefined : type };
+}
 
 /**
  * The list of groups: of one type or all (`?type=org`), matching a `where` or all
@@ -44,6 +57,8 @@ export function parseRoute(hash: string): Route {
         groupType: decodeURIComponent(type),
         groupValue: decodeURIComponent(value),
       };
+    if (first === 'changes' && type === undefined)
+      return changesRoute(params.get('type') ?? undefined);
     if (first === 'operator' && type === undefined) return { view: 'operator' };
   } catch {
     // a malformed %-escape: not a place the console knows
@@ -62,6 +77,10 @@ export function hrefOf(route: Route): string {
     }
     case 'group':
       return `#/groups/${encodeURIComponent(route.groupType)}/${encodeURIComponent(route.groupValue)}`;
+    case 'changes':
+      return route.groupType === undefined
+        ? '#/changes'
+        : `#/changes?${new URLSearchParams({ type: route.groupType }).toString()}`;
     case 'operator':
       return '#/operator';
     case 'not-found':
