@@ -79,6 +79,17 @@ describe('GroupCommitter', () => {
     expect([a.status, b.status]).toEqual(['pending', 'pending']);
   });
 
+  it('with lingerMs 0, flushes once the current turn of the event loop is over, with its items', async () => {
+    const s = fakeSink();
+    const committer = new GroupCommitter([s.sink], { ...OPTIONS, lingerMs: 0 });
+    track(committer.add(0, items('a')));
+    track(committer.add(0, items('b')));
+    expect(s.calls).toHaveLength(0);
+    await vi.advanceTimersToNextTimerAsync(); // runs the setImmediate
+    expect(s.calls).toHaveLength(1);
+    expect(values(s.call(0).jobs)).toEqual([['a', 'b']]);
+  });
+
   it('resolves a request only once the flush holding its items resolves', async () => {
     const s = fakeSink();
     const committer = new GroupCommitter([s.sink], OPTIONS);

@@ -4,7 +4,10 @@ import type { JobPayload, QueuedItem } from '@groupidentify/queue-contract';
 export type PartitionSink = (jobs: JobPayload[]) => Promise<void>;
 
 export interface GroupCommitOptions {
-  /** How long a buffer waits for more items before it is enqueued (Kafka's `linger.ms`). */
+  /**
+   * How long a buffer waits for more items before it is enqueued (Kafka's `linger.ms`). 0: until
+   * the requests read in the same turn of the event loop are in (`setImmediate`).
+   */
   lingerMs: number;
   /** Items per job; a buffer this full is enqueued at once. */
   maxItems: number;
@@ -20,7 +23,7 @@ interface Waiter {
 interface PartitionBuffer {
   items: QueuedItem[];
   waiters: Waiter[];
-  timer: NodeJS.Timeout | undefined;
+  timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   flushing: Promise<void> | undefined;
 }
 
@@ -53,7 +56,7 @@ export class GroupCommitter {
       buffer.waiters.push({ resolve, reject });
       if (buffer.flushing !== undefined) return; // the running flush takes them next
       if (buffer.items.length >= this.options.maxItems) this.startFlush(partition);
-      else buffer.timer ??= setTimeout(() => this.startFlush(partition), this.options.lingerMs);
+      else buffer.timer ??= this.after(() => this.startFlush(partition));
     });
   }
 
@@ -67,7 +70,7 @@ export class GroupCommitter {
 
   private startFlush(partition: number): void {
     const buffer = this.buffer(partition);
-    clearTimeout(buffer.timer);
+    if (buffer.timer !== undefined) this.cancel(buffer.timer);
     buffer.timer = undefined;
     buffer.flushing ??= this.flushLoop(partition, buffer).finally(() => {
       buffer.flushing = undefined;
@@ -89,6 +92,16 @@ export class GroupCommitter {
         for (const w of waiters) w.reject(error);
       }
     }
+  }
+
+  private after(flush: () => void): NodeJS.Timeout | NodeJS.Immediate {
+    const { lingerMs } = this.options;
+    return lingerMs > 0 ? setTimeout(flush, lingerMs) : setImmediate(flush);
+  }
+
+  private cancel(timer: NodeJS.Timeout | NodeJS.Immediate): void {
+    if (this.options.lingerMs > 0) clearTimeout(timer as NodeJS.Timeout);
+    else clearImmediate(timer as NodeJS.Immediate);
   }
 
   private buffer(partition: number): PartitionBuffer {
