@@ -19,8 +19,6 @@ export interface ProjectDocument {
 export interface HistoryDocument {
   /** The change feed position (`["f", project, partition, position]`); before it, `epoch:job:index`. */
   _id: string;
-  /** The item's place in its partition queue's life (absent in records of the earlier format). */
-  seq?: AppliedSequence;
   group: string;
   project: string;
   /** The group's stored version after this item: orders a group's history. */

@@ -67,7 +67,6 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
   };
   const record: HistoryDocument = {
     _id: r.id ?? sequenceId(r.seq),
-    seq: r.seq,
     group: r.groupId,
     project: r.project,
     version: r.applied.version,
