@@ -71,8 +71,9 @@ export async function readChangePage(
   const positions = heads.map((_, p) => from.positions[p] ?? 0);
   const behind = heads.flatMap((head, p) => (head > (positions[p] ?? 0) ? [p] : []));
   if (behind.length === 0) return { items: [], next: { project, positions } };
-  // Enough positions from each partition behind to fill a page, give or take.
-  const window = Math.max(16, Math.ceil((options.limit * 2) / behind.length));
+  // An even share of the page from each partition behind, and a little more: what a page does
+  // not take is read again by the next one, so reading more costs a loaded store twice.
+  const window = Math.max(16, Math.ceil((options.limit * 5) / 4 / behind.length));
   const lists = await Promise.all(
     behind.map(async (p) => {
       const start = positions[p] ?? 0;
