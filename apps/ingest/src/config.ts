@@ -1,10 +1,16 @@
 import { z } from 'zod';
 import { queueSettings } from '@groupidentify/queue-contract';
-import { intSetting as int, parseSettings, serviceSettings } from '@groupidentify/service-runtime';
+import {
+  heapSettings,
+  intSetting as int,
+  parseSettings,
+  serviceSettings,
+} from '@groupidentify/service-runtime';
 
 const schema = z.object({
   ...queueSettings,
   ...serviceSettings,
+  ...heapSettings(50),
   PORT: int(0, 8080),
   HOST: z.string().default('0.0.0.0'),
   /**

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { queueSettings } from '@groupidentify/queue-contract';
-import { intSetting as int, parseSettings, serviceSettings } from '@groupidentify/service-runtime';
+import {
+  heapSettings,
+  intSetting as int,
+  parseSettings,
+  serviceSettings,
+} from '@groupidentify/service-runtime';
 
 /** `all`, or a list of partitions and ranges such as `0-3,8`. */
 const partitionList = z
@@ -11,6 +16,7 @@ const partitionList = z
 const schema = z.object({
   ...queueSettings,
   ...serviceSettings,
+  ...heapSettings(0),
   /** Which partitions this process consumes. */
   WORKER_PARTITIONS: partitionList,
   /** Port of `/metrics` and `/healthz`; 0 turns it off. */
