@@ -50,6 +50,40 @@ export async function stopWorker(
   await worker.exited;
 }
 
+/** Worker processes of a crash test: any one of them can be SIGKILLed and replaced. */
+export interface CrashingWorkers {
+  /**
+   * Picks one at random, waits until it consumes, runs `beforeKill` (the random instant of the
+   * crash), SIGKILLs it and starts another in its place with the same settings.
+   */
+  killOne(beforeKill?: () => Promise<unknown>): Promise<void>;
+  /** Stops those running (SIGKILL). */
+  stop(): Promise<void>;
+}
+
+/** Starts `count` workers for `ingest` with `env` and waits until all consume. */
+export async function startCrashingWorkers(
+  ingest: TestIngest,
+  env: Record<string, string>,
+  count = 2,
+): Promise<CrashingWorkers> {
+  const workers = Array.from({ length: count }, () => spawnWorker(ingest, env));
+  await Promise.all(workers.map((w) => w.ready()));
+  return {
+    async killOne(beforeKill) {
+      const slot = Math.floor(Math.random() * workers.length);
+      const victim = workers[slot] as WorkerProcess;
+      await victim.ready(); // a kill while it consumes, not while it is still booting
+      await beforeKill?.();
+      await stopWorker(victim, 'SIGKILL');
+      workers[slot] = spawnWorker(ingest, env);
+    },
+    async stop() {
+      await Promise.all(workers.map((w) => stopWorker(w)));
+    },
+  };
+}
+
 export interface QueueCounts {
   /** Jobs still to be processed (waiting, active, delayed, prioritized). */
   pending: number;

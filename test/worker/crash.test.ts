@@ -8,10 +8,8 @@ import { pollUntil } from '../helpers/services.js';
 import { startTestWorker } from '../helpers/worker.js';
 import {
   partitionQueues,
-  spawnWorker,
-  stopWorker,
+  startCrashingWorkers,
   type PartitionQueues,
-  type WorkerProcess,
 } from '../helpers/worker-processes.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 import { collectionsOf } from '@groupidentify/store/testing';
@@ -52,9 +50,8 @@ describe('worker crashes', () => {
       const { ingest, queues } = await ingestFor({ PARTITIONS: '4', FLUSH_LINGER_MS: '10' });
       // Locks of a killed worker expire after 2 s; the survivor's stalled check hands the job on.
       const env = { LOCK_DURATION_MS: '2000', LOG_LEVEL: 'info' };
-      const workers: WorkerProcess[] = [spawnWorker(ingest, env), spawnWorker(ingest, env)];
-      defer(() => Promise.all(workers.map((w) => stopWorker(w))).then(() => undefined));
-      await Promise.all(workers.map((w) => w.ready()));
+      const workers = await startCrashingWorkers(ingest, env);
+      defer(() => workers.stop());
 
       const groups = Array.from({ length: 20 }, () => randomUUID());
       // Clients send until the last kill: every kill happens under load.
@@ -65,20 +62,17 @@ describe('worker crashes', () => {
       let kills = 0;
       const activeAtKill: number[] = [];
       while (kills < 6) {
-        const slot = randomInt(workers.length);
-        const victim = workers[slot] as WorkerProcess;
-        await victim.ready(); // a kill while it consumes, not while it is still booting
-        await sleep(200 + randomInt(1300)); // the random instant of the crash…
-        // …taken when a job is in hand: workers keep up with this load, and are often idle.
-        const active = await pollUntil(() => queues.active(), {
-          timeoutMs: 3000,
-          intervalMs: 1,
-          description: 'a job in hand',
-        }).catch(() => 0);
-        activeAtKill.push(active);
-        await stopWorker(victim, 'SIGKILL');
+        await workers.killOne(async () => {
+          await sleep(200 + randomInt(1300)); // the random instant of the crash…
+          // …taken when a job is in hand: workers keep up with this load, and are often idle.
+          const active = await pollUntil(() => queues.active(), {
+            timeoutMs: 3000,
+            intervalMs: 1,
+            description: 'a job in hand',
+          }).catch(() => 0);
+          activeAtKill.push(active);
+        });
         kills++;
-        workers[slot] = spawnWorker(ingest, env);
       }
       const killPhaseMs = Date.now() - started;
       await load.stop();

@@ -8,12 +8,7 @@ import { startTestIngest } from '../helpers/ingest.js';
 import { counted, expectedAfter } from '../helpers/ordered-load.js';
 import { pollUntil } from '../helpers/services.js';
 import { readGroup } from '../helpers/worker.js';
-import {
-  partitionQueues,
-  spawnWorker,
-  stopWorker,
-  type WorkerProcess,
-} from '../helpers/worker-processes.js';
+import { partitionQueues, startCrashingWorkers } from '../helpers/worker-processes.js';
 
 // Erasures under load, with worker processes SIGKILLed at random instants (docs/guarantees.md):
 // each group ends with exactly the identifications accepted after its last erasure, in order,
@@ -31,10 +26,11 @@ describe('erasure with worker crashes', () => {
       defer(() => ingest.close());
       const queues = partitionQueues(ingest);
       defer(() => queues.close());
-      const env = { LOCK_DURATION_MS: '2000', APPLY_BATCH_MAX_ITEMS: '8' };
-      const workers: WorkerProcess[] = [spawnWorker(ingest, env), spawnWorker(ingest, env)];
-      defer(() => Promise.all(workers.map((w) => stopWorker(w))).then(() => undefined));
-      await Promise.all(workers.map((w) => w.ready()));
+      const workers = await startCrashingWorkers(ingest, {
+        LOCK_DURATION_MS: '2000',
+        APPLY_BATCH_MAX_ITEMS: '8',
+      });
+      defer(() => workers.stop());
 
       // One ordered client per group: identifications, and every so often an erasure.
       const groups: string[] = Array.from({ length: 12 }, () => randomUUID());
@@ -66,16 +62,8 @@ describe('erasure with worker crashes', () => {
       };
       const load = Promise.all(groups.map(client));
 
-      let kills = 0;
-      while (kills < 5) {
-        const slot = randomInt(workers.length);
-        const victim = workers[slot] as WorkerProcess;
-        await victim.ready();
-        await sleep(200 + randomInt(1000));
-        await stopWorker(victim, 'SIGKILL');
-        kills++;
-        workers[slot] = spawnWorker(ingest, env);
-      }
+      for (let kill = 0; kill < 5; kill++)
+        await workers.killOne(() => sleep(200 + randomInt(1000)));
       stop = true;
       await load;
 

@@ -7,12 +7,7 @@ import { deferCleanups } from '../helpers/cleanups.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { startOrderedLoad } from '../helpers/ordered-load.js';
 import { pollUntil } from '../helpers/services.js';
-import {
-  partitionQueues,
-  spawnWorker,
-  stopWorker,
-  type WorkerProcess,
-} from '../helpers/worker-processes.js';
+import { partitionQueues, startCrashingWorkers } from '../helpers/worker-processes.js';
 import { basic } from '../helpers/http.js';
 
 // The change feed's guarantee (docs/guarantees.md#change-feed): a reader that resumes from each
@@ -113,10 +108,11 @@ describe('change feed with crashes', () => {
       defer(() => ingest.close());
       const queues = partitionQueues(ingest);
       defer(() => queues.close());
-      const env = { LOCK_DURATION_MS: '2000', APPLY_BATCH_MAX_ITEMS: '8' };
-      const workers: WorkerProcess[] = [spawnWorker(ingest, env), spawnWorker(ingest, env)];
-      defer(() => Promise.all(workers.map((w) => stopWorker(w))).then(() => undefined));
-      await Promise.all(workers.map((w) => w.ready()));
+      const workers = await startCrashingWorkers(ingest, {
+        LOCK_DURATION_MS: '2000',
+        APPLY_BATCH_MAX_ITEMS: '8',
+      });
+      defer(() => workers.stop());
 
       // The feed is read from an ingest process of its own, which is killed and restarted.
       const port = await freePort();
@@ -140,10 +136,7 @@ describe('change feed with crashes', () => {
           feedIngest = spawnFeedIngest(ingest, port);
           continue;
         }
-        const slot = randomInt(workers.length);
-        await (workers[slot] as WorkerProcess).ready();
-        await stopWorker(workers[slot] as WorkerProcess, 'SIGKILL');
-        workers[slot] = spawnWorker(ingest, env);
+        await workers.killOne();
       }
       await load.stop();
       expect(load.refused).toStrictEqual([]);
