@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { openApiDocument } from '@groupidentify/ingest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngest } from '../helpers/ingest.js';
-import { assertMatchesOpenApi } from '../helpers/openapi.js';
+import { assertMatchesOpenApi, fetchMatchingOpenApi } from '../helpers/openapi.js';
 import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
 import { basic } from '../helpers/http.js';
 
@@ -20,17 +20,9 @@ async function call(
   path: string,
   init: RequestInit = {},
 ): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${ingest.url}${path}`, { method, ...init });
-  const text = await res.text();
-  assertMatchesOpenApi(
-    method,
-    new URL(path, ingest.url).pathname,
-    res.status,
-    res.headers.get('content-type'),
-    text,
-  );
-  seen.push(`${method} ${res.status}`);
-  return { status: res.status, text };
+  const { status, text } = await fetchMatchingOpenApi(ingest.url, method, path, init);
+  seen.push(`${method} ${status}`);
+  return { status, text };
 }
 
 const auth = () => ({

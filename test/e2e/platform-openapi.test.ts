@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngest } from '../helpers/ingest.js';
-import { assertMatchesOpenApi } from '../helpers/openapi.js';
+import { fetchMatchingOpenApi } from '../helpers/openapi.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
 
 // The Mixpanel, PostHog and Segment routes (docs/sdks.md): every real answer, success and each
@@ -15,17 +15,9 @@ beforeAll(() => {
 const seen = new Set<string>();
 
 async function call(method: string, path: string, init: RequestInit = {}): Promise<number> {
-  const res = await fetch(`${ingest.url}${path}`, { method, ...init });
-  const text = await res.text();
-  assertMatchesOpenApi(
-    method,
-    new URL(path, ingest.url).pathname,
-    res.status,
-    res.headers.get('content-type'),
-    text,
-  );
-  seen.add(`${method} ${new URL(path, ingest.url).pathname} ${res.status}`);
-  return res.status;
+  const { status, pathname } = await fetchMatchingOpenApi(ingest.url, method, path, init);
+  seen.add(`${method} ${pathname} ${status}`);
+  return status;
 }
 
 const json = (value: unknown, headers: Record<string, string> = {}): RequestInit => ({

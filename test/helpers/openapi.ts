@@ -109,3 +109,20 @@ function validateAt(
         `${what} does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}`,
       );
 }
+
+/**
+ * One real request to `baseUrl`; its response must be one the OpenAPI document describes.
+ * Returns its status, body and path (for a test's record of what it covered).
+ */
+export async function fetchMatchingOpenApi(
+  baseUrl: string,
+  method: string,
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; text: string; pathname: string }> {
+  const res = await fetch(`${baseUrl}${path}`, { method, ...init });
+  const text = await res.text();
+  const { pathname } = new URL(path, baseUrl);
+  assertMatchesOpenApi(method, pathname, res.status, res.headers.get('content-type'), text);
+  return { status: res.status, text, pathname };
+}
