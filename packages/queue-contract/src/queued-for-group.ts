@@ -1,5 +1,6 @@
 import type { GroupKey } from '@groupidentify/ops';
 import type { Queue } from 'bullmq';
+import type { Store } from '@groupidentify/store';
 import type { JobPayload } from './job-payload.js';
 
 /**
@@ -14,6 +15,20 @@ export async function queuedForGroup(queue: Queue<JobPayload>, key: GroupKey): P
     const items: unknown = (job.data as { items?: unknown } | null)?.items;
     return Array.isArray(items) && items.some((item: unknown) => isItemOf(item, key));
   });
+}
+
+/**
+ * Whether a group exists for its clients (erasure answers 404 otherwise): an item of it is
+ * queued, or a worker has written it. Queue first, then store: a worker writes a group before it
+ * completes the job, so an item that has left the queue by the first look is in the store by the
+ * second.
+ */
+export async function groupKnown(
+  queue: Queue<JobPayload>,
+  store: Pick<Store, 'groups'>,
+  key: GroupKey,
+): Promise<boolean> {
+  return (await queuedForGroup(queue, key)) || (await store.groups.everWritten(key));
 }
 
 function isItemOf(item: unknown, key: GroupKey): boolean {

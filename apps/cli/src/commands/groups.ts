@@ -1,9 +1,9 @@
 import {
   enqueueJobs,
+  groupKnown,
   limitToOneConsumer,
   openPartitionQueue,
   partitionOf,
-  queuedForGroup,
 } from '@groupidentify/queue-contract';
 import { parseInstant, parseWhere } from '@groupidentify/ops';
 import { UsageError } from '../cli-error.js';
@@ -54,9 +54,7 @@ const erase: Command = {
     const partition = partitionOf(key, ctx.config.PARTITIONS);
     const queue = openPartitionQueue(redis, ctx.config.QUEUE_PREFIX, partition);
     try {
-      // Queue first, then store (see ingest's erase route).
-      if (!(await queuedForGroup(queue, key)) && !(await store.groups.everWritten(key)))
-        throw await groupNotFound(store, key);
+      if (!(await groupKnown(queue, store, key))) throw await groupNotFound(store, key);
       await limitToOneConsumer(queue);
       const [job] = await enqueueJobs(queue, [
         { v: 1, items: [{ kind: 'delete', ...key, received_at: Date.now() }] },

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { partitionOf, queuedForGroup, type JobPayload } from '@groupidentify/queue-contract';
+import { groupKnown, partitionOf, type JobPayload } from '@groupidentify/queue-contract';
 import type { Queue } from 'bullmq';
 import type { Store } from '@groupidentify/store';
 import { enqueueItems, type AcceptDeps } from '../accept-identifications.js';
@@ -28,15 +28,11 @@ export function eraseHandler(deps: EraseDeps) {
   };
 }
 
-/**
- * Queue first, then store: a worker writes a group before it completes the job, so an item that
- * has left the queue by the first look is in the store by the second.
- */
 async function known(deps: EraseDeps, key: ReturnType<typeof groupKeyOf>): Promise<boolean> {
   try {
     const queue = deps.queues[partitionOf(key, deps.partitions)];
-    if (queue !== undefined && (await queuedForGroup(queue, key))) return true;
-    return await deps.store.groups.everWritten(key);
+    if (queue === undefined) return await deps.store.groups.everWritten(key);
+    return await groupKnown(queue, deps.store, key);
   } catch {
     throw serviceUnavailable();
   }
