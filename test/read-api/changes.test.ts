@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ChangeView } from '@groupidentify/store';
 import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { scrapeMetrics, sumOf } from '../helpers/prometheus.js';
@@ -14,19 +15,8 @@ beforeAll(() => {
   ingest = services.ingest();
 });
 
-interface Change {
-  cursor: string;
-  kind: string;
-  group_type: string;
-  group_value: string;
-  version: number;
-  accepted_at: string;
-  applied_at: string;
-  insert_id?: string;
-  changes: Record<string, { from?: unknown; to?: unknown }>;
-}
 interface Page {
-  items: Change[];
+  items: ChangeView[];
   next_cursor: string;
 }
 
@@ -50,7 +40,7 @@ async function identify(type: string, value: string, gp: object, insertId?: stri
 
 /** Every change after `after` of `type`, read in pages of `limit` until none is left. */
 async function readAll(type: string, after: string, limit = 2): Promise<Page> {
-  const all: Change[] = [];
+  const all: ChangeView[] = [];
   let cursor = after;
   for (;;) {
     const page = await changes({ after: cursor, limit: String(limit), group_type: type });
@@ -193,7 +183,7 @@ async function streamEvents(
   params: Record<string, string>,
   count: number,
   lastEventId?: string,
-): Promise<{ id: string; change: Change }[]> {
+): Promise<{ id: string; change: ChangeView }[]> {
   const abort = new AbortController();
   const res = await fetch(
     `${ingest.url}/api/changes/stream?${new URLSearchParams(params).toString()}`,
@@ -207,7 +197,7 @@ async function streamEvents(
   );
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: { id: string; change: Change }[] = [];
+  const events: { id: string; change: ChangeView }[] = [];
   let text = '';
   const decoder = new TextDecoder();
   try {
@@ -220,7 +210,7 @@ async function streamEvents(
         const id = /^id: (.*)$/m.exec(block)?.[1];
         const data = /^data: (.*)$/m.exec(block)?.[1];
         if (id !== undefined && data !== undefined)
-          events.push({ id, change: JSON.parse(data) as Change });
+          events.push({ id, change: JSON.parse(data) as ChangeView });
       }
       if (events.length >= count) break;
     }
