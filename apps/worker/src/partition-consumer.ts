@@ -162,7 +162,7 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
       );
     }
     record(c.metrics, outcome);
-    await announceChanges(c.redis, c.queuePrefix, outcome.committed.keys()).catch(
+    await announceChanges(c.redis, c.queuePrefix, c.partition, outcome.committed).catch(
       (error: unknown) => logger.warn({ err: messageOf(error) }, 'could not announce changes'),
     );
   } catch (error) {

@@ -1,30 +1,42 @@
 import type { RedisClient } from './redis-connection.js';
 
+/** Partitions past this in a notice are ignored: no cursor holds more (store's decodeFeedCursor). */
+const MAX_PARTITIONS = 4096;
+
 /**
  * Notices that a project's change feed moved on (docs/guarantees.md#change-feed): the worker
- * publishes the projects whose positions it committed, after the commit; readers waiting for
- * changes wake up and read the store. A notice only says "look now": one lost with a crashing
+ * publishes the positions it committed, after the commit; readers waiting for changes wake up
+ * and read the store. A notice only says "look now, up to here": one lost with a crashing
  * worker costs a waiting reader its wait, never a change, because readers read the store.
  */
 export const changesChannel = (prefix: string): string => `${prefix}:changes`;
 
-/** Publishes that these projects have new changes (one message; best effort). */
+/**
+ * Publishes that `partition` committed feed positions up to these, per project (one message;
+ * best effort). The message is a JSON array: the projects, which is all that readers before
+ * positions were announced understand, then `{partition, committed}`.
+ */
 export async function announceChanges(
   redis: RedisClient,
   prefix: string,
-  projects: Iterable<string>,
+  partition: number,
+  committed: ReadonlyMap<string, number>,
 ): Promise<void> {
-  const list = [...projects];
-  if (list.length > 0) await redis.publish(changesChannel(prefix), JSON.stringify(list));
+  if (committed.size === 0) return;
+  const message = [...committed.keys(), { partition, committed: Object.fromEntries(committed) }];
+  await redis.publish(changesChannel(prefix), JSON.stringify(message));
 }
 
 /**
  * One subscription per process, shared by every waiting reader: a counter per project that each
  * notice for it advances. A reader takes the counter before it reads the store, and after an
  * empty read waits for it to move — so a notice that arrives between the two is never missed.
+ * It also keeps the highest committed position announced for each project in each partition,
+ * so that a reader can start reading what was announced without asking the store first.
  */
 export class ChangeNotices {
   private readonly counters = new Map<string, number>();
+  private readonly positions = new Map<string, number[]>();
   /** Advanced for every project at once (a reconnect may have lost notices). */
   private everyone = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -47,6 +59,20 @@ export class ChangeNotices {
   /** How many notices `project` has had (compare before and after a read). */
   counter(project: string): number {
     return (this.counters.get(project) ?? 0) + this.everyone;
+  }
+
+  /**
+   * The highest committed position announced (or {@link noteCommitted noted}) for `project` in
+   * each partition so far, if any. Only ever behind the store's: a notice is sent after its
+   * commit, and one may be lost.
+   */
+  committed(project: string): readonly number[] | undefined {
+    return this.positions.get(project);
+  }
+
+  /** Raises what {@link committed} gives to `positions` (read from the store: committed too). */
+  noteCommitted(project: string, positions: readonly number[]): void {
+    positions.forEach((position, partition) => this.raise(project, partition, position));
   }
 
   /**
@@ -87,11 +113,30 @@ export class ChangeNotices {
       return;
     }
     if (!Array.isArray(projects)) return;
+    for (const entry of projects) if (typeof entry === 'object') this.noteAnnounced(entry);
     for (const project of projects) {
       if (typeof project !== 'string') continue;
       this.counters.set(project, (this.counters.get(project) ?? 0) + 1);
       for (const wake of [...(this.waiters.get(project) ?? [])]) wake();
     }
+  }
+
+  /** `{partition, committed: {project: position}}` of an announcement; anything else is ignored. */
+  private noteAnnounced(entry: unknown): void {
+    const { partition, committed } = (entry ?? {}) as { partition?: unknown; committed?: unknown };
+    if (!Number.isSafeInteger(partition) || (partition as number) < 0) return;
+    if ((partition as number) >= MAX_PARTITIONS) return;
+    if (typeof committed !== 'object' || committed === null) return;
+    for (const [project, position] of Object.entries(committed))
+      if (Number.isSafeInteger(position))
+        this.raise(project, partition as number, position as number);
+  }
+
+  private raise(project: string, partition: number, position: number): void {
+    let known = this.positions.get(project);
+    if (known === undefined) this.positions.set(project, (known = []));
+    while (known.length <= partition) known.push(0);
+    if (position > (known[partition] ?? 0)) known[partition] = position;
   }
 
   private wakeAll(): void {

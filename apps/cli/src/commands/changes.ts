@@ -47,7 +47,9 @@ const tail: Command = {
           limit: PAGE,
           groupType: options.type,
           partitions,
+          committed: notices.committed(project),
         });
+        notices.noteCommitted(project, page.heads);
         for (const change of page.items) await ctx.io.write(`${JSON.stringify(change)}\n`);
         printed += page.items.length;
         const moved = page.next.positions.some((p, i) => p !== from.positions[i]);

@@ -174,18 +174,26 @@ async function startingPoint(
   return { project, positions };
 }
 
+/**
+ * A page after `from`. Reads start from what the workers announced, and what the store's heads
+ * show is noted for the next page (a lost notice then delays no one).
+ */
 async function readPage(
   deps: ChangesDeps,
   from: FeedCursor,
   limit: number,
   groupType: string | undefined,
 ) {
+  const { project } = from;
   try {
-    return await readChangePage(deps.store.feed, from, {
+    const page = await readChangePage(deps.store.feed, from, {
       limit,
       groupType,
       partitions: deps.partitions,
+      committed: deps.changeNotices.committed(project),
     });
+    deps.changeNotices.noteCommitted(project, page.heads);
+    return page;
   } catch {
     throw serviceUnavailable();
   }
