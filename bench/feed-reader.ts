@@ -1,16 +1,38 @@
-/** What a long-polling change feed client saw: per change, applied → delivered and accepted → delivered. */
+import { Redis } from 'ioredis';
+import { changesChannel } from '@groupidentify/queue-contract';
+
+/** What a long-polling change feed client saw, per change (ms). */
 export interface FeedSamples {
   appliedToDeliveredMs: number[];
   acceptedToDeliveredMs: number[];
+  /**
+   * From the notice that announced the change's commit (the worker publishes it right after the
+   * commit) until the client had it: the feed's own delay, change by change.
+   */
+  announcedToDeliveredMs: number[];
+}
+
+/** Where the workers announce their commits (the queue prefix's channel). */
+export interface NoticeSource {
+  redisUrl: string;
+  queuePrefix: string;
 }
 
 /**
  * A client of `GET /api/changes` long-polling from now (docs/api.md#change-feed), as a
  * downstream system would: pages of up to 1,000, `wait_ms=30000`. Records, for every change,
- * how long after its `applied_at` (and its `accepted_at`) it was in the client's hands.
+ * how long after its `applied_at`, its `accepted_at` and the notice of its commit it was in the
+ * client's hands. For the last, the bench reads what clients must not rely on: the positions in
+ * each change's cursor (base64url JSON, packages/store/src/change-page.ts), to find the change's
+ * partition and position, and the notices' committed positions.
  */
-export function startFeedReader(ingestUrl: string, auth: string) {
-  const samples: FeedSamples = { appliedToDeliveredMs: [], acceptedToDeliveredMs: [] };
+export async function startFeedReader(ingestUrl: string, auth: string, notices: NoticeSource) {
+  const samples: FeedSamples = {
+    appliedToDeliveredMs: [],
+    acceptedToDeliveredMs: [],
+    announcedToDeliveredMs: [],
+  };
+  const announced = await followAnnouncements(notices);
   const abort = new AbortController();
   const get = async (after: string, waitMs: number) => {
     const res = await fetch(
@@ -19,7 +41,7 @@ export function startFeedReader(ingestUrl: string, auth: string) {
     );
     if (!res.ok) throw new Error(`GET /api/changes: ${res.status} ${await res.text()}`);
     return (await res.json()) as {
-      items: { applied_at: string; accepted_at: string }[];
+      items: { applied_at: string; accepted_at: string; cursor: string }[];
       next_cursor: string;
     };
   };
@@ -35,9 +57,17 @@ export function startFeedReader(ingestUrl: string, auth: string) {
       });
       if (page === undefined) return;
       const now = Date.now();
+      const at = performance.now();
+      let before = positionsOf(cursor);
       for (const c of page.items) {
         samples.appliedToDeliveredMs.push(now - Date.parse(c.applied_at));
         samples.acceptedToDeliveredMs.push(now - Date.parse(c.accepted_at));
+        const after = positionsOf(c.cursor);
+        // The one partition this change moved its cursor in, and its position there.
+        const partition = after.positions.findIndex((p, i) => p !== before.positions[i]);
+        const time = announced.timeOf(after.project, partition, after.positions[partition] ?? 0);
+        if (time !== undefined) samples.announcedToDeliveredMs.push(at - time);
+        before = after;
       }
       cursor = page.next_cursor;
     }
@@ -49,7 +79,48 @@ export function startFeedReader(ingestUrl: string, auth: string) {
     async stop(): Promise<FeedSamples> {
       abort.abort();
       await done;
+      announced.stop();
       return samples;
     },
+  };
+}
+
+function positionsOf(cursor: string): { project: string; positions: number[] } {
+  const { p, v } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+    p: string;
+    v: number[];
+  };
+  return { project: p, positions: v };
+}
+
+/**
+ * Each notice's committed positions with when it arrived: `timeOf` gives when a position was
+ * first announced (the first notice of its partition at or past it).
+ */
+async function followAnnouncements({ redisUrl, queuePrefix }: NoticeSource) {
+  const subscriber = new Redis(redisUrl);
+  const byPartition = new Map<string, { position: number; at: number }[]>();
+  subscriber.on('message', (_channel: string, message: string) => {
+    const at = performance.now();
+    for (const entry of JSON.parse(message) as unknown[]) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const { partition, committed } = entry as {
+        partition: number;
+        committed: Record<string, number>;
+      };
+      for (const [project, position] of Object.entries(committed)) {
+        const key = `${project} ${partition}`;
+        let list = byPartition.get(key);
+        if (list === undefined) byPartition.set(key, (list = []));
+        list.push({ position, at });
+      }
+    }
+  });
+  await subscriber.subscribe(changesChannel(queuePrefix));
+  return {
+    timeOf(project: string, partition: number, position: number): number | undefined {
+      return byPartition.get(`${project} ${partition}`)?.find((n) => n.position >= position)?.at;
+    },
+    stop: () => subscriber.disconnect(),
   };
 }

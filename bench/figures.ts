@@ -28,6 +28,11 @@ export interface Figures {
    * max load: accepted → delivered p99 − accepted → applied p99 (the worker's), same run.
    */
   feed_lag_p99_ms: number;
+  /**
+   * The same client, change by change: from the notice of its commit (published right after it)
+   * until delivered, p99. What the feed itself adds, free of the apply lag's own spread.
+   */
+  feed_delay_p99_ms: number;
   /** PostHog `/batch/` identifications/s ÷ `/groupidentify`'s, 100 per request both. */
   posthog_vs_groupidentify: number;
   /** Median ms of a count with `where` on an indexed property, at the small and large size. */
@@ -64,6 +69,7 @@ export function figuresOf(
     apply_scale_ratio: round(scale.large.appliedPerSec / scale.small.appliedPerSec, 3),
     stack_apply_vs_ingest: round(scale.stack.appliedPerSec / scale.stack.acceptedPerSec, 3),
     feed_lag_p99_ms: Math.round(pipe.lag.feed.acceptedToDeliveredP99Ms - pipe.lag.p99Ms),
+    feed_delay_p99_ms: Math.round(pipe.lag.feed.announcedToDeliveredP99Ms),
     posthog_vs_groupidentify: round(
       ingest.posthog.posthogIdsPerSec / ingest.posthog.groupIdentifyIdsPerSec,
       3,

@@ -1,5 +1,5 @@
 import { spreadBodies } from './bodies.js';
-import { startFeedReader } from './feed-reader.js';
+import { startFeedReader, type NoticeSource } from './feed-reader.js';
 import { waitUntilDrained } from './drain.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
@@ -27,7 +27,14 @@ export interface LagFigures {
   /** The same at a quarter of the maximum: how the lag falls with the load. */
   quarter: { rate: number; p50Ms: number; p99Ms: number };
   /** A long-polling change feed client during the run at half of the maximum. */
-  feed: { changes: number; appliedToDeliveredP99Ms: number; acceptedToDeliveredP99Ms: number };
+  feed: {
+    changes: number;
+    appliedToDeliveredP99Ms: number;
+    acceptedToDeliveredP99Ms: number;
+    /** Per change, from the notice of its commit (see FeedSamples in feed-reader.ts). */
+    announcedToDeliveredP50Ms: number;
+    announcedToDeliveredP99Ms: number;
+  };
 }
 
 export interface LagSetup {
@@ -40,6 +47,8 @@ export interface LagSetup {
   groups: number;
   /** The one worker process (its /metrics). */
   metricsUrl: string;
+  /** Where the worker announces its commits, for the change feed client. */
+  notices: NoticeSource;
 }
 
 const PER_REQUEST = 100;
@@ -101,7 +110,7 @@ export async function measureLag(
   const sustained = best.sustained;
 
   const auth = `Basic ${Buffer.from(`${setup.apiKey}:${setup.secretKey}`).toString('base64')}`;
-  const reader = startFeedReader(setup.ingestUrl, auth);
+  const reader = await startFeedReader(setup.ingestUrl, auth, setup.notices);
   await reader.ready;
   const half = await lagAt(setup, plan, sustained / 2, bodies);
   // Every change applied is delivered by now or within the reader's next answer.
@@ -125,7 +134,7 @@ export async function measureLag(
  * nothing: then once none arrived for 3 s), and sums up.
  */
 async function waitForFeed(
-  reader: ReturnType<typeof startFeedReader>,
+  reader: Awaited<ReturnType<typeof startFeedReader>>,
   applied: number,
 ): Promise<LagFigures['feed']> {
   let count = -1;
@@ -142,11 +151,15 @@ async function waitForFeed(
     changes: samples.appliedToDeliveredMs.length,
     appliedToDeliveredP99Ms: quantile(samples.appliedToDeliveredMs, 0.99),
     acceptedToDeliveredP99Ms: quantile(samples.acceptedToDeliveredMs, 0.99),
+    announcedToDeliveredP50Ms: quantile(samples.announcedToDeliveredMs, 0.5),
+    announcedToDeliveredP99Ms: quantile(samples.announcedToDeliveredMs, 0.99),
   };
   step(
     `  change feed: ${feed.changes} of ${applied} changes delivered to a long poll; applied → ` +
       `delivered p99 ${feed.appliedToDeliveredP99Ms.toFixed(0)} ms, accepted → delivered p99 ` +
-      `${feed.acceptedToDeliveredP99Ms.toFixed(0)} ms`,
+      `${feed.acceptedToDeliveredP99Ms.toFixed(0)} ms; from the notice of its commit: p50 ` +
+      `${feed.announcedToDeliveredP50Ms.toFixed(0)} ms, p99 ${feed.announcedToDeliveredP99Ms.toFixed(0)} ms ` +
+      `(${samples.announcedToDeliveredMs.length} matched)`,
   );
   return feed;
 }

@@ -150,6 +150,7 @@ export async function measurePipeline(
       secretKey: setup.secretKey,
       groups,
       metricsUrl: worker.metricsUrl,
+      notices: { redisUrl: setup.redisUrl, queuePrefix: 'e2e' },
     },
     plan,
     d1.idsPerSec,

@@ -25,6 +25,7 @@ const KEYS = [
   'where_count_large_ms',
   'where_scale_ratio',
   'feed_lag_p99_ms',
+  'feed_delay_p99_ms',
 ];
 const TIMEOUT_MS = 240_000;
 
