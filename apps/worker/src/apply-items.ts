@@ -1,5 +1,6 @@
-import type { JobPayload } from '@groupidentify/queue-contract';
+import type { AnnouncedSegment, JobPayload } from '@groupidentify/queue-contract';
 import { feedJobKey, feedRecordId, type FeedJob, type Store } from '@groupidentify/store';
+import { announcedSegments } from './announced-segments.js';
 import { applyGroups, type GroupBatch, type Poisoned } from './group-writes.js';
 import { dropDuplicates, releaseClaims } from './insert-id-claims.js';
 import { sequenceItems, type SequencedItem } from './sequenced-item.js';
@@ -20,6 +21,8 @@ export interface ApplyOutcome {
   deadLetters: number;
   /** The change feed positions now final, per project (to tell the feed's readers). */
   committed: Map<string, number>;
+  /** The batch's changes, per project, when readers may take them from the notice. */
+  changes: Map<string, AnnouncedSegment> | undefined;
 }
 
 /**
@@ -46,6 +49,7 @@ export async function applyItems(
     duplicates: items.length - kept.length,
     deadLetters: outcome.poisoned.length,
     committed: placed.last,
+    changes: announcedSegments(placed.items, kept.length, outcome),
   };
 }
 
@@ -76,7 +80,7 @@ export async function placeInFeed(
     if (position === undefined) throw new Error('internal: an item without a feed position');
     next.set(key, position + 1);
     last.set(s.item.project, Math.max(last.get(s.item.project) ?? 0, position));
-    return { ...s, recordId: feedRecordId(s.item.project, partition, position) };
+    return { ...s, recordId: feedRecordId(s.item.project, partition, position), position };
   });
   return { items: placed, last };
 }

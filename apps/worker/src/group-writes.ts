@@ -37,6 +37,11 @@ export interface Poisoned {
 export interface GroupsOutcome {
   applied: { entry: SequencedItem; applied: AppliedItem }[];
   poisoned: Poisoned[];
+  /**
+   * Every history record of the batch, when it went the plain way: one round, no erasure, and
+   * no record there before (so the store holds exactly these). Undefined otherwise.
+   */
+  history?: HistoryDocument[];
 }
 
 // Guard misses only come from two workers racing on one job; a handful of rounds settles it.
@@ -56,6 +61,8 @@ export async function applyGroups(
   time: StepTimer = untimed,
 ): Promise<GroupsOutcome> {
   const outcome: GroupsOutcome = { applied: [], poisoned: [] };
+  let plain = true;
+  const written: HistoryDocument[] = [];
   let pending = [...batches];
   for (let round = 0; pending.length > 0; round++) {
     if (round >= MAX_ROUNDS) throw new Error(`groups still contended after ${MAX_ROUNDS} rounds`);
@@ -66,8 +73,12 @@ export async function applyGroups(
     );
     // Erasures first: a group's earlier lives are gone before the write that records it.
     await time('erase', () => eraseEarlierLives(store, plans, docs));
-    await time('history', () => store.history.write(plans.flatMap((p) => historyOf(p, now))));
+    const history = plans.flatMap((p) => historyOf(p, now));
+    const fresh = await time('history', () => store.history.write(history));
     const failures = await time('write', () => writeGroups(store, plans));
+    plain &&= round === 0 && fresh && failures.size === 0;
+    plain &&= plans.every((p) => p.plan.eraseBelow === undefined);
+    if (plain) written.push(...history);
     pending = [];
     for (const [i, p] of plans.entries()) {
       const failure = failures.get(i);
@@ -85,7 +96,7 @@ export async function applyGroups(
       }
     }
   }
-  return outcome;
+  return plain ? { ...outcome, history: written } : outcome;
 }
 
 interface Planned {

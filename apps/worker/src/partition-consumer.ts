@@ -162,8 +162,14 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
       );
     }
     record(c.metrics, outcome);
-    await announceChanges(c.redis, c.queuePrefix, c.partition, outcome.committed).catch(
-      (error: unknown) => logger.warn({ err: messageOf(error) }, 'could not announce changes'),
+    await announceChanges(
+      c.redis,
+      c.queuePrefix,
+      c.partition,
+      outcome.committed,
+      outcome.changes,
+    ).catch((error: unknown) =>
+      logger.warn({ err: messageOf(error) }, 'could not announce changes'),
     );
   } catch (error) {
     if (c.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer

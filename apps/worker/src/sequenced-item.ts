@@ -9,6 +9,8 @@ export interface SequencedItem {
   groupId: string;
   /** Its history record's `_id`: its change feed position (set when the batch reserves them). */
   recordId?: string;
+  /** That position. */
+  position?: number;
 }
 
 export function sequenceItems(

@@ -55,17 +55,22 @@ describe('change notices', () => {
     expect(notices.committed('d')).toBeUndefined();
   });
 
-  it('ignore positions they cannot use', async () => {
-    const woken = wake('e');
-    const bad = [
-      { partition: -1, committed: { e: 5 } },
-      { partition: 1e9, committed: { e: 5 } },
-      { partition: 1, committed: { e: 'x' } },
-      { partition: 'one', committed: { e: 5 } },
-      null,
-    ];
-    await publisher.publish(changesChannel(prefix), JSON.stringify(['e', ...bad]));
-    expect(await woken).toBe(true);
-    expect(notices.committed('e')).toBeUndefined();
+  it('keep the changes announced with them for the readers of a project to take', async () => {
+    expect(notices.changesAfter('f', 0, 4)).toBeUndefined(); // now a project being read
+    const change = {
+      kind: 'create' as const,
+      group_type: 'org',
+      group_value: 'acme',
+      version: 1,
+      accepted_at: '2026-01-01T00:00:00.000Z',
+      applied_at: '2026-01-01T00:00:01.000Z',
+      changes: {},
+    };
+    const woken = wake('f');
+    const segment = { after: 4, to: 6, changes: [{ position: 6, change }] };
+    await announceChanges(publisher, prefix, 0, new Map([['f', 6]]), new Map([['f', segment]]));
+    await woken;
+    expect(notices.changesAfter('f', 0, 4)).toEqual({ to: 6, changes: segment.changes });
+    expect(notices.committed('f')).toEqual([6]);
   });
 });

@@ -1,30 +1,39 @@
+import type { AnnouncedChanges } from '@groupidentify/store';
+import { AnnouncedTail, type AnnouncedSegment } from './announced-tail.js';
+import { encodeNotice, parseNotice, type Announcement } from './change-notice-message.js';
 import type { RedisClient } from './redis-connection.js';
-
-/** Partitions past this in a notice are ignored: no cursor holds more (store's decodeFeedCursor). */
-const MAX_PARTITIONS = 4096;
 
 /**
  * Notices that a project's change feed moved on (docs/guarantees.md#change-feed): the worker
- * publishes the positions it committed, after the commit; readers waiting for changes wake up
- * and read the store. A notice only says "look now, up to here": one lost with a crashing
- * worker costs a waiting reader its wait, never a change, because readers read the store.
+ * publishes the positions it committed, after the commit, and the changes themselves when it
+ * knows every one of them; readers waiting for changes wake up and read. A notice only says
+ * "look now, up to here (and here is what is there)": one lost with a crashing worker costs a
+ * waiting reader its wait, never a change, because readers read the store for what no notice
+ * brought.
  */
+/** Pages taken from announcements alone read the store's positions this often (per project). */
+const HEADS_EVERY_MS = 1_000;
+
 export const changesChannel = (prefix: string): string => `${prefix}:changes`;
 
 /**
- * Publishes that `partition` committed feed positions up to these, per project (one message;
- * best effort). The message is a JSON array: the projects, which is all that readers before
- * positions were announced understand, then `{partition, committed}`.
+ * Publishes that `partition` committed feed positions up to these, per project, with the batch's
+ * changes when the worker knows them all (one message; best effort).
  */
 export async function announceChanges(
   redis: RedisClient,
   prefix: string,
   partition: number,
   committed: ReadonlyMap<string, number>,
+  segments: ReadonlyMap<string, AnnouncedSegment> = new Map(),
 ): Promise<void> {
   if (committed.size === 0) return;
-  const message = [...committed.keys(), { partition, committed: Object.fromEntries(committed) }];
-  await redis.publish(changesChannel(prefix), JSON.stringify(message));
+  const notice = encodeNotice({
+    partition,
+    committed: new Map(committed),
+    segments: new Map(segments),
+  });
+  await redis.publish(changesChannel(prefix), notice);
 }
 
 /**
@@ -32,11 +41,14 @@ export async function announceChanges(
  * notice for it advances. A reader takes the counter before it reads the store, and after an
  * empty read waits for it to move — so a notice that arrives between the two is never missed.
  * It also keeps the highest committed position announced for each project in each partition,
- * so that a reader can start reading what was announced without asking the store first.
+ * so that a reader can start reading what was announced without asking the store first, and the
+ * latest changes announced ({@link AnnouncedTail}), which a reader takes without reading at all.
  */
 export class ChangeNotices {
   private readonly counters = new Map<string, number>();
   private readonly positions = new Map<string, number[]>();
+  private readonly tail = new AnnouncedTail();
+  private readonly headsReadAt = new Map<string, number>();
   /** Advanced for every project at once (a reconnect may have lost notices). */
   private everyone = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -70,9 +82,26 @@ export class ChangeNotices {
     return this.positions.get(project);
   }
 
+  /** Every change announced after `position` in `partition`, if they are all still known here. */
+  changesAfter(project: string, partition: number, position: number): AnnouncedChanges | undefined {
+    return this.tail.after(project, partition, position, Date.now());
+  }
+
   /** Raises what {@link committed} gives to `positions` (read from the store: committed too). */
   noteCommitted(project: string, positions: readonly number[]): void {
+    this.headsReadAt.set(project, Date.now());
     positions.forEach((position, partition) => this.raise(project, partition, position));
+  }
+
+  /**
+   * Whether the store's positions of `project` are due to be read again: not {@link noteCommitted
+   * noted} for {@link HEADS_EVERY_MS}. True once per such period.
+   */
+  headsDue(project: string): boolean {
+    const now = Date.now();
+    if (now - (this.headsReadAt.get(project) ?? 0) < HEADS_EVERY_MS) return false;
+    this.headsReadAt.set(project, now);
+    return true;
   }
 
   /**
@@ -106,30 +135,17 @@ export class ChangeNotices {
   }
 
   private notice(message: string): void {
-    let projects: unknown;
-    try {
-      projects = JSON.parse(message);
-    } catch {
-      return;
-    }
-    if (!Array.isArray(projects)) return;
-    for (const entry of projects) if (typeof entry === 'object') this.noteAnnounced(entry);
+    const { projects, announcements } = parseNotice(message);
+    for (const a of announcements) this.noteAnnounced(a);
     for (const project of projects) {
-      if (typeof project !== 'string') continue;
       this.counters.set(project, (this.counters.get(project) ?? 0) + 1);
       for (const wake of [...(this.waiters.get(project) ?? [])]) wake();
     }
   }
 
-  /** `{partition, committed: {project: position}}` of an announcement; anything else is ignored. */
-  private noteAnnounced(entry: unknown): void {
-    const { partition, committed } = (entry ?? {}) as { partition?: unknown; committed?: unknown };
-    if (!Number.isSafeInteger(partition) || (partition as number) < 0) return;
-    if ((partition as number) >= MAX_PARTITIONS) return;
-    if (typeof committed !== 'object' || committed === null) return;
-    for (const [project, position] of Object.entries(committed))
-      if (Number.isSafeInteger(position))
-        this.raise(project, partition as number, position as number);
+  private noteAnnounced(a: Announcement): void {
+    for (const [project, position] of a.committed) this.raise(project, a.partition, position);
+    this.tail.add(a.partition, a.committed.keys(), a.segments, Date.now());
   }
 
   private raise(project: string, partition: number, position: number): void {

@@ -9,3 +9,5 @@ export * from './connection-settings.js';
 export * from './replay-dead-letters.js';
 export * from './queued-for-group.js';
 export * from './change-notices.js';
+export type { AnnouncedSegment } from './announced-tail.js';
+export * from './feed-page.js';

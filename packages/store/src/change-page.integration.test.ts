@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { uniqueName, withDatabase } from '@groupidentify/local-services';
 import { changeFeedStore, feedJobKey, feedRecordId, type ChangeFeedStore } from './change-feed.js';
-import { readChangePage, type FeedCursor } from './change-page.js';
+import { readChangePage } from './change-page.js';
+import type { FeedCursor } from './feed-cursor.js';
 import { collectionsOf, type Collections } from './collections.js';
 
 // Reading a page from positions the workers announced (docs/guarantees.md#change-feed): the same
@@ -99,5 +100,55 @@ describe('a change page read from announced positions', () => {
     });
     expect(page.items.map((c) => c.group_value)).toEqual([`g3-${last - 1}`, `g3-${last}`]);
     expect(page.next.positions).toEqual([3, 2, 5, last]);
+  });
+
+  it('takes announced changes as they are, and reads only the other partitions', async () => {
+    // Partition 0 is at 3 in the store; the announcement holds a change there that the store
+    // does not (so the page shows it only if taken from the announcement).
+    const last = await applyJob(3, 2, 1, true);
+    const cursor: FeedCursor = { project, positions: [2, 2, 5, last - 1] };
+    const announced = {
+      to: 3,
+      changes: [
+        {
+          position: 3,
+          change: {
+            kind: 'update' as const,
+            group_type: 'org',
+            group_value: 'announced',
+            version: 2,
+            accepted_at: '2000-01-01T00:00:00.000Z',
+            applied_at: '2000-01-01T00:00:00.000Z',
+            changes: {},
+          },
+        },
+      ],
+    };
+    const page = await readChangePage(feed, cursor, {
+      limit: 100,
+      partitions: PARTITIONS,
+      committed: [3, 2, 5, last],
+      announced: (partition, position) =>
+        partition === 0 && position === 2 ? announced : undefined,
+    });
+    // Merged by applied time: the announced change (applied in 2000) first.
+    expect(page.items.map((c) => c.group_value)).toEqual(['announced', `g3-${last}`]);
+    expect(page.next.positions).toEqual([3, 2, 5, last]);
+  });
+
+  it('reads nothing from the store when announcements cover every partition behind', async () => {
+    const page = await readChangePage(
+      feed,
+      { project, positions: [3, 2, 5, 3] },
+      {
+        limit: 100,
+        partitions: PARTITIONS,
+        committed: [3, 2, 5, 4],
+        announced: (partition) => (partition === 3 ? { to: 4, changes: [] } : undefined),
+      },
+    );
+    expect(page.heads).toBeUndefined();
+    expect(page.items).toEqual([]);
+    expect(page.next.positions).toEqual([3, 2, 5, 4]);
   });
 });

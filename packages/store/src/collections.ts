@@ -48,16 +48,18 @@ export async function findByIds<T extends { _id: string }>(
 
 /**
  * Inserts documents with deterministic ids, leaving alone those already there: a redelivered job
- * writes nothing twice.
+ * writes nothing twice. True when every document was new (none was there already).
  */
 export async function insertManyOnce<T extends Document>(
   collection: Collection<T>,
   docs: readonly OptionalUnlessRequiredId<T>[],
-): Promise<void> {
-  if (docs.length === 0) return;
+): Promise<boolean> {
+  if (docs.length === 0) return true;
   try {
     await collection.insertMany([...docs], { ordered: false });
+    return true;
   } catch (error) {
     if (!allDuplicateKeys(error)) throw error;
+    return false;
   }
 }

@@ -150,8 +150,11 @@ export interface HistoryPage {
 
 /** Groups' history: what each applied identification changed. */
 export interface HistoryStore {
-  /** Records written before the group write they describe; ones already there are kept. */
-  write(records: readonly HistoryDocument[]): Promise<void>;
+  /**
+   * Records written before the group write they describe; ones already there are kept. True
+   * when none was there: the store holds exactly `records` at their ids.
+   */
+  write(records: readonly HistoryDocument[]): Promise<boolean>;
   /** Takes back records whose group write was refused (their items are retried one by one). */
   remove(ids: readonly string[]): Promise<void>;
   /**

@@ -32,11 +32,11 @@ export { isDuplicateKey, isTransientStoreError, storeErrorMessage } from './stor
 export type { PropertyIndex, PropertyIndexes } from './property-indexes.js';
 export type { GroupQueries, GroupSelection } from './group-queries.js';
 export { feedJobKey, feedRecordId, type ChangeFeedStore, type FeedJob } from './change-feed.js';
+export { readChangePage, type AnnouncedChanges, type PageOptions } from './change-page.js';
+export { changeViewOf, type ChangeView, type FeedChange } from './change-view.js';
 export {
   decodeFeedCursor,
   encodeFeedCursor,
-  readChangePage,
-  type ChangeView,
+  MAX_CURSOR_PARTITIONS,
   type FeedCursor,
-  type PageOptions,
-} from './change-page.js';
+} from './feed-cursor.js';

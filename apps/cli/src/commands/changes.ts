@@ -1,5 +1,5 @@
-import { ChangeNotices, connectRedis } from '@groupidentify/queue-contract';
-import { decodeFeedCursor, encodeFeedCursor, readChangePage } from '@groupidentify/store';
+import { ChangeNotices, connectRedis, readFeedPage } from '@groupidentify/queue-contract';
+import { decodeFeedCursor, encodeFeedCursor } from '@groupidentify/store';
 import { UsageError } from '../cli-error.js';
 import { requireProject } from '../not-found.js';
 import type { Command } from '../command.js';
@@ -43,13 +43,11 @@ const tail: Command = {
     try {
       while (!stop.aborted) {
         const seen = notices.counter(project);
-        const page = await readChangePage(store.feed, from, {
+        const page = await readFeedPage(store.feed, notices, from, {
           limit: PAGE,
           groupType: options.type,
           partitions,
-          committed: notices.committed(project),
         });
-        notices.noteCommitted(project, page.heads);
         for (const change of page.items) await ctx.io.write(`${JSON.stringify(change)}\n`);
         printed += page.items.length;
         const moved = page.next.positions.some((p, i) => p !== from.positions[i]);

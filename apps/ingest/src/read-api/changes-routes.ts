@@ -1,9 +1,8 @@
 import type { Request, Response } from 'express';
-import type { ChangeNotices } from '@groupidentify/queue-contract';
+import { readFeedPage, type ChangeNotices } from '@groupidentify/queue-contract';
 import {
   decodeFeedCursor,
   encodeFeedCursor,
-  readChangePage,
   type ChangeView,
   type FeedCursor,
   type Store,
@@ -174,26 +173,18 @@ async function startingPoint(
   return { project, positions };
 }
 
-/**
- * A page after `from`. Reads start from what the workers announced, and what the store's heads
- * show is noted for the next page (a lost notice then delays no one).
- */
 async function readPage(
   deps: ChangesDeps,
   from: FeedCursor,
   limit: number,
   groupType: string | undefined,
 ) {
-  const { project } = from;
   try {
-    const page = await readChangePage(deps.store.feed, from, {
+    return await readFeedPage(deps.store.feed, deps.changeNotices, from, {
       limit,
       groupType,
       partitions: deps.partitions,
-      committed: deps.changeNotices.committed(project),
     });
-    deps.changeNotices.noteCommitted(project, page.heads);
-    return page;
   } catch {
     throw serviceUnavailable();
   }
