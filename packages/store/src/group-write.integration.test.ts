@@ -109,6 +109,26 @@ describe('the MongoDB update translation on the real server', () => {
     });
     expect((await stored(key))?.properties).toStrictEqual({ who: 'a' });
   });
+
+  // scripts/ferretdb/0006-identical-documents-have-the-same-field-names.patch: FerretDB v1.24.2
+  // took a document with the same values under other names for the same one, and kept the old.
+  it('an object property set to other names with the same values takes the new names', async () => {
+    const key: GroupKey = { project: 'p', group_type: 't', group_value: 'renamed' };
+    let version = 0;
+    for (const json of [
+      '{"k":7}',
+      '{"j":7}',
+      '{"a":1,"b":2}',
+      '{"b":1,"a":2}',
+      '{"__proto__":2}',
+    ]) {
+      const properties = { n: JSON.parse(json) as JsonObject };
+      await applyBatch(key, [item(++version, properties)], version);
+    }
+    expect(
+      Object.keys(decodeProperties((await stored(key))?.properties ?? {})['n'] as object),
+    ).toEqual(['__proto__']);
+  });
 });
 
 function item(job: number, gp: JsonObject): FoldItem {
