@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { changesChannel } from '@groupidentify/queue-contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ChangeView } from '@groupidentify/store';
 import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { scrapeMetrics, sumOf } from '../helpers/prometheus.js';
-import { pollUntil } from '../helpers/services.js';
+import { pollUntil, redisUrl } from '../helpers/services.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
 
 // The change feed (docs/api.md#change-feed): every applied change, in order per group, resumable
@@ -219,6 +221,42 @@ async function streamEvents(
   }
   return events;
 }
+
+describe('the changes in the workers’ notices (docs/guarantees.md#notices)', () => {
+  it('come once the feed is read, and a reader at the tail gets every change once', async () => {
+    const type = `n-${randomUUID()}`;
+    const subscriber = new Redis(redisUrl());
+    const carried: unknown[] = [];
+    subscriber.on('message', (_channel: string, message: string) => {
+      const entries = JSON.parse(message) as { changes?: unknown }[];
+      for (const e of entries)
+        if (typeof e === 'object' && e.changes !== undefined) carried.push(e);
+    });
+    await subscriber.subscribe(changesChannel(ingest.config.QUEUE_PREFIX));
+    try {
+      const start = await now(); // a page served: the workers learn the feed has readers
+      let n = 0;
+      // The workers look for readers every few seconds; until then notices carry positions only.
+      await pollUntil(
+        async () => {
+          await identify(type, 'g', { n: ++n });
+          await waitForVersion(ingest, type, 'g', n);
+          return carried.length > 0;
+        },
+        { timeoutMs: 20_000, intervalMs: 200, description: 'a notice with the changes' },
+      );
+      // Readers now take them from this ingest's notices: every change, in order, once.
+      for (let i = 0; i < 5; i++) await identify(type, 'g', { n: ++n });
+      await waitForVersion(ingest, type, 'g', n);
+      const all = await readAll(type, start, 3);
+      expect(all.items.map((c) => c.version)).toStrictEqual(
+        Array.from({ length: n }, (_, i) => i + 1),
+      );
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+});
 
 describe('GET /api/changes/stream', () => {
   it('streams changes with their cursors as ids; Last-Event-ID resumes right after one', async () => {

@@ -52,7 +52,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   subscriber.on('error', (err: Error) =>
     logger.warn({ err: err.message }, 'redis subscriber connection error'),
   );
-  const changeNotices = await ChangeNotices.subscribe(subscriber, config.QUEUE_PREFIX);
+  const changeNotices = await ChangeNotices.subscribe(subscriber, config.QUEUE_PREFIX, redis);
   const shutdown = new AbortController();
   await claimPartitionCount(redis, config.QUEUE_PREFIX, config.PARTITIONS, (p) =>
     countPartitionJobs(redis, config.QUEUE_PREFIX, p),

@@ -21,8 +21,11 @@ export interface ApplyOutcome {
   deadLetters: number;
   /** The change feed positions now final, per project (to tell the feed's readers). */
   committed: Map<string, number>;
-  /** The batch's changes, per project, when readers may take them from the notice. */
-  changes: Map<string, AnnouncedSegment> | undefined;
+  /**
+   * The batch's changes, per project, when readers may take them from its notice (built only
+   * when asked: only when the feed has readers).
+   */
+  changes: () => Map<string, AnnouncedSegment> | undefined;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function applyItems(
     duplicates: items.length - kept.length,
     deadLetters: outcome.poisoned.length,
     committed: placed.last,
-    changes: announcedSegments(placed.items, kept.length, outcome),
+    changes: () => announcedSegments(placed.items, kept.length, outcome),
   };
 }
 

@@ -36,6 +36,8 @@ export interface ConsumerDeps {
   metrics: WorkerMetrics;
   logger: Logger;
   stopping: () => boolean;
+  /** Whether the change feed has readers: then notices carry the batches' changes. */
+  feedHasReaders: () => boolean;
 }
 
 // A batch that keeps failing for a reason that is not an outage is a bug: after this many
@@ -162,14 +164,9 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
       );
     }
     record(c.metrics, outcome);
-    await announceChanges(
-      c.redis,
-      c.queuePrefix,
-      c.partition,
-      outcome.committed,
-      outcome.changes,
-    ).catch((error: unknown) =>
-      logger.warn({ err: messageOf(error) }, 'could not announce changes'),
+    const changes = c.feedHasReaders() ? outcome.changes() : undefined;
+    await announceChanges(c.redis, c.queuePrefix, c.partition, outcome.committed, changes).catch(
+      (error: unknown) => logger.warn({ err: messageOf(error) }, 'could not announce changes'),
     );
   } catch (error) {
     if (c.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer

@@ -4,6 +4,7 @@ import {
   claimPartitionCount,
   connectRedis,
   countPartitionJobs,
+  feedReadersPresent,
 } from '@groupidentify/queue-contract';
 import type { Logger } from 'pino';
 import { openStore } from '@groupidentify/store';
@@ -42,6 +43,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const metrics = createWorkerMetrics();
   let stopping = false;
+  const feedHasReaders = feedReadersPresent(redis, config.QUEUE_PREFIX);
   const workers: Worker[] = partitions.map((p) =>
     startPartitionConsumer(
       {
@@ -55,6 +57,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         metrics,
         logger,
         stopping: () => stopping,
+        feedHasReaders,
       },
       p,
     ),

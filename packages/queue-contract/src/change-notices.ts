@@ -1,6 +1,7 @@
 import type { AnnouncedChanges } from '@groupidentify/store';
 import { AnnouncedTail, type AnnouncedSegment } from './announced-tail.js';
 import { encodeNotice, parseNotice, type Announcement } from './change-notice-message.js';
+import { feedReadingReporter } from './feed-readers.js';
 import type { RedisClient } from './redis-connection.js';
 
 /**
@@ -53,14 +54,24 @@ export class ChangeNotices {
   private everyone = 0;
   private readonly waiters = new Map<string, Set<() => void>>();
 
-  private constructor(private readonly subscriber: RedisClient) {}
+  private constructor(
+    private readonly subscriber: RedisClient,
+    private readonly reading: (() => void) | undefined,
+  ) {}
 
   /**
    * Subscribes on `subscriber`, a connection of its own (it can do nothing else once subscribed),
-   * which {@link close} quits.
+   * which {@link close} quits. With `reporter` (another connection), this process tells the
+   * workers that it serves the feed ({@link feedReadingReporter}) while it does: their notices
+   * then carry the changes.
    */
-  static async subscribe(subscriber: RedisClient, prefix: string): Promise<ChangeNotices> {
-    const notices = new ChangeNotices(subscriber);
+  static async subscribe(
+    subscriber: RedisClient,
+    prefix: string,
+    reporter?: RedisClient,
+  ): Promise<ChangeNotices> {
+    const reading = reporter === undefined ? undefined : feedReadingReporter(reporter, prefix);
+    const notices = new ChangeNotices(subscriber, reading);
     subscriber.on('message', (_channel: string, message: string) => notices.notice(message));
     // A reconnect resubscribes (ioredis), but notices sent meanwhile are lost: wake everyone.
     subscriber.on('ready', () => notices.wakeAll());
@@ -84,6 +95,7 @@ export class ChangeNotices {
 
   /** Every change announced after `position` in `partition`, if they are all still known here. */
   changesAfter(project: string, partition: number, position: number): AnnouncedChanges | undefined {
+    this.reading?.();
     return this.tail.after(project, partition, position, Date.now());
   }
 

@@ -11,3 +11,4 @@ export * from './queued-for-group.js';
 export * from './change-notices.js';
 export type { AnnouncedSegment } from './announced-tail.js';
 export * from './feed-page.js';
+export * from './feed-readers.js';
