@@ -236,7 +236,7 @@ describe('the changes in the workers’ notices (docs/guarantees.md#notices)', (
     try {
       const start = await now(); // a page served: the workers learn the feed has readers
       let n = 0;
-      // The workers look for readers every few seconds; until then notices carry positions only.
+      // The workers look for readers every second; until then notices carry positions only.
       await pollUntil(
         async () => {
           await identify(type, 'g', { n: ++n });

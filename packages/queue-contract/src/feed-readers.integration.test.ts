@@ -24,7 +24,7 @@ describe('feed readers', () => {
     const ttl = await redis.pttl(feedReadersKey(prefix));
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
-    // The first lookup ran before the key was set: the next one, 5 s later, sees it.
+    // The first lookup ran before the key was set: the next one, a second later, sees it.
     await pollUntil(() => present(), { timeoutMs: 10_000, intervalMs: 100 });
   });
 

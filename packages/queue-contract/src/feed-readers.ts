@@ -10,7 +10,7 @@ export const feedReadersKey = (prefix: string): string => `${prefix}:changes:rea
 
 const LASTS_MS = 60_000;
 const SET_EVERY_MS = 10_000;
-const CHECK_EVERY_MS = 5_000;
+const CHECK_EVERY_MS = 1_000;
 
 /** Serving side: call on every page served; sets the key at most every 10 s (best effort). */
 export function feedReadingReporter(redis: RedisClient, prefix: string): () => void {
@@ -27,7 +27,7 @@ export function feedReadingReporter(redis: RedisClient, prefix: string): () => v
 
 /**
  * Worker side: whether the feed has readers, as last seen; looked up in the background at most
- * every 5 s, so a batch never waits for it (the first batches after readers appear go without
+ * every second, so a batch never waits for it (the first batches after readers appear go without
  * their changes, and readers read those from the store).
  */
 export function feedReadersPresent(redis: RedisClient, prefix: string): () => boolean {
