@@ -19,8 +19,11 @@ export interface WorkerChild extends Child {
 const PORT_LINE = /"port":(\d+)/;
 
 /** The bare Express baseline (bench/bare-express.mjs) on a free loopback port. */
-export async function startBare(cleanup: Cleanup): Promise<HttpChild> {
-  const child = spawnChild(cleanup, 'bare express', 'bench/bare-express.mjs', {});
+export async function startBare(
+  cleanup: Cleanup,
+  nodeArgs: readonly string[] = [],
+): Promise<HttpChild> {
+  const child = spawnChild(cleanup, 'bare express', 'bench/bare-express.mjs', {}, nodeArgs);
   const [, port] = await child.waitFor(PORT_LINE);
   return { ...child, url: `http://127.0.0.1:${port ?? ''}` };
 }
