@@ -91,6 +91,15 @@ describe('announced tail', () => {
     expect(positionsOf(tail.after('p', 0, 15, 10_002))).toEqual({ to: 16, at: [16] });
   });
 
+  it('forgets every run when told notices may have been lost (a reconnect)', () => {
+    const tail = readTail();
+    add(tail, segment(10, 15, [11]));
+    add(tail, segment(3, 4, [4]), 0, 1);
+    tail.clear();
+    expect(tail.after('p', 0, 10, 0)).toBeUndefined();
+    expect(tail.after('p', 1, 3, 0)).toBeUndefined();
+  });
+
   it('keeps only the changes of projects read in the last minute', () => {
     const tail = new AnnouncedTail();
     add(tail, segment(10, 15, [11]), 0);

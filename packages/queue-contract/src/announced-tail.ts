@@ -66,6 +66,11 @@ export class AnnouncedTail {
     }
   }
 
+  /** Forgets every run (notices may have been lost). */
+  clear(): void {
+    this.runs.clear();
+  }
+
   /**
    * Every change announced after `position` in `partition`, if this still holds them all from
    * there. Marks the project as read.

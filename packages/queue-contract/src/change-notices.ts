@@ -4,6 +4,9 @@ import { encodeNotice, parseNotice, type Announcement } from './change-notice-me
 import { feedReadingReporter } from './feed-readers.js';
 import type { RedisClient } from './redis-connection.js';
 
+/** Pages taken from announcements alone read the store's positions this often (per project). */
+const HEADS_EVERY_MS = 1_000;
+
 /**
  * Notices that a project's change feed moved on (docs/guarantees.md#change-feed): the worker
  * publishes the positions it committed, after the commit, and the changes themselves when it
@@ -12,9 +15,6 @@ import type { RedisClient } from './redis-connection.js';
  * waiting reader its wait, never a change, because readers read the store for what no notice
  * brought.
  */
-/** Pages taken from announcements alone read the store's positions this often (per project). */
-const HEADS_EVERY_MS = 1_000;
-
 export const changesChannel = (prefix: string): string => `${prefix}:changes`;
 
 /**
@@ -73,8 +73,12 @@ export class ChangeNotices {
     const reading = reporter === undefined ? undefined : feedReadingReporter(reporter, prefix);
     const notices = new ChangeNotices(subscriber, reading);
     subscriber.on('message', (_channel: string, message: string) => notices.notice(message));
-    // A reconnect resubscribes (ioredis), but notices sent meanwhile are lost: wake everyone.
-    subscriber.on('ready', () => notices.wakeAll());
+    // A reconnect resubscribes (ioredis), but notices sent meanwhile are lost: wake everyone,
+    // and forget the announced changes (a lost notice may have erased some).
+    subscriber.on('ready', () => {
+      notices.tail.clear();
+      notices.wakeAll();
+    });
     await subscriber.subscribe(changesChannel(prefix));
     return notices;
   }
