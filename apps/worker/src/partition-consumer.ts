@@ -164,10 +164,7 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
       );
     }
     record(c.metrics, outcome);
-    const changes = c.feedHasReaders() ? outcome.changes() : undefined;
-    await announceChanges(c.redis, c.queuePrefix, c.partition, outcome.committed, changes).catch(
-      (error: unknown) => logger.warn({ err: messageOf(error) }, 'could not announce changes'),
-    );
+    await announce(c, outcome, logger);
   } catch (error) {
     if (c.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
     logger.error({ err: error }, 'job keeps failing; dead-lettering its unapplied items');
@@ -181,6 +178,19 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
   } finally {
     c.metrics.batchSize.observe(items.length);
     c.metrics.applySeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+/**
+ * Tells the feed's readers what the batch committed, with its changes while the feed has readers.
+ * Best effort: the job is done whatever happens here (docs/guarantees.md#notices).
+ */
+async function announce(c: Consumer, outcome: ApplyOutcome, logger: Logger): Promise<void> {
+  try {
+    const changes = c.feedHasReaders() ? outcome.changes() : undefined;
+    await announceChanges(c.redis, c.queuePrefix, c.partition, outcome.committed, changes);
+  } catch (error) {
+    logger.warn({ err: messageOf(error) }, 'could not announce changes');
   }
 }
 

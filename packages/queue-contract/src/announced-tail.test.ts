@@ -29,8 +29,22 @@ function readTail(now = 0): AnnouncedTail {
   return tail;
 }
 
-const add = (tail: AnnouncedTail, s: AnnouncedSegment | undefined, now = 0, partition = 0) =>
-  tail.add(partition, ['p'], new Map(s === undefined ? [] : [['p', s]]), now);
+/** A notice of project `p` committing `committed` (the segment's end), carrying `s` if given. */
+const add = (
+  tail: AnnouncedTail,
+  s: AnnouncedSegment | undefined,
+  now = 0,
+  partition = 0,
+  committed = s?.to ?? 0,
+  bytesPerChange = 300,
+) =>
+  tail.add(
+    partition,
+    new Map([['p', committed]]),
+    new Map(s === undefined ? [] : [['p', s]]),
+    bytesPerChange,
+    now,
+  );
 
 describe('announced tail', () => {
   it('gives every change after a position inside the run, and nothing outside it', () => {
@@ -57,7 +71,7 @@ describe('announced tail', () => {
   it('drops the run on a notice of the project without its changes (an erasure, say)', () => {
     const tail = readTail();
     add(tail, segment(10, 15, [11]));
-    add(tail, undefined);
+    add(tail, undefined, 0, 0, 16);
     expect(tail.after('p', 0, 10, 0)).toBeUndefined();
     // The next changes start a new run: the dropped ones are not taken back.
     add(tail, segment(16, 17, [17]));
@@ -89,6 +103,27 @@ describe('announced tail', () => {
     add(tail, segment(15, 16, [16]), 10_002);
     expect(tail.after('p', 0, 10, 10_002)).toBeUndefined();
     expect(positionsOf(tail.after('p', 0, 15, 10_002))).toEqual({ to: 16, at: [16] });
+  });
+
+  it('takes nothing from a late notice (a stalled worker’s, after newer ones)', () => {
+    const tail = readTail();
+    add(tail, segment(10, 15, [11]));
+    add(tail, undefined, 0, 0, 20); // the batch redone by another worker, say
+    add(tail, segment(20, 22, [21]));
+    add(tail, segment(4, 15, [5, 11])); // the stalled worker's notice, at last
+    expect(tail.after('p', 0, 4, 0)).toBeUndefined();
+    expect(tail.after('p', 0, 10, 0)).toBeUndefined();
+    // It also ended the run it arrived in the middle of.
+    expect(tail.after('p', 0, 20, 0)).toBeUndefined();
+  });
+
+  it('keeps about 1 MB of changes per run, as their notices carried them', () => {
+    const tail = readTail();
+    const positions = Array.from({ length: 300 }, (_, i) => i + 1);
+    add(tail, segment(0, 300, positions), 0, 0, 300, 10_000); // 3 MB
+    const kept = positionsOf(tail.after('p', 0, 200, 0));
+    expect(kept?.at).toHaveLength(100);
+    expect(tail.after('p', 0, 199, 0)).toBeUndefined();
   });
 
   it('forgets every run when told notices may have been lost (a reconnect)', () => {

@@ -29,12 +29,26 @@ export async function announceChanges(
   segments: ReadonlyMap<string, AnnouncedSegment> = new Map(),
 ): Promise<void> {
   if (committed.size === 0) return;
-  const notice = encodeNotice({
-    partition,
-    committed: new Map(committed),
-    segments: new Map(segments),
-  });
+  const positions = { partition, committed: new Map(committed) };
+  let notice = encodeNotice({ ...positions, segments: new Map() });
+  if (segments.size > 0) {
+    // Changes too big for a notice (large property values) are left for readers to read.
+    const full = encodeWithin({ ...positions, segments: new Map(segments) }, MAX_NOTICE_BYTES);
+    if (full !== undefined) notice = full;
+  }
   await redis.publish(changesChannel(prefix), notice);
+}
+
+/** A notice carries the changes only up to this size: each ingest parses every notice. */
+const MAX_NOTICE_BYTES = 512 * 1024;
+
+function encodeWithin(a: Announcement, maxBytes: number): string | undefined {
+  try {
+    const notice = encodeNotice(a);
+    return notice.length <= maxBytes ? notice : undefined;
+  } catch {
+    return undefined; // too big for a string at all
+  }
 }
 
 /**
@@ -73,8 +87,10 @@ export class ChangeNotices {
     const reading = reporter === undefined ? undefined : feedReadingReporter(reporter, prefix);
     const notices = new ChangeNotices(subscriber, reading);
     subscriber.on('message', (_channel: string, message: string) => notices.notice(message));
-    // A reconnect resubscribes (ioredis), but notices sent meanwhile are lost: wake everyone,
-    // and forget the announced changes (a lost notice may have erased some).
+    // Notices sent while the connection is down are lost, and one may have erased changes
+    // kept here: forget them from the moment it drops. A reconnect resubscribes (ioredis):
+    // wake everyone then.
+    subscriber.on('close', () => notices.tail.clear());
     subscriber.on('ready', () => {
       notices.tail.clear();
       notices.wakeAll();
@@ -152,16 +168,21 @@ export class ChangeNotices {
 
   private notice(message: string): void {
     const { projects, announcements } = parseNotice(message);
-    for (const a of announcements) this.noteAnnounced(a);
+    const changes = announcements.reduce(
+      (n, a) => n + [...a.segments.values()].reduce((m, s) => m + s.changes.length, 0),
+      0,
+    );
+    const bytesPerChange = message.length / Math.max(1, changes);
+    for (const a of announcements) this.noteAnnounced(a, bytesPerChange);
     for (const project of projects) {
       this.counters.set(project, (this.counters.get(project) ?? 0) + 1);
       for (const wake of [...(this.waiters.get(project) ?? [])]) wake();
     }
   }
 
-  private noteAnnounced(a: Announcement): void {
+  private noteAnnounced(a: Announcement, bytesPerChange: number): void {
     for (const [project, position] of a.committed) this.raise(project, a.partition, position);
-    this.tail.add(a.partition, a.committed.keys(), a.segments, Date.now());
+    this.tail.add(a.partition, a.committed, a.segments, bytesPerChange, Date.now());
   }
 
   private raise(project: string, partition: number, position: number): void {

@@ -151,4 +151,34 @@ describe('a change page read from announced positions', () => {
     expect(page.items).toEqual([]);
     expect(page.next.positions).toEqual([3, 2, 5, 4]);
   });
+
+  it('bounds announced changes by the store’s positions when it reads them', async () => {
+    // Partition 1 holds records at 3–4 but has committed only 2; an announcement says 4 (the
+    // store went back). Partition 0's announced position sends the page to the store's heads.
+    const heads = await feed.heads(project, PARTITIONS);
+    const change = {
+      kind: 'update' as const,
+      group_type: 'org',
+      group_value: 'not committed',
+      version: 2,
+      accepted_at: '2000-01-01T00:00:00.000Z',
+      applied_at: '2000-01-01T00:00:00.000Z',
+      changes: {},
+    };
+    const page = await readChangePage(
+      feed,
+      { project, positions: heads },
+      {
+        limit: 100,
+        partitions: PARTITIONS,
+        committed: [(heads[0] ?? 0) + 1, 4, heads[2], heads[3]].map((n) => n ?? 0),
+        announced: (partition, position) =>
+          partition === 1 && position === 2
+            ? { to: 4, changes: [3, 4].map((p) => ({ position: p, change })) }
+            : undefined,
+      },
+    );
+    expect(page.items).toEqual([]);
+    expect(page.next.positions).toEqual(heads);
+  });
 });

@@ -74,16 +74,17 @@ export async function readChangePage(
   let heads: number[] | undefined;
   if (early.length > 0 && committed !== undefined) {
     // Announced positions are committed (the notice came after the commit), so these reads are
-    // what the store's heads would ask for; the heads still bound them, in case the store is
-    // behind what was announced (restored from a backup).
+    // what the store's heads would ask for; the heads still bound them, and the changes taken
+    // from announcements, in case the store is behind what was announced (restored from a
+    // backup).
     let read: PartitionRead[];
     [heads, read] = await Promise.all([
       feed.heads(project, options.partitions),
       readPartitions(feed, project, early, committed, positions, options.limit),
     ]);
-    for (const list of read)
-      cutAt(list, Math.max(positions[list.partition] ?? 0, heads[list.partition] ?? 0));
     lists.push(...read);
+    for (const list of lists)
+      cutAt(list, Math.max(positions[list.partition] ?? 0, heads[list.partition] ?? 0));
   } else if (lists.length === 0) {
     heads = await feed.heads(project, options.partitions);
     const late = behind(heads, positions);
