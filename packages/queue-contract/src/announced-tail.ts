@@ -90,7 +90,10 @@ export class AnnouncedTail {
       // The oldest go first; the run then starts at the last of them.
       let excess = 0;
       let bytes = run.bytes;
-      while (run.changes.length - excess > MAX_RUN || bytes > MAX_RUN_BYTES)
+      while (
+        excess < run.changes.length &&
+        (run.changes.length - excess > MAX_RUN || bytes > MAX_RUN_BYTES)
+      )
         bytes -= run.sizes[excess++] ?? 0;
       if (excess > 0) {
         run.from = run.changes.splice(0, excess).at(-1)?.position ?? run.from;
