@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { basic, send } from '../helpers/http.js';
+import { pollUntil } from '../helpers/services.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
 
@@ -102,6 +103,13 @@ describe('get, as_of, history, list (docs/api.md)', () => {
     await identify('org', value, { plan: 'free', seats: 1 });
     await waitForVersion(ingest, 'org', value, 1);
     const afterFirst = new Date().toISOString();
+    // The next identification is received after that instant: ISO times are to the millisecond,
+    // and one received within it would be in effect at it.
+    await pollUntil(() => Promise.resolve(Date.now() > Date.parse(afterFirst)), {
+      timeoutMs: 1_000,
+      intervalMs: 1,
+      description: 'the clock to move on',
+    });
     await identify('org', value, {
       $set: { plan: 'pro' },
       $add: { seats: 4 },
