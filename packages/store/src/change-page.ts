@@ -1,5 +1,6 @@
 import type { ChangeFeedStore } from './change-feed.js';
 import { changeViewOf, type ChangeView, type FeedChange } from './change-view.js';
+import type { HistoryDocument } from './documents.js';
 import { encodeFeedCursor, type FeedCursor } from './feed-cursor.js';
 
 /**
@@ -30,11 +31,14 @@ export interface PageOptions {
   announced?: ((partition: number, position: number) => AnnouncedChanges | undefined) | undefined;
 }
 
+/** A position with a record: announced as its change, or read from the store. */
 interface Entry {
   position: number;
-  appliedAt: string;
-  /** Undefined: the position's record changed nothing. */
-  change: FeedChange | undefined;
+  /** ms since the epoch: partitions are merged by it. */
+  appliedAt: number;
+  change?: FeedChange;
+  /** Decoded only if the page takes it (a page reads a little more than it takes). */
+  record?: HistoryDocument;
 }
 
 interface PartitionRead {
@@ -101,8 +105,10 @@ export async function readChangePage(
       if (best === undefined || entry.appliedAt < best.appliedAt) pick = list;
     }
     if (pick === undefined) break;
-    const { position, change } = pick.entries[pick.next++] as Entry;
+    const { position, change: announced, record } = pick.entries[pick.next++] as Entry;
     positions[pick.partition] = position;
+    // Undefined: the position's record changed nothing.
+    const change = announced ?? (record === undefined ? undefined : changeViewOf(record));
     if (change === undefined) continue;
     if (options.groupType !== undefined && change.group_type !== options.groupType) continue;
     items.push({ cursor: encodeFeedCursor({ project, positions }), ...change });
@@ -120,7 +126,7 @@ const behind = (heads: readonly number[], positions: readonly number[]): number[
 const entriesOf = (announced: AnnouncedChanges): Entry[] =>
   announced.changes.map(({ position, change }) => ({
     position,
-    appliedAt: change.applied_at,
+    appliedAt: Date.parse(change.applied_at),
     change,
   }));
 
@@ -143,10 +149,10 @@ function readPartitions(
       const start = positions[partition] ?? 0;
       const to = Math.min(heads[partition] ?? 0, start + window);
       const docs = await feed.read(project, partition, start, to);
-      const entries = docs.map((doc) => ({
-        position: doc.position,
-        appliedAt: doc.applied_at.toISOString(),
-        change: changeViewOf(doc),
+      const entries = docs.map((record) => ({
+        position: record.position,
+        appliedAt: record.applied_at.getTime(),
+        record,
       }));
       return { partition, to, entries, next: 0 };
     }),
