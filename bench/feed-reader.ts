@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { changesChannel } from '@groupidentify/queue-contract';
+import { changesChannel, parseNotice } from '@groupidentify/queue-contract';
+import { decodeFeedCursor } from '@groupidentify/store';
 
 /** What a long-polling change feed client saw, per change (ms). */
 export interface FeedSamples {
@@ -23,10 +24,15 @@ export interface NoticeSource {
  * downstream system would: pages of up to 1,000, `wait_ms=30000`. Records, for every change,
  * how long after its `applied_at`, its `accepted_at` and the notice of its commit it was in the
  * client's hands. For the last, the bench reads what clients must not rely on: the positions in
- * each change's cursor (base64url JSON, packages/store/src/change-page.ts), to find the change's
- * partition and position, and the notices' committed positions.
+ * each change's cursor, to find the change's partition and position, and the notices' committed
+ * positions.
  */
-export async function startFeedReader(ingestUrl: string, auth: string, notices: NoticeSource) {
+export async function startFeedReader(
+  ingestUrl: string,
+  auth: string,
+  project: string,
+  notices: NoticeSource,
+) {
   const samples: FeedSamples = {
     appliedToDeliveredMs: [],
     acceptedToDeliveredMs: [],
@@ -58,14 +64,14 @@ export async function startFeedReader(ingestUrl: string, auth: string, notices: 
       if (page === undefined) return;
       const now = Date.now();
       const at = performance.now();
-      let before = positionsOf(cursor);
+      let before = positionsOf(cursor, project);
       for (const c of page.items) {
         samples.appliedToDeliveredMs.push(now - Date.parse(c.applied_at));
         samples.acceptedToDeliveredMs.push(now - Date.parse(c.accepted_at));
-        const after = positionsOf(c.cursor);
+        const after = positionsOf(c.cursor, project);
         // The one partition this change moved its cursor in, and its position there.
-        const partition = after.positions.findIndex((p, i) => p !== before.positions[i]);
-        const time = announced.timeOf(after.project, partition, after.positions[partition] ?? 0);
+        const partition = after.findIndex((p, i) => p !== before[i]);
+        const time = announced.timeOf(project, partition, after[partition] ?? 0);
         if (time !== undefined) samples.announcedToDeliveredMs.push(at - time);
         before = after;
       }
@@ -85,12 +91,10 @@ export async function startFeedReader(ingestUrl: string, auth: string, notices: 
   };
 }
 
-function positionsOf(cursor: string): { project: string; positions: number[] } {
-  const { p, v } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
-    p: string;
-    v: number[];
-  };
-  return { project: p, positions: v };
+function positionsOf(cursor: string, project: string): number[] {
+  const decoded = decodeFeedCursor(cursor, project);
+  if (decoded === undefined) throw new Error(`the feed gave a cursor not of project ${project}`);
+  return decoded.positions;
 }
 
 /**
@@ -102,13 +106,8 @@ async function followAnnouncements({ redisUrl, queuePrefix }: NoticeSource) {
   const byPartition = new Map<string, { position: number; at: number }[]>();
   subscriber.on('message', (_channel: string, message: string) => {
     const at = performance.now();
-    for (const entry of JSON.parse(message) as unknown[]) {
-      if (typeof entry !== 'object' || entry === null) continue;
-      const { partition, committed } = entry as {
-        partition: number;
-        committed: Record<string, number>;
-      };
-      for (const [project, position] of Object.entries(committed)) {
+    for (const { partition, committed } of parseNotice(message).announcements) {
+      for (const [project, position] of committed) {
         const key = `${project} ${partition}`;
         let list = byPartition.get(key);
         if (list === undefined) byPartition.set(key, (list = []));

@@ -49,6 +49,8 @@ export interface LagSetup {
   metricsUrl: string;
   /** Where the worker announces its commits, for the change feed client. */
   notices: NoticeSource;
+  /** The project the load and the change feed client use. */
+  projectId: string;
 }
 
 const PER_REQUEST = 100;
@@ -110,7 +112,7 @@ export async function measureLag(
   const sustained = best.sustained;
 
   const auth = `Basic ${Buffer.from(`${setup.apiKey}:${setup.secretKey}`).toString('base64')}`;
-  const reader = await startFeedReader(setup.ingestUrl, auth, setup.notices);
+  const reader = await startFeedReader(setup.ingestUrl, auth, setup.projectId, setup.notices);
   await reader.ready;
   const half = await lagAt(setup, plan, sustained / 2, bodies);
   // Every change applied is delivered by now or within the reader's next answer.

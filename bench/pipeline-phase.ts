@@ -34,7 +34,13 @@ export interface PipelineFigures {
  */
 export async function measurePipeline(
   cleanup: Cleanup,
-  setup: { redisUrl: string; mongoUrl: string; apiKey: string; secretKey: string },
+  setup: {
+    redisUrl: string;
+    mongoUrl: string;
+    projectId: string;
+    apiKey: string;
+    secretKey: string;
+  },
   plan: BenchPlan,
 ): Promise<PipelineFigures> {
   step('starting ingest for the pipeline runs');
@@ -151,6 +157,7 @@ export async function measurePipeline(
       groups,
       metricsUrl: worker.metricsUrl,
       notices: { redisUrl: setup.redisUrl, queuePrefix: 'e2e' },
+      projectId: setup.projectId,
     },
     plan,
     d1.idsPerSec,

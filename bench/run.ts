@@ -40,6 +40,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const setup = {
     redisUrl: services.redisUrl,
     mongoUrl: withDatabase(services.mongoUrl, 'bench'),
+    projectId: project.id,
     apiKey: project.api_key,
     secretKey: project.secret_key,
   };

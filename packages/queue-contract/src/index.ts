@@ -10,5 +10,6 @@ export * from './replay-dead-letters.js';
 export * from './queued-for-group.js';
 export * from './change-notices.js';
 export type { AnnouncedSegment } from './announced-tail.js';
+export { parseNotice } from './change-notice-message.js';
 export * from './feed-page.js';
 export * from './feed-readers.js';
