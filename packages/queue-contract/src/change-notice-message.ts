@@ -5,9 +5,9 @@ import type { AnnouncedSegment } from './announced-tail.js';
 export interface Announcement {
   partition: number;
   /** The positions committed, per project. */
-  committed: Map<string, number>;
+  committed: ReadonlyMap<string, number>;
   /** The batch's changes, per project, when the notice carries them. */
-  segments: Map<string, AnnouncedSegment>;
+  segments: ReadonlyMap<string, AnnouncedSegment>;
 }
 
 /**

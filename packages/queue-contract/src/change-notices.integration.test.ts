@@ -72,5 +72,13 @@ describe('change notices', () => {
     await woken;
     expect(notices.changesAfter('f', 0, 4)).toEqual({ to: 6, changes: segment.changes });
     expect(notices.committed('f')).toEqual([6]);
+    // Changes that would make the notice over 512 KB stay out of it; the positions go.
+    const big = { ...change, changes: { blob: { to: 'x'.repeat(600 * 1024) } } };
+    const large = { after: 6, to: 7, changes: [{ position: 7, change: big }] };
+    const again = wake('f');
+    await announceChanges(publisher, prefix, 0, new Map([['f', 7]]), new Map([['f', large]]));
+    await again;
+    expect(notices.committed('f')).toEqual([7]);
+    expect(notices.changesAfter('f', 0, 6)).toBeUndefined();
   });
 });

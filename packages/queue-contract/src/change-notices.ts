@@ -29,13 +29,12 @@ export async function announceChanges(
   segments: ReadonlyMap<string, AnnouncedSegment> = new Map(),
 ): Promise<void> {
   if (committed.size === 0) return;
-  const positions = { partition, committed: new Map(committed) };
-  let notice = encodeNotice({ ...positions, segments: new Map() });
-  if (segments.size > 0) {
-    // Changes too big for a notice (large property values) are left for readers to read.
-    const full = encodeWithin({ ...positions, segments: new Map(segments) }, MAX_NOTICE_BYTES);
-    if (full !== undefined) notice = full;
-  }
+  // Changes too big for a notice (large property values) are left for readers to read.
+  const withChanges =
+    segments.size > 0
+      ? encodeWithin({ partition, committed, segments }, MAX_NOTICE_BYTES)
+      : undefined;
+  const notice = withChanges ?? encodeNotice({ partition, committed, segments: new Map() });
   await redis.publish(changesChannel(prefix), notice);
 }
 
