@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { FeedChange } from '@groupidentify/store';
+import { feedChange } from '@groupidentify/store/testing';
 import { AnnouncedTail, type AnnouncedSegment } from './announced-tail.js';
-
-const change = (value: string): FeedChange => ({
-  kind: 'update',
-  group_type: 'org',
-  group_value: value,
-  version: 2,
-  accepted_at: '2026-01-01T00:00:00.000Z',
-  applied_at: '2026-01-01T00:00:01.000Z',
-  changes: {},
-});
 
 /** A segment after `after` with a change at each of `positions`, up to `to`. */
 const segment = (after: number, to: number, positions: number[]): AnnouncedSegment => ({
   after,
   to,
-  changes: positions.map((position) => ({ position, change: change(`g${position}`) })),
+  changes: positions.map((position) => ({ position, change: feedChange(`g${position}`) })),
 });
 
 const positionsOf = (a: ReturnType<AnnouncedTail['after']>) =>

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { FeedChange } from '@groupidentify/store';
+import { feedChange } from '@groupidentify/store/testing';
 import { encodeNotice, parseNotice } from './change-notice-message.js';
 
-const change: FeedChange = {
+const change = feedChange('acme', {
   kind: 'create',
-  group_type: 'org',
-  group_value: 'acme',
   version: 1,
-  accepted_at: '2026-01-01T00:00:00.000Z',
-  applied_at: '2026-01-01T00:00:01.000Z',
   changes: { plan: { to: 'free' } },
-};
+});
 
 describe('change notices as published', () => {
   it('read back as written, the projects first', () => {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { uniqueName } from '@groupidentify/local-services';
+import { feedChange } from '@groupidentify/store/testing';
 import { announceChanges, ChangeNotices, changesChannel } from './change-notices.js';
 
 // What a worker announces after a commit, as the readers of one process see it over a real
@@ -57,15 +58,7 @@ describe('change notices', () => {
 
   it('keep the changes announced with them for the readers of a project to take', async () => {
     expect(notices.changesAfter('f', 0, 4)).toBeUndefined(); // now a project being read
-    const change = {
-      kind: 'create' as const,
-      group_type: 'org',
-      group_value: 'acme',
-      version: 1,
-      accepted_at: '2026-01-01T00:00:00.000Z',
-      applied_at: '2026-01-01T00:00:01.000Z',
-      changes: {},
-    };
+    const change = feedChange('acme', { kind: 'create', version: 1 });
     const woken = wake('f');
     const segment = { after: 4, to: 6, changes: [{ position: 6, change }] };
     await announceChanges(publisher, prefix, 0, new Map([['f', 6]]), new Map([['f', segment]]));

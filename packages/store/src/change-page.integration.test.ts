@@ -5,6 +5,7 @@ import { uniqueName, withDatabase } from '@groupidentify/local-services';
 import { changeFeedStore, feedJobKey, feedRecordId, type ChangeFeedStore } from './change-feed.js';
 import { readChangePage } from './change-page.js';
 import type { FeedCursor } from './feed-cursor.js';
+import { feedChange } from './feed-change-fixture.js';
 import { collectionsOf, type Collections } from './collections.js';
 
 // Reading a page from positions the workers announced (docs/guarantees.md#change-feed): the same
@@ -112,15 +113,7 @@ describe('a change page read from announced positions', () => {
       changes: [
         {
           position: 3,
-          change: {
-            kind: 'update' as const,
-            group_type: 'org',
-            group_value: 'announced',
-            version: 2,
-            accepted_at: '2000-01-01T00:00:00.000Z',
-            applied_at: '2000-01-01T00:00:00.000Z',
-            changes: {},
-          },
+          change: feedChange('announced'),
         },
       ],
     };
@@ -156,15 +149,7 @@ describe('a change page read from announced positions', () => {
     // Partition 1 holds records at 3–4 but has committed only 2; an announcement says 4 (the
     // store went back). Partition 0's announced position sends the page to the store's heads.
     const heads = await feed.heads(project, PARTITIONS);
-    const change = {
-      kind: 'update' as const,
-      group_type: 'org',
-      group_value: 'not committed',
-      version: 2,
-      accepted_at: '2000-01-01T00:00:00.000Z',
-      applied_at: '2000-01-01T00:00:00.000Z',
-      changes: {},
-    };
+    const change = feedChange('not committed');
     const page = await readChangePage(
       feed,
       { project, positions: heads },

@@ -12,3 +12,4 @@ export {
 export { sequenceId } from './sequence-id.js';
 export { secretMatches } from './projects.js';
 export { storedGroup } from './stored-group.js';
+export { feedChange } from './feed-change-fixture.js';
