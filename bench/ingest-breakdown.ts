@@ -6,16 +6,14 @@
 // pauses over that load (bench/loop-monitor.mjs). Not part of `npm run bench`.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startServices, withDatabase } from '@groupidentify/local-services';
-import { openStore } from '@groupidentify/store';
 import { startBare, startIngestChild, type HttpChild } from './apps.js';
 import { spreadBodies } from './bodies.js';
-import { buildApps } from './child-process.js';
 import { runEntry, type Cleanup } from './cleanup.js';
 import { alternate, loadGroupIdentify, median } from './http-load.js';
 import { step } from './log.js';
 import { pacedLoad } from './paced-load.js';
 import { peakRssMb } from './proc-memory.js';
+import { startToolSetup } from './tool-setup.js';
 
 const MONITOR = fileURLToPath(new URL('./loop-monitor.mjs', import.meta.url));
 
@@ -35,15 +33,9 @@ async function enqueueBuckets(url: string): Promise<Map<string, number>> {
 async function main(cleanup: Cleanup): Promise<void> {
   const seconds = Number(process.argv[2] ?? '4');
   const rounds = Number(process.argv[3] ?? '3');
-  step('building the apps (npm run build)');
-  buildApps();
-  const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
-  cleanup.add('services', () => services.stop());
+  const { services, mongoUrl, project } = await startToolSetup(cleanup, 'breakdown');
   const redisPid = services.redis?.pid;
   if (redisPid === undefined) throw new Error('no redis-server pid');
-  const mongoUrl = withDatabase(services.mongoUrl, 'breakdown');
-  const store = await openStore(mongoUrl);
-  const project = await store.projects.create('breakdown').finally(() => store.close());
   const bare = await startBare(cleanup);
   const ingest = await startIngestChild(
     cleanup,

@@ -7,15 +7,13 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServices, withDatabase } from '@groupidentify/local-services';
-import { openStore } from '@groupidentify/store';
 import { startBare, startIngestChild } from './apps.js';
-import { buildApps } from './child-process.js';
 import { spreadBodies } from './bodies.js';
 import { runEntry, type Cleanup } from './cleanup.js';
 import { loadGroupIdentify } from './http-load.js';
 import { step } from './log.js';
 import { peakRssMb } from './proc-memory.js';
+import { startToolSetup } from './tool-setup.js';
 
 interface ProfileNode {
   id: number;
@@ -32,13 +30,7 @@ interface Profile {
 async function main(cleanup: Cleanup): Promise<void> {
   const seconds = Number(process.argv[2] ?? '10');
   const perRequest = Number(process.argv[3] ?? '100');
-  step('building the apps (npm run build)');
-  buildApps();
-  const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
-  cleanup.add('services', () => services.stop());
-  const mongoUrl = withDatabase(services.mongoUrl, 'profile');
-  const store = await openStore(mongoUrl);
-  const project = await store.projects.create('profile').finally(() => store.close());
+  const { services, mongoUrl, project } = await startToolSetup(cleanup, 'profile');
   const dir = mkdtempSync(join(tmpdir(), 'gi-ingest-prof-'));
   const profiling = ['--cpu-prof', `--cpu-prof-dir=${dir}`];
   const bare = process.argv[4] === 'bare';
