@@ -18,12 +18,30 @@ export interface WorkerChild extends Child {
 
 const PORT_LINE = /"port":(\d+)/;
 
+/**
+ * What the bare Express route does before it answers `success` (bench/bare-express.mjs): nothing,
+ * or one Redis write, or one BullMQ job in partition queues under `queuePrefix`.
+ */
+export type BareBaseline =
+  { kind: 'http' } | { kind: 'redis' | 'bullmq'; redisUrl: string; queuePrefix: string };
+
 /** The bare Express baseline (bench/bare-express.mjs) on a free loopback port. */
 export async function startBare(
   cleanup: Cleanup,
   nodeArgs: readonly string[] = [],
+  baseline: BareBaseline = { kind: 'http' },
 ): Promise<HttpChild> {
-  const child = spawnChild(cleanup, 'bare express', 'bench/bare-express.mjs', {}, nodeArgs);
+  const env =
+    baseline.kind === 'http'
+      ? { BASELINE: 'http' }
+      : {
+          BASELINE: baseline.kind,
+          REDIS_URL: baseline.redisUrl,
+          QUEUE_PREFIX: baseline.queuePrefix,
+          PARTITIONS: String(PARTITIONS),
+        };
+  const name = baseline.kind === 'http' ? 'bare express' : `express + ${baseline.kind}`;
+  const child = spawnChild(cleanup, name, 'bench/bare-express.mjs', env, nodeArgs);
   const [, port] = await child.waitFor(PORT_LINE);
   return { ...child, url: `http://127.0.0.1:${port ?? ''}` };
 }

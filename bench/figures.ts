@@ -19,6 +19,16 @@ export interface Figures {
   ingest_p99_ratio: number;
   /** Ingest peak RSS − the bare route's peak RSS under the same load, MB. */
   ingest_rss_over_bare_mb: number;
+  /**
+   * The bare route answering once it has written the body to Redis (one `RPUSH`), or once it has
+   * added one BullMQ job to ingest's partition queues: requests/s at 1 identification/request ÷
+   * the bare route's, and p99 at ingest's half-of-max rate ÷ the bare route's. What the `success`
+   * contract costs with none of ingest's own code.
+   */
+  redis_route_1_ratio: number;
+  bullmq_route_1_ratio: number;
+  redis_route_p99_ratio: number;
+  bullmq_route_p99_ratio: number;
   /** Sustained apply rate with the large collection ÷ with the small one (same load). */
   apply_scale_ratio: number;
   /** Apply rate ÷ the rate one ingest accepted, 10 ids/request over 10,000 groups. */
@@ -66,6 +76,13 @@ export function figuresOf(
     workers_2_vs_1: round(pipe.drain2.idsPerSec / pipe.drain1.idsPerSec, 3),
     ingest_p99_ratio: round(ingest.p99Ms / ingest.bareP99Ms, 2),
     ingest_rss_over_bare_mb: Math.round(ingest.ingestRssMb - ingest.bareRssMb),
+    redis_route_1_ratio: round(median(ingest.baselines.redis.reqPerSec1) / median(ingest.bare1), 3),
+    bullmq_route_1_ratio: round(
+      median(ingest.baselines.bullmq.reqPerSec1) / median(ingest.bare1),
+      3,
+    ),
+    redis_route_p99_ratio: round(ingest.baselines.redis.p99Ms / ingest.bareP99Ms, 2),
+    bullmq_route_p99_ratio: round(ingest.baselines.bullmq.p99Ms / ingest.bareP99Ms, 2),
     apply_scale_ratio: round(scale.large.appliedPerSec / scale.small.appliedPerSec, 3),
     stack_apply_vs_ingest: round(scale.stack.appliedPerSec / scale.stack.acceptedPerSec, 3),
     feed_lag_p99_ms: Math.round(pipe.lag.feed.acceptedToDeliveredP99Ms - pipe.lag.p99Ms),

@@ -4,7 +4,7 @@ import type { Cleanup } from './cleanup.js';
 import { alternate, loadGroupIdentify, median } from './http-load.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
-import { pacedLoad } from './paced-load.js';
+import { pacedLoad, pooledLatency, type PacedResult } from './paced-load.js';
 import { measurePostHogPhase, type PostHogPhaseFigures } from './posthog-phase.js';
 import { peakRssMb } from './proc-memory.js';
 
@@ -14,7 +14,10 @@ export interface IngestFigures {
   ingest1: number[];
   bare100: number[];
   ingest100: number[];
-  /** The constant rate of the latency run (half of the median 1-identification max), req/s. */
+  /**
+   * The constant rate of the latency runs (half of the median 1-identification max), req/s. Each
+   * server takes it `rounds100` times, alternating; the quantiles pool the rounds' latencies.
+   */
   halfRate: number;
   p50Ms: number;
   p99Ms: number;
@@ -23,23 +26,41 @@ export interface IngestFigures {
   bareP99Ms: number;
   ingestRssMb: number;
   bareRssMb: number;
+  /**
+   * The same Express route answering only once it has written to Redis, with none of ingest's own
+   * code: one `RPUSH` of the body, or one BullMQ job (bench/bare-express.mjs). What the `success`
+   * contract costs by itself, measured alongside (1/request samples and the paced latency).
+   */
+  baselines: Record<'redis' | 'bullmq', QueueBaselineFigures>;
   /** PostHog's `/batch/` against `/groupidentify`, 100 identifications a request each. */
   posthog: PostHogPhaseFigures;
 }
 
+export interface QueueBaselineFigures {
+  reqPerSec1: number[];
+  p50Ms: number;
+  p99Ms: number;
+  rssMb: number;
+}
+
 /**
- * Ingest against the bare Express baseline (docs/performance.md), both as child processes loaded by the same
- * autocannon settings and bodies, alternating. Ingest runs with no worker (its queues only grow,
- * so backpressure is lifted) to measure ingest alone on this machine.
+ * Ingest against the bare Express baseline (docs/performance.md) and the two variants of it that
+ * answer once the body is in Redis, all as child processes loaded by the same autocannon settings
+ * and bodies, alternating. Ingest runs with no worker (its queues only grow, so backpressure is
+ * lifted) to measure ingest alone on this machine.
  */
 export async function measureIngest(
   cleanup: Cleanup,
   setup: { redisUrl: string; mongoUrl: string; apiKey: string },
   plan: BenchPlan,
 ): Promise<IngestFigures> {
-  step('starting the bare Express baseline and ingest (child processes)');
-  const [bare, ingest] = await Promise.all([
+  step('starting the bare Express baselines and ingest (child processes)');
+  const queueBaseline = (kind: 'redis' | 'bullmq') =>
+    startBare(cleanup, [], { kind, redisUrl: setup.redisUrl, queuePrefix: `baseline-${kind}` });
+  const [bare, redisRoute, bullmqRoute, ingest] = await Promise.all([
     startBare(cleanup),
+    queueBaseline('redis'),
+    queueBaseline('bullmq'),
     startIngestChild(cleanup, { ...setup, queuePrefix: 'load', maxBacklog: 1_000_000_000 }),
   ]);
   const one = spreadBodies(setup.apiKey, 'company', 512, 1, 512);
@@ -51,38 +72,56 @@ export async function measureIngest(
       return r.reqPerSec;
     };
   };
+  const servers = [
+    ['bare          ', bare],
+    ['express+redis ', redisRoute],
+    ['express+bullmq', bullmqRoute],
+    ['ingest        ', ingest],
+  ] as const;
   step(`warm-up: ${plan.warmupSeconds} s on each server`);
-  await load('bare warm-up', bare.url, one, plan.warmupSeconds)();
-  await load('ingest warm-up', ingest.url, one, plan.warmupSeconds)();
-  step(`1 identification/request: ${plan.rounds1} × (bare, ingest), ${plan.loadSeconds} s each`);
-  const [bare1 = [], ingest1 = []] = await alternate(plan.rounds1, [
-    load('bare   1/req', bare.url, one),
-    load('ingest 1/req', ingest.url, one),
-  ]);
+  for (const [label, server] of servers)
+    await load(`${label} warm-up`, server.url, one, plan.warmupSeconds)();
+  step(
+    `1 identification/request: ${plan.rounds1} × (bare, express+redis, express+bullmq, ingest), ${plan.loadSeconds} s each`,
+  );
+  const [bare1 = [], redis1 = [], bullmq1 = [], ingest1 = []] = await alternate(
+    plan.rounds1,
+    servers.map(([label, server]) => load(`${label} 1/req`, server.url, one)),
+  );
   step(`100 identifications/request: ${plan.rounds100} × (bare, ingest)`);
   const [bare100 = [], ingest100 = []] = await alternate(plan.rounds100, [
     load('bare   100/req', bare.url, hundred),
     load('ingest 100/req', ingest.url, hundred),
   ]);
   const halfRate = Math.max(1, Math.round(median(ingest1) / 2));
-  step(`latency at half of ingest's max: ${halfRate} req/s for ${plan.loadSeconds * 2} s each`);
-  const atHalf = async (label: string, url: string) => {
-    const r = await pacedLoad(url, one, {
-      // Open loop: enough connections that a slow answer never holds back the next request.
-      connections: plan.connections * 4,
-      seconds: plan.loadSeconds * 2,
-      perSec: halfRate,
-    });
-    step(
-      `  ${label}: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms at ${Math.round(r.reqPerSec)} req/s`,
-    );
-    return r;
-  };
-  const bareLatency = await atHalf('bare  ', bare.url);
-  const latency = await atHalf('ingest', ingest.url);
+  step(
+    `latency at half of ingest's max: ${halfRate} req/s, ${plan.rounds100} × ${plan.loadSeconds * 2} s on each server`,
+  );
+  const paced: PacedResult[][] = servers.map(() => []);
+  for (let round = 0; round < plan.rounds100; round++) {
+    for (const [i, [label, server]] of servers.entries()) {
+      const r = await pacedLoad(server.url, one, {
+        // Open loop: enough connections that a slow answer never holds back the next request.
+        connections: plan.connections * 4,
+        seconds: plan.loadSeconds * 2,
+        perSec: halfRate,
+      });
+      step(
+        `  ${label}: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms at ${Math.round(r.reqPerSec)} req/s`,
+      );
+      paced[i]?.push(r);
+    }
+  }
+  const [bareLatency, redisLatency, bullmqLatency, latency] = paced.map(pooledLatency);
+  if (!bareLatency || !redisLatency || !bullmqLatency || !latency) throw new Error('no paced runs');
   // Read before the PostHog rounds below, which load ingest again.
   const ingestRssMb = peakRssMb(ingest.pid) ?? NaN;
   const bareRssMb = peakRssMb(bare.pid) ?? NaN;
+  const baselines = {
+    redis: { reqPerSec1: redis1, ...redisLatency, rssMb: peakRssMb(redisRoute.pid) ?? NaN },
+    bullmq: { reqPerSec1: bullmq1, ...bullmqLatency, rssMb: peakRssMb(bullmqRoute.pid) ?? NaN },
+  };
+  await Promise.all([redisRoute.stop(), bullmqRoute.stop()]);
   await bare.stop();
   const posthog = await measurePostHogPhase(
     { ingestUrl: ingest.url, apiKey: setup.apiKey },
@@ -102,6 +141,7 @@ export async function measureIngest(
     bareP99Ms: bareLatency.p99Ms,
     ingestRssMb,
     bareRssMb,
+    baselines,
     posthog,
   };
   await ingest.stop();

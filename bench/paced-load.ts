@@ -2,6 +2,11 @@ import { Agent, request } from 'node:http';
 import { FORM } from './bodies.js';
 import type { LoadResult } from './http-load.js';
 
+export interface PacedResult extends LoadResult {
+  /** Every 2xx answer's latency, ms, sorted (to pool rounds: `pooledLatency`). */
+  latenciesMs: number[];
+}
+
 export interface PacedOptions {
   /** Requests per second, spread evenly over each second. */
   perSec: number;
@@ -26,9 +31,16 @@ export async function pacedLoad(
   url: string,
   bodies: readonly Buffer[],
   options: PacedOptions,
-): Promise<LoadResult> {
+): Promise<PacedResult> {
   const target = new URL('/groupidentify', url);
-  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  // FIFO: every kept-alive connection is reused in turn. With Node's default (LIFO) the few most
+  // recent ones carry the load and the rest idle; one idle for the server's keep-alive timeout (5 s)
+  // is closed by the server just as a burst picks it up, and the request fails ("socket hang up").
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: options.connections,
+    scheduling: 'fifo',
+  });
   const latencies: number[] = [];
   const failures: string[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -68,7 +80,14 @@ export async function pacedLoad(
     reqPerSec: latencies.length / seconds,
     p50Ms: quantile(latencies, 0.5),
     p99Ms: quantile(latencies, 0.99),
+    latenciesMs: latencies,
   };
+}
+
+/** p50 and p99 over the latencies of several paced runs together. */
+export function pooledLatency(runs: readonly PacedResult[]): { p50Ms: number; p99Ms: number } {
+  const all = runs.flatMap((r) => r.latenciesMs).sort((a, b) => a - b);
+  return { p50Ms: quantile(all, 0.5), p99Ms: quantile(all, 0.99) };
 }
 
 function post(target: URL, agent: Agent, body: Buffer): Promise<number> {

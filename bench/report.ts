@@ -18,6 +18,11 @@ export interface RunFacts {
 const n = (x: number) => Math.round(x).toLocaleString('en-US');
 const ms = (x: number) => `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 const mark = (ok: boolean) => (ok ? 'met' : 'NOT met');
+/** The bare route's variants that answer once the body is in Redis (bench/bare-express.mjs). */
+const ROUTE = {
+  redis: 'Express + one Redis write',
+  bullmq: 'Express + one BullMQ job',
+} as const;
 
 /** The results as a Markdown table (readable as plain text too). */
 export function resultsTable(
@@ -45,6 +50,17 @@ export function resultsTable(
       '≥ 0.8 ×',
       mark(f.ingest_1_ratio >= 0.8),
     ],
+    ...(['redis', 'bullmq'] as const).map((kind) => {
+      const route = median(ingest.baselines[kind].reqPerSec1);
+      return [
+        `${ROUTE[kind]}, 1/request`,
+        `${n(route)} req/s (none of ingest's code)`,
+        `bare Express ${n(b1)} req/s; ingest × ${(i1 / route).toFixed(2)} of this`,
+        `× ${f[`${kind}_route_1_ratio`].toFixed(2)}`,
+        '—',
+        '',
+      ];
+    }),
     [
       'ingest, 100 identifications/request',
       `${n(i100)} req/s = ${n(f.ingest_100_ids_per_s)} ids/s`,
@@ -93,6 +109,17 @@ export function resultsTable(
       '≤ 1.25 × bare p99',
       mark(f.ingest_p99_ratio <= 1.25),
     ],
+    ...(['redis', 'bullmq'] as const).map((kind) => {
+      const route = ingest.baselines[kind];
+      return [
+        `${ROUTE[kind]}, latency at half of max`,
+        `p50 ${ms(route.p50Ms)} at ${n(ingest.halfRate)} req/s`,
+        `bare Express p99 ${ms(ingest.bareP99Ms)}; ingest × ${(ingest.p99Ms / route.p99Ms).toFixed(2)} of this`,
+        `p99 ${ms(route.p99Ms)} (× ${f[`${kind}_route_p99_ratio`].toFixed(2)})`,
+        '—',
+        '',
+      ];
+    }),
     [
       'accepted → readable at half of max',
       `p50 ${ms(pipe.lag.p50Ms)} at ${n(pipe.lag.rate)} ids/s (${(pipe.lag.within1s * 100).toFixed(1)}% ≤ 1 s)`,
