@@ -139,7 +139,7 @@ export function resultsTable(
     [
       'ingest memory under load',
       `peak RSS ${f.ingest_rss_mb} MB`,
-      `bare Express ${n(ingest.bareRssMb)} MB`,
+      `bare Express ${n(ingest.bareRssMb)} MB (${ROUTE.redis}: ${n(ingest.baselines.redis.rssMb)} MB, ${ROUTE.bullmq}: ${n(ingest.baselines.bullmq.rssMb)} MB)`,
       `+${f.ingest_rss_over_bare_mb} MB`,
       '≤ bare + 50 MB',
       mark(f.ingest_rss_over_bare_mb <= 50),
