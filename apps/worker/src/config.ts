@@ -16,7 +16,7 @@ const partitionList = z
 const schema = z.object({
   ...queueSettings,
   ...serviceSettings,
-  ...heapSettings(0),
+  ...heapSettings(100),
   /** Which partitions this process consumes. */
   WORKER_PARTITIONS: partitionList,
   /** Port of `/metrics` and `/healthz`; 0 turns it off. */

@@ -6,8 +6,9 @@ import { intSetting } from './settings.js';
  * full collection before it collects again. It is not a cap: a burst of live data still gets the
  * heap it needs. V8's own heuristics (0) let it grow up to 4× under a steady allocation rate. Each
  * app picks its default by measurement (BENCHMARKS.md, "Memory"): ingest 50 (its RSS under load
- * ~225 → ~145 MB, throughput within noise); the worker 0 (at 50 it applied ~20 % less: its batches
- * keep much alive, so full collections came too often).
+ * ~225 → ~145 MB, throughput within noise); the worker 100 (its RSS ~245–275 → ~185–200 MB with its
+ * apply rate within noise; at 50 it applied ~20 % less: its batches keep much alive, so full
+ * collections came too often).
  */
 export const heapSettings = (defaultPercent: number) => ({
   HEAP_GROWING_PERCENT: intSetting(0, defaultPercent),
