@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '@groupidentify/local-services';
 import type { Cleanup } from './cleanup.js';
@@ -78,13 +78,4 @@ export function spawnChild(
       await stop();
     },
   };
-}
-
-/**
- * `npm run build`: the children run compiled JavaScript with plain node, as the Dockerfile does, so
- * neither the tsx loader's memory nor its per-module transform is in the figures.
- */
-export function buildApps(): void {
-  const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { startServices, withDatabase } from '@groupidentify/local-services';
 import { openStore } from '@groupidentify/store';
 import { writeResults } from './benchmarks-file.js';
-import { buildApps } from './child-process.js';
+import { buildIfStale } from '../scripts/stack/build-apps.js';
 import { runEntry, type Cleanup } from './cleanup.js';
 import { figuresOf } from './figures.js';
 import { measureIngest } from './ingest-phase.js';
@@ -22,8 +22,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   const options = parseOptions(args);
   const plan = planOf(options);
   const date = new Date();
-  step('building the apps (npm run build): the children run the compiled JavaScript');
-  buildApps();
+  // The children run the compiled JavaScript, as the Dockerfile and `npm run stack` do.
+  buildIfStale(step);
   step(`mode: ${options.quick ? 'quick' : 'full'}; starting Redis and the MongoDB wire server`);
   // Never REDIS_URL/MONGO_URL: the bench owns its servers, on free ports, in a temp dir. FerretDB
   // runs on PostgreSQL: on SQLite every guarded update scans its collection (BENCHMARKS.md).

@@ -1,6 +1,6 @@
 import { startServices, withDatabase } from '@groupidentify/local-services';
 import { openStore } from '@groupidentify/store';
-import { buildApps } from './child-process.js';
+import { buildIfStale } from '../scripts/stack/build-apps.js';
 import type { Cleanup } from './cleanup.js';
 import { step } from './log.js';
 
@@ -9,8 +9,7 @@ import { step } from './log.js';
  * Redis and store (stopped by `cleanup`), and a project named `name` in database `name`.
  */
 export async function startToolSetup(cleanup: Cleanup, name: string) {
-  step('building the apps (npm run build)');
-  buildApps();
+  buildIfStale(step);
   const services = await startServices({ redisUrl: undefined, mongoUrl: undefined });
   cleanup.add('services', () => services.stop());
   const mongoUrl = withDatabase(services.mongoUrl, name);

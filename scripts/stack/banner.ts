@@ -1,16 +1,22 @@
 import type { ProjectWithKeys } from '@groupidentify/store';
-import type { AppConfigs } from './apps.js';
+import type { WorkerConfig } from '@groupidentify/worker';
+
+/** The settings another process needs to reach the same stack. */
+export type SharedSettings = Pick<
+  WorkerConfig,
+  'REDIS_URL' | 'MONGO_URL' | 'QUEUE_PREFIX' | 'PARTITIONS'
+>;
 
 /** Variables a second process needs to reach the same stack, where they differ from defaults. */
-function envExports(configs: AppConfigs): string[] {
-  const { REDIS_URL, MONGO_URL, QUEUE_PREFIX, PARTITIONS } = configs.worker;
-  const settings: [string, string, string][] = [
+function envExports(settings: SharedSettings): string[] {
+  const { REDIS_URL, MONGO_URL, QUEUE_PREFIX, PARTITIONS } = settings;
+  const defaults: [string, string, string][] = [
     ['REDIS_URL', REDIS_URL, 'redis://127.0.0.1:6379'],
     ['MONGO_URL', MONGO_URL, 'mongodb://127.0.0.1:27017/groupidentify'],
     ['QUEUE_PREFIX', QUEUE_PREFIX, 'gi'],
     ['PARTITIONS', String(PARTITIONS), '16'],
   ];
-  const differ = settings.filter(([, value, fallback]) => value !== fallback);
+  const differ = defaults.filter(([, value, fallback]) => value !== fallback);
   return differ.length === 0
     ? []
     : [`  export ${differ.map(([name, value]) => `${name}=${value}`).join(' ')}`];
@@ -24,7 +30,7 @@ export function banner(
   project: ProjectWithKeys,
   base: string,
   port: number,
-  configs: AppConfigs,
+  settings: SharedSettings,
 ): string {
   const identification = JSON.stringify([
     { group_type: 'org', group_value: 'Acme', group_properties: { plan: 'enterprise' } },
@@ -45,7 +51,7 @@ export function banner(
     `  ${base}/console/`,
     '',
     'Alongside it, from another terminal:',
-    ...envExports(configs),
+    ...envExports(settings),
     '  npm run cli -- project list',
     '  npm run start:worker                 # one more worker',
     `  ${`PORT=${port + 1} npm run start:ingest`.padEnd(36)} # one more ingest`,

@@ -1,6 +1,8 @@
 // The stack itself, run by scripts/stack.ts in a process group of its own (see there why): Redis
-// and a MongoDB wire server (given, reused, or started), ingest and one worker (in this process),
-// a demo project, and a ready-to-paste curl. SIGINT/SIGTERM stop what it started, apps first.
+// and a MongoDB wire server (given, reused, or started), the compiled apps (built when a source
+// changed), ingest and worker(s) as separate processes as in production, a demo project, and a
+// ready-to-paste curl. SIGINT/SIGTERM stop what it started, apps first (ingest, then workers).
+// An app that exits on its own is restarted; one that keeps crashing stops the stack (exit 1).
 //
 // Environment (all optional):
 //   REDIS_URL, MONGO_URL   use these servers as they are (never started or stopped here)
@@ -8,12 +10,15 @@
 //   STACK_MONGO_PORT       local port to reuse or start the MongoDB wire server on (default 27017)
 //   STACK_DIR              server data and demo-project.json (default <repo>/.stack, gitignored)
 //   PORT, HOST             ingest listener (default 8080 on 127.0.0.1)
+//   STACK_WORKERS          worker processes (default 1)
 //   LOG_LEVEL              the apps' log level here (default warn); other app variables
 //                          (PARTITIONS, QUEUE_PREFIX, METRICS_PORT, …) pass through to the apps
 //   REDIS_CLUSTER_NODES    use this Redis Cluster (host:port,…) instead of any single Redis
 import { join } from 'node:path';
 import type { ProjectWithKeys } from '@groupidentify/store';
-import { loadAppConfigs, startApps, type RunningApps } from './apps.js';
+import { startAppProcesses, type RunningApps } from './app-processes.js';
+import { sharedSettings, stackLayout } from './apps.js';
+import { buildIfStale } from './build-apps.js';
 import { banner } from './banner.js';
 import { ensureDemoProject } from './demo-project.js';
 import { complain, say } from './log.js';
@@ -22,8 +27,11 @@ import { watchStopSignals } from './signals.js';
 import { loadStackConfig } from './stack-config.js';
 import { baseUrl } from './urls.js';
 
-/** Longest a graceful stop may take (docs/operations.md gives each app 30 s). */
-const STOP_DEADLINE_MS = 30_000;
+/**
+ * Longest a graceful stop may take: docs/operations.md gives each app 30 s, and ingest stops
+ * before the workers; then the servers.
+ */
+const STOP_DEADLINE_MS = 75_000;
 
 interface Started {
   name: string;
@@ -55,7 +63,18 @@ async function stopAll(started: Started[]): Promise<boolean> {
 async function main(): Promise<number> {
   const signal = watchStopSignals();
   const config = loadStackConfig(process.env);
-  const configs = await loadAppConfigs(process.env, config);
+  const layout = stackLayout(process.env, config);
+  let gaveUp = false;
+  const supervision = {
+    say,
+    complain,
+    onLine: (label: string, line: string, stream: 'stdout' | 'stderr') =>
+      (stream === 'stdout' ? process.stdout : process.stderr).write(`${label} | ${line}\n`),
+    onGiveUp: () => {
+      gaveUp = true;
+      signal.stop('SIGTERM');
+    },
+  };
   const started: Started[] = [];
   let project: ProjectWithKeys | undefined;
   let apps: RunningApps | undefined;
@@ -74,8 +93,9 @@ async function main(): Promise<number> {
         join(config.STACK_DIR, 'demo-project.json'),
       );
     },
+    () => Promise.resolve(buildIfStale((message) => say(`apps: ${message}`))),
     async () => {
-      apps = await startApps(configs);
+      apps = await startAppProcesses(layout, supervision);
       const running = apps;
       started.push({ name: 'apps', stop: () => running.stop() });
     },
@@ -91,12 +111,17 @@ async function main(): Promise<number> {
   }
   if (signal.received() === undefined && project !== undefined && apps !== undefined) {
     process.stdout.write(
-      banner(project, baseUrl(config.HOST, apps.ingestPort), apps.ingestPort, configs),
+      banner(
+        project,
+        baseUrl(config.HOST, apps.ingestPort),
+        apps.ingestPort,
+        sharedSettings(layout),
+      ),
     );
     say('ready');
     await signal.wait;
   }
-  const ok = await stopAll(started);
+  const ok = (await stopAll(started)) && !gaveUp;
   say(ok ? 'stopped' : 'stopped, with errors');
   return ok ? 0 : 1;
 }

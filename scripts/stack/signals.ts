@@ -5,6 +5,8 @@ export interface StopSignal {
   received(): NodeJS.Signals | undefined;
   /** Resolves with the first SIGINT/SIGTERM. */
   wait: Promise<NodeJS.Signals>;
+  /** Stops as if `signal` had been received (e.g. when an app keeps crashing). */
+  stop(signal: NodeJS.Signals): void;
 }
 
 /**
@@ -16,7 +18,13 @@ export interface StopSignal {
  */
 export function watchStopSignals(): StopSignal {
   let received: NodeJS.Signals | undefined;
+  let stop: (signal: NodeJS.Signals) => void = () => undefined;
   const wait = new Promise<NodeJS.Signals>((resolve) => {
+    stop = (signal) => {
+      if (received !== undefined) return;
+      received = signal;
+      resolve(signal);
+    };
     const onSignal = (signal: NodeJS.Signals, why = `${signal} received`): void => {
       if (received !== undefined) {
         complain(`${signal} again: exiting without finishing the stop`);
@@ -33,5 +41,5 @@ export function watchStopSignals(): StopSignal {
       if (received === undefined) onSignal('SIGTERM', 'the launcher (scripts/stack.ts) is gone');
     });
   });
-  return { received: () => received, wait };
+  return { received: () => received, wait, stop: (signal) => stop(signal) };
 }

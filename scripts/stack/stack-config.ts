@@ -28,6 +28,11 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   /** A laptop stack with printed keys listens on loopback only unless told otherwise. */
   HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Worker processes beside the one ingest process. One by default: on a 2-core machine a second
+   * worker competes with the store for the same cores (docs/performance.md has the measurements).
+   */
+  STACK_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
   /** The apps' logs share the terminal with the stack's own lines: warnings and errors only. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });

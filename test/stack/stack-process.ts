@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '../helpers/services.js';
 
@@ -19,6 +20,7 @@ const STACK_VARIABLES = [
   'PARTITIONS',
   'METRICS_PORT',
   'WORKER_PARTITIONS',
+  'STACK_WORKERS',
 ];
 
 export interface StackProcess {
@@ -108,4 +110,37 @@ export function parseBanner(output: string): Banner {
     ingestCurl: [...curl.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? ''),
     readUrl: find(/^ {2}curl -u \S+ (http\S+)$/m),
   };
+}
+
+/** An app process the stack said it runs (`stack: <label>: running (pid N)`), as /proc shows it. */
+export interface AppProcessInfo {
+  label: string;
+  pid: number;
+  cmdline: string;
+  parentPid: number;
+  parentCmdline: string;
+}
+
+/**
+ * The app processes the stack's output names, first start of each label (or, with `latest`, the
+ * last one, after restarts), with their command lines and their parent's from /proc.
+ */
+export function appProcesses(output: string, options: { latest?: boolean } = {}): AppProcessInfo[] {
+  const byLabel = new Map<string, number>();
+  for (const m of output.matchAll(
+    /^stack: (ingest|worker(?: \d+)?): running(?: again)? \(pid (\d+)\)$/gm,
+  )) {
+    const [, label = '', pid = ''] = m;
+    if (options.latest === true || !byLabel.has(label)) byLabel.set(label, Number(pid));
+  }
+  return [...byLabel].map(([label, pid]) => {
+    const parentPid = Number(
+      readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1],
+    );
+    return { label, pid, cmdline: cmdline(pid), parentPid, parentCmdline: cmdline(parentPid) };
+  });
+}
+
+function cmdline(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
 }

@@ -1,17 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { freePort, isPortInUse } from '@groupidentify/local-services';
+import { freePort, isPortInUse, pollUntil } from '@groupidentify/local-services';
 import { openPartitionQueue } from '@groupidentify/queue-contract';
 import { withDatabase } from '../helpers/ingest.js';
 import { mongoUrl, redisUrl, uniqueName } from '../helpers/services.js';
 import { cliJson } from '../cli/cli-process.js';
 import { demoGroupRead, runCurl, waitForGroup } from './read-back.js';
 import { startRedisCluster } from '../helpers/redis-cluster.js';
-import { parseBanner, spawnStack, type StackProcess } from './stack-process.js';
+import { appProcesses, parseBanner, spawnStack, type StackProcess } from './stack-process.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 
 const PARTITIONS = 16; // the stack's default
@@ -57,6 +57,8 @@ async function stopGracefully(stack: StackProcess): Promise<void> {
   expect(stack.output()).toMatch(/^stack: stopped$/m);
 }
 
+const isRunning = (pid: number): boolean => existsSync(`/proc/${pid}`);
+
 const identify = (apiKey: string, type: string, value: string, properties: object) =>
   new URLSearchParams({
     api_key: apiKey,
@@ -80,7 +82,15 @@ describe('npm run stack', () => {
     const output = stack.output();
     expect(output).toMatch(/^stack: redis: using REDIS_URL/m);
     expect(output).toMatch(/^stack: mongo: using MONGO_URL/m);
-    expect(output).toMatch(/^stack: ingest: ready on port \d+/m);
+    // The production layout: ingest and the worker each in a process of its own, running the
+    // compiled apps, children of the stack.
+    const apps = appProcesses(output);
+    expect(apps.map((a) => a.label).sort()).toEqual(['ingest', 'worker']);
+    for (const app of apps) {
+      expect(app.cmdline).toContain(`apps/${app.label}/dist/main.js`);
+      expect(app.parentCmdline).toContain('scripts/stack/run-stack.ts');
+    }
+    expect(new Set(apps.map((a) => a.pid)).size).toBe(2);
     const banner = parseBanner(output);
     const base = `http://127.0.0.1:${port}`;
     expect(banner.ingestCurl.at(-1)).toBe(`${base}/groupidentify`);
@@ -123,11 +133,54 @@ describe('npm run stack', () => {
     expect(viaCli).toMatchObject({ properties: { seats: 15 }, version: 2 });
 
     await stopGracefully(stack);
+    expect(stack.output()).toMatch(
+      /^stack: ingest: stopping[^\n]*\n(.*\n)*stack: worker: stopping/m,
+    );
+    for (const app of apps) expect(isRunning(app.pid)).toBe(false);
     expect(await isPortInUse(port)).toBe(false);
     // Given servers are the user's: still up.
     const redis = new Redis(env.REDIS_URL);
     defer(() => redis.disconnect());
     expect(await redis.ping()).toBe('PONG');
+  });
+
+  it('restarts an app that dies; a killed stack leaves no app running', async () => {
+    const env = {
+      REDIS_URL: redisUrl(),
+      MONGO_URL: withDatabase(mongoUrl(), uniqueName('stack_restart')),
+      QUEUE_PREFIX: uniqueName('restart'),
+      PARTITIONS: String(PARTITIONS),
+    };
+    cleanStore(env.REDIS_URL, env.MONGO_URL, env.QUEUE_PREFIX);
+    const port = await freePort();
+    const stack = started(spawnStack({ ...env, PORT: String(port), STACK_DIR: tempDir() }));
+    await stack.waitFor(/^stack: ready$/m);
+    const worker = appProcesses(stack.output()).find((a) => a.label === 'worker');
+    if (worker === undefined) throw new Error(`no worker in:\n${stack.output()}`);
+    process.kill(worker.pid, 'SIGKILL');
+    await stack.waitFor(/^stack: worker exited unexpectedly \(signal SIGKILL\); restarting it/m);
+    const [, again] = await stack.waitFor(/^stack: worker: running again \(pid (\d+)\)$/m);
+    expect(Number(again)).not.toBe(worker.pid);
+
+    // The new worker applies what is sent now.
+    const banner = parseBanner(stack.output());
+    const base = `http://127.0.0.1:${port}`;
+    expect(await runCurl(banner.ingestCurl)).toBe('success');
+    expect((await waitForGroup(demoGroupRead(banner, base, env.MONGO_URL))).group).toMatchObject({
+      properties: { plan: 'enterprise' },
+    });
+
+    // SIGKILL the stack itself: it cannot stop its apps, which stop on their own when it is gone.
+    const now = appProcesses(stack.output(), { latest: true });
+    const stackPid = now[0]?.parentPid;
+    if (stackPid === undefined) throw new Error('no app processes');
+    process.kill(stackPid, 'SIGKILL');
+    await stack.exited;
+    await pollUntil(() => now.every((a) => !isRunning(a.pid)), {
+      timeoutMs: STOP_PROMPTLY_MS,
+      description: 'the apps of a killed stack to exit',
+    });
+    expect(await isPortInUse(port)).toBe(false);
   });
 
   it('starts its own Redis and MongoDB on STACK_*_PORT, keeps data and demo keys, stops them', async () => {

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The compiled entry point of each app, as the Dockerfile runs it. */
+export const APP_ENTRY = {
+  ingest: 'apps/ingest/dist/main.js',
+  worker: 'apps/worker/dist/main.js',
+} as const;
+
+export type AppKind = keyof typeof APP_ENTRY;
+
+export interface AppProcessOptions {
+  /** Label of its output lines and messages, e.g. `worker 1`. */
+  label: string;
+  kind: AppKind;
+  /** The whole environment of the process. */
+  env: NodeJS.ProcessEnv;
+  /** Every line it prints, as it prints it. */
+  onLine: (label: string, line: string, stream: 'stdout' | 'stderr') => void;
+  /** Called when it exits without being asked to (a crash, a kill from outside). */
+  onUnexpectedExit: (exit: ProcessExit) => void;
+}
+
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * One app as a child process of this one: `node apps/<kind>/dist/main.js`. It gets an IPC
+ * channel it never uses but which tells it when this process is gone (the apps then shut down as
+ * on SIGTERM): a launcher killed with SIGKILL leaves no orphans behind.
+ */
+export class AppProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<ProcessExit> = Promise.resolve({ code: null, signal: null });
+  private stopping = false;
+
+  constructor(private readonly options: AppProcessOptions) {}
+
+  get label(): string {
+    return this.options.label;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Spawns it (again, after an exit). */
+  spawn(): void {
+    const { kind, env, label, onLine } = this.options;
+    const child = spawn(process.execPath, [APP_ENTRY[kind]], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    this.child = child;
+    this.stopping = false;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const input = child[stream];
+      if (input === null) continue;
+      createInterface({ input, crlfDelay: Infinity }).on('line', (line) =>
+        onLine(label, line, stream),
+      );
+    }
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        if (!this.stopping) this.options.onUnexpectedExit({ code, signal });
+        resolve({ code, signal });
+      });
+    });
+    child.once('error', (error) => onLine(label, `could not start: ${error.message}`, 'stderr'));
+  }
+
+  /** Whether it is running now. */
+  running(): boolean {
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
+  async stop(graceMs: number): Promise<ProcessExit> {
+    const child = this.child;
+    if (child === undefined || !this.running()) return this.exited;
+    this.stopping = true;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
