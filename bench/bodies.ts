@@ -23,7 +23,8 @@ export function identification(type: string, value: string, n: number): Identifi
 
 /**
  * `count` bodies of `perRequest` identifications each, item i going to group `g<i mod groups>`
- * of `type`: in order, every group gets `count × perRequest / groups` identifications.
+ * of `type`: in order, every group gets `count × perRequest / groups` identifications. Items are
+ * numbered from `first` (a later run goes on from where an earlier one stopped, with new values).
  */
 export function spreadBodies(
   apiKey: string,
@@ -31,12 +32,13 @@ export function spreadBodies(
   count: number,
   perRequest: number,
   groups: number,
+  first = 0,
 ): Buffer[] {
   return Array.from({ length: count }, (_, r) =>
     formBody(
       apiKey,
       Array.from({ length: perRequest }, (_, k) => {
-        const i = r * perRequest + k;
+        const i = first + r * perRequest + k;
         return identification(type, `g${i % groups}`, i);
       }),
     ),

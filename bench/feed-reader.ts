@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { changesChannel, parseNotice } from '@groupidentify/queue-contract';
 import { decodeFeedCursor } from '@groupidentify/store';
+import { step } from './log.js';
 
 /** What a long-polling change feed client saw, per change (ms). */
 export interface FeedSamples {
@@ -122,4 +123,55 @@ async function followAnnouncements({ redisUrl, queuePrefix }: NoticeSource) {
     },
     stop: () => subscriber.disconnect(),
   };
+}
+
+/** What the reader measured during one run (docs/performance.md, change feed). */
+export interface FeedFigures {
+  changes: number;
+  appliedToDeliveredP99Ms: number;
+  acceptedToDeliveredP99Ms: number;
+  /** Per change, from the notice of its commit (see {@link FeedSamples}). */
+  announcedToDeliveredP50Ms: number;
+  announcedToDeliveredP99Ms: number;
+}
+
+/**
+ * Stops the reader once it has had `applied` changes (fewer if some identifications changed
+ * nothing: then once none arrived for 3 s), and sums up.
+ */
+export async function stopFeedReader(
+  reader: Awaited<ReturnType<typeof startFeedReader>>,
+  applied: number,
+): Promise<FeedFigures> {
+  let count = -1;
+  let since = Date.now();
+  while (reader.samples.appliedToDeliveredMs.length < applied && Date.now() - since < 3_000) {
+    if (reader.samples.appliedToDeliveredMs.length !== count) {
+      count = reader.samples.appliedToDeliveredMs.length;
+      since = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const samples = await reader.stop();
+  const feed = {
+    changes: samples.appliedToDeliveredMs.length,
+    appliedToDeliveredP99Ms: quantile(samples.appliedToDeliveredMs, 0.99),
+    acceptedToDeliveredP99Ms: quantile(samples.acceptedToDeliveredMs, 0.99),
+    announcedToDeliveredP50Ms: quantile(samples.announcedToDeliveredMs, 0.5),
+    announcedToDeliveredP99Ms: quantile(samples.announcedToDeliveredMs, 0.99),
+  };
+  step(
+    `  change feed: ${feed.changes} of ${applied} changes delivered to a long poll; applied → ` +
+      `delivered p99 ${feed.appliedToDeliveredP99Ms.toFixed(0)} ms, accepted → delivered p99 ` +
+      `${feed.acceptedToDeliveredP99Ms.toFixed(0)} ms; from the notice of its commit: p50 ` +
+      `${feed.announcedToDeliveredP50Ms.toFixed(0)} ms, p99 ${feed.announcedToDeliveredP99Ms.toFixed(0)} ms ` +
+      `(${samples.announcedToDeliveredMs.length} matched)`,
+  );
+  return feed;
+}
+
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }

@@ -2,6 +2,7 @@ import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
 import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures } from './scale-phase.js';
+import type { StackFigures } from './stack-phase.js';
 import type { WhereFigures } from './where-phase.js';
 
 /** The `--json` keys (docs/performance.md), one number each. */
@@ -11,12 +12,32 @@ export interface Figures {
   apply_ratio: number;
   hot_group_ratio: number;
   ingest_p99_ms: number;
+  /**
+   * The embedded default (`npm run stack`'s processes): accepted → readable p99 at half of the
+   * most it applies under a paced load of 100, and of 10, identifications per request.
+   */
   lag_p99_ms: number;
+  lag_p99_ms_10: number;
+  /**
+   * The highest paced rate whose accepted → readable p99 ≤ 1 s, over the most the embedded default
+   * applies under a paced load of the same shape: the lower of 100 and 10 per request.
+   */
+  capacity_at_1s_ratio: number;
+  /** The most the embedded default applies under a paced load, 10 and 100 per request. */
+  stack_max_10_ids_per_s: number;
+  stack_max_100_ids_per_s: number;
   ingest_rss_mb: number;
   worker_rss_mb: number;
   workers_2_vs_1: number;
   /** Ingest p99 ÷ the bare route's p99 at the same paced rate. */
   ingest_p99_ratio: number;
+  /**
+   * Ingest against the route that answers after adding one BullMQ job to the same partition
+   * queues (the cost of the `success` contract itself): requests/s at 1 identification/request,
+   * and p99 at the same paced rate.
+   */
+  ingest_1_vs_bullmq_ratio: number;
+  ingest_p99_vs_bullmq_ratio: number;
   /** Ingest peak RSS − the bare route's peak RSS under the same load, MB. */
   ingest_rss_over_bare_mb: number;
   /**
@@ -31,7 +52,10 @@ export interface Figures {
   bullmq_route_p99_ratio: number;
   /** Sustained apply rate with the large collection ÷ with the small one (same load). */
   apply_scale_ratio: number;
-  /** Apply rate ÷ the rate one ingest accepted, 10 ids/request over 10,000 groups. */
+  /**
+   * The embedded default: apply rate ÷ the rate its ingest accepted, closed-loop load of 10
+   * ids/request over 10,000 groups.
+   */
   stack_apply_vs_ingest: number;
   /**
    * How much later than applied a long-polling change feed client has a change, p99 at half of
@@ -50,31 +74,48 @@ export interface Figures {
   where_count_large_ms: number;
   /** Large ÷ small: about 1 when the index serves the condition, the size ratio when it scans. */
   where_scale_ratio: number;
+  /** The same for the first page of a range on the indexed property. */
+  where_page_scale_ratio: number;
+  /** The same for the count of all groups of the type (no `where`). */
+  count_all_scale_ratio: number;
 }
 
 export function figuresOf(
   ingest: IngestFigures,
   pipe: PipelineFigures,
   scale: ScaleFigures,
+  stack: StackFigures,
   where: WhereFigures,
 ): Figures {
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
+  const [s10, s100] = stack.shapes;
+  if (s10 === undefined || s100 === undefined) throw new Error('internal: a shape is missing');
   return {
     ingest_1_ratio: round(median(ingest.ingest1) / median(ingest.bare1), 3),
     ingest_100_ids_per_s: Math.round(median(ingest.ingest100) * 100),
     apply_ratio: round(pipe.drain1.idsPerSec / pipe.store.idsPerSec, 3),
     hot_group_ratio: round(pipe.hot.idsPerSec / pipe.naive.idsPerSec, 2),
     ingest_p99_ms: round(ingest.p99Ms, 2),
-    lag_p99_ms: Math.round(pipe.lag.p99Ms),
+    lag_p99_ms: Math.round(s100.half.p99Ms),
+    lag_p99_ms_10: Math.round(s10.half.p99Ms),
+    capacity_at_1s_ratio: Math.min(s10.capacityFraction, s100.capacityFraction),
+    stack_max_10_ids_per_s: Math.round(s10.maxPerSec),
+    stack_max_100_ids_per_s: Math.round(s100.maxPerSec),
     ingest_rss_mb: Math.round(ingest.ingestRssMb),
     worker_rss_mb: Math.round(
       Math.max(
         pipe.workerRssMb,
-        ...[scale.small, scale.large, scale.stack].map((r) => r.workerRssMb),
+        stack.workerRssMb,
+        ...[scale.small, scale.large].map((r) => r.workerRssMb),
       ),
     ),
     workers_2_vs_1: round(pipe.drain2.idsPerSec / pipe.drain1.idsPerSec, 3),
     ingest_p99_ratio: round(ingest.p99Ms / ingest.bareP99Ms, 2),
+    ingest_1_vs_bullmq_ratio: round(
+      median(ingest.ingest1) / median(ingest.baselines.bullmq.reqPerSec1),
+      3,
+    ),
+    ingest_p99_vs_bullmq_ratio: round(ingest.p99Ms / ingest.baselines.bullmq.p99Ms, 2),
     ingest_rss_over_bare_mb: Math.round(ingest.ingestRssMb - ingest.bareRssMb),
     redis_route_1_ratio: round(median(ingest.baselines.redis.reqPerSec1) / median(ingest.bare1), 3),
     bullmq_route_1_ratio: round(
@@ -84,9 +125,9 @@ export function figuresOf(
     redis_route_p99_ratio: round(ingest.baselines.redis.p99Ms / ingest.bareP99Ms, 2),
     bullmq_route_p99_ratio: round(ingest.baselines.bullmq.p99Ms / ingest.bareP99Ms, 2),
     apply_scale_ratio: round(scale.large.appliedPerSec / scale.small.appliedPerSec, 3),
-    stack_apply_vs_ingest: round(scale.stack.appliedPerSec / scale.stack.acceptedPerSec, 3),
-    feed_lag_p99_ms: Math.round(pipe.lag.feed.acceptedToDeliveredP99Ms - pipe.lag.p99Ms),
-    feed_delay_p99_ms: Math.round(pipe.lag.feed.announcedToDeliveredP99Ms),
+    stack_apply_vs_ingest: round(stack.steady.appliedPerSec / stack.steady.acceptedPerSec, 3),
+    feed_lag_p99_ms: Math.round(stack.feed.acceptedToDeliveredP99Ms - s100.half.p99Ms),
+    feed_delay_p99_ms: Math.round(stack.feed.announcedToDeliveredP99Ms),
     posthog_vs_groupidentify: round(
       ingest.posthog.posthogIdsPerSec / ingest.posthog.groupIdentifyIdsPerSec,
       3,
@@ -94,5 +135,7 @@ export function figuresOf(
     where_count_small_ms: round(where.small.countEqMs, 1),
     where_count_large_ms: round(where.large.countEqMs, 1),
     where_scale_ratio: round(where.large.countEqMs / where.small.countEqMs, 2),
+    where_page_scale_ratio: round(where.large.listRangeMs / where.small.listRangeMs, 2),
+    count_all_scale_ratio: round(where.large.countAllMs / where.small.countAllMs, 2),
   };
 }

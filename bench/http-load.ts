@@ -24,15 +24,18 @@ export async function loadGroupIdentify(
   bodies: readonly Buffer[],
   options: LoadOptions,
 ): Promise<LoadResult> {
+  let next = 0;
   const result = await autocannon({
     url: `${url}/groupidentify`,
     connections: options.connections,
     duration: options.seconds,
-    requests: bodies.map((body) => ({
-      method: 'POST' as const,
-      headers: { 'content-type': FORM },
-      body,
-    })),
+    requests: [
+      {
+        method: 'POST' as const,
+        headers: { 'content-type': FORM },
+        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length] }),
+      },
+    ],
   });
   if (result.non2xx > 0 || result.errors > 0) {
     throw new Error(

@@ -1,10 +1,9 @@
 import { withDatabase } from '@groupidentify/local-services';
-import { startIngestChild, startWorkerChild } from './apps.js';
+import { startIngestChild } from './apps.js';
 import { spreadBodies } from './bodies.js';
 import type { Cleanup } from './cleanup.js';
 import { measureDrain, type Pipeline } from './drain.js';
 import { step } from './log.js';
-import { measureLag, type LagFigures } from './lag-phase.js';
 import { naiveDrainSeconds } from './naive-pipeline.js';
 import type { BenchPlan } from './options.js';
 import { partitionQueues } from './partition-queues.js';
@@ -23,13 +22,12 @@ export interface PipelineFigures {
   drain2: Rate;
   hot: Rate;
   naive: Rate;
-  lag: LagFigures;
   workerRssMb: number;
 }
 
 /**
  * The worker side (docs/performance.md): drains of a preloaded backlog (1 and 2 workers), L_store, one hot
- * group against the naive pipeline, and accepted→readable lag at half of the measured maximum.
+ * group against the naive pipeline.
  * Every measurement writes to a fresh database, so none of them pays for another's documents.
  */
 export async function measurePipeline(
@@ -142,28 +140,6 @@ export async function measurePipeline(
     workerRssMb = Math.max(workerRssMb, peakRssMb(w.pid) ?? 0);
     await w.stop();
   }
-  // The lag runs' worker writes where ingest reads: the change feed client reads what it applies.
-  const worker = await startWorkerChild(
-    cleanup,
-    { redisUrl: setup.redisUrl, mongoUrl: withDatabase(server, 'bench'), queuePrefix: 'e2e' },
-    'worker lag',
-  );
-  const lag = await measureLag(
-    {
-      ingestUrl: ingest.url,
-      queues,
-      apiKey: setup.apiKey,
-      secretKey: setup.secretKey,
-      groups,
-      metricsUrl: worker.metricsUrl,
-      notices: { redisUrl: setup.redisUrl, queuePrefix: 'e2e' },
-      projectId: setup.projectId,
-    },
-    plan,
-    d1.idsPerSec,
-  );
-  workerRssMb = Math.max(workerRssMb, peakRssMb(worker.pid) ?? 0);
-  await worker.stop();
   await ingest.stop();
   return {
     scaling,
@@ -172,7 +148,6 @@ export async function measurePipeline(
     drain2: { idsPerSec: d2.idsPerSec, seconds: d2.seconds },
     hot: { idsPerSec: hot.idsPerSec, seconds: hot.seconds },
     naive: { idsPerSec: hotItems / naiveSeconds, seconds: naiveSeconds },
-    lag,
     workerRssMb,
   };
 }

@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
  * A new project with `count` groups of `groupType` (`g0`, `g1`, …), each as the worker would
  * have created it from one identification of `propertiesOf(i)`, inserted directly: preloading
  * 100,000 groups through the pipeline would take minutes. `prepare` runs with the store open
- * (to index a property, say). Returns the project's keys.
+ * (to index a property, say). Returns the project's id and keys.
  */
 export async function preloadGroups(
   mongoUrl: string,
@@ -14,7 +14,7 @@ export async function preloadGroups(
   count: number,
   propertiesOf: (i: number) => JsonObject,
   prepare: (store: Store, project: string) => Promise<unknown> = () => Promise.resolve(),
-): Promise<{ apiKey: string; secretKey: string }> {
+): Promise<{ projectId: string; apiKey: string; secretKey: string }> {
   const store = await openStore(mongoUrl);
   const client = await MongoClient.connect(mongoUrl);
   try {
@@ -33,7 +33,7 @@ export async function preloadGroups(
       await groups.insertMany(docs);
     }
     await prepare(store, project.id);
-    return { apiKey: project.api_key, secretKey: project.secret_key };
+    return { projectId: project.id, apiKey: project.api_key, secretKey: project.secret_key };
   } finally {
     await client.close();
     await store.close();

@@ -13,6 +13,7 @@ import { parseOptions, planOf } from './options.js';
 import { measurePipeline } from './pipeline-phase.js';
 import { machineFacts, resultsTable, stepSplitTable } from './report.js';
 import { measureScale } from './scale-phase.js';
+import { measureStack } from './stack-phase.js';
 import { measureWhere } from './where-phase.js';
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
@@ -52,6 +53,11 @@ async function main(cleanup: Cleanup): Promise<void> {
     { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
     plan,
   );
+  const stack = await measureStack(
+    cleanup,
+    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
+    plan,
+  );
   const where = await measureWhere(
     cleanup,
     { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
@@ -60,8 +66,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   step('stopping the services');
   await cleanup.run();
 
-  const figures = figuresOf(ingest, pipe, scale, where);
-  const table = `${resultsTable(figures, { ingest, pipe, scale, where }, plan)}\n\n${stepSplitTable(scale)}`;
+  const figures = figuresOf(ingest, pipe, scale, stack, where);
+  const table = `${resultsTable(figures, { ingest, pipe, scale, stack, where }, plan)}\n\n${stepSplitTable(scale, stack)}`;
   const command = ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
   const facts = machineFacts({
     command,

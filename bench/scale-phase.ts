@@ -31,8 +31,6 @@ export interface SteadyApply {
 export interface ScaleFigures {
   small: SteadyApply;
   large: SteadyApply;
-  /** The embedded default's shape: 10 identifications/request over `plan.stackGroups` groups. */
-  stack: SteadyApply;
 }
 
 const PER_REQUEST = 10;
@@ -42,8 +40,7 @@ const TYPE = 'scale';
  * Apply at scale: the same closed-loop load — 10 identifications per request from
  * `plan.connections` connections for `plan.steadySeconds` — over collections of
  * `plan.scaleStored` groups, a small and a large one (the cost per identification must not grow
- * with the data), and the embedded default's shape over `plan.stackGroups` groups (apply must keep
- * up with what one ingest accepts). Each run gets a fresh database, preloaded directly.
+ * with the data). Each run gets a fresh database, preloaded directly.
  */
 export async function measureScale(
   cleanup: Cleanup,
@@ -55,8 +52,7 @@ export async function measureScale(
     steadyApply(cleanup, { ...setup, name }, stored, loadGroups, plan);
   const small = await run(smallStored, plan.scaleLoadGroups, 'scale_small');
   const large = await run(largeStored, plan.scaleLoadGroups, 'scale_large');
-  const stack = await run(plan.stackGroups, plan.stackGroups, 'stack_shape');
-  return { small, large, stack };
+  return { small, large };
 }
 
 async function steadyApply(

@@ -13,6 +13,12 @@ const KEYS = [
   'hot_group_ratio',
   'ingest_p99_ms',
   'lag_p99_ms',
+  'lag_p99_ms_10',
+  'capacity_at_1s_ratio',
+  'stack_max_10_ids_per_s',
+  'stack_max_100_ids_per_s',
+  'ingest_1_vs_bullmq_ratio',
+  'ingest_p99_vs_bullmq_ratio',
   'ingest_rss_mb',
   'worker_rss_mb',
   'workers_2_vs_1',
@@ -28,6 +34,8 @@ const KEYS = [
   'where_count_small_ms',
   'where_count_large_ms',
   'where_scale_ratio',
+  'where_page_scale_ratio',
+  'count_all_scale_ratio',
   'feed_lag_p99_ms',
   'feed_delay_p99_ms',
 ];
@@ -70,7 +78,7 @@ function runQuickBench(): Promise<Run> {
 
 describe('npm run bench -- --quick', () => {
   it(
-    'prints one JSON line with every figure, each a finite number (positive but for a difference)',
+    'prints one JSON line with every figure, each a finite number (positive but for a difference or a capacity)',
     async () => {
       const run = await runQuickBench();
       expect(run.code, run.stderr.slice(-4000)).toBe(0);
@@ -81,8 +89,12 @@ describe('npm run bench -- --quick', () => {
       for (const key of KEYS) {
         const value = figures[key];
         expect(typeof value, key).toBe('number');
-        // A difference may be ≤ 0.
-        const positive = key !== 'ingest_rss_over_bare_mb' && key !== 'feed_lag_p99_ms';
+        // A difference may be ≤ 0, and a capacity 0 (no fraction tried met its target).
+        const positive = ![
+          'ingest_rss_over_bare_mb',
+          'feed_lag_p99_ms',
+          'capacity_at_1s_ratio',
+        ].includes(key);
         const ok = Number.isFinite(value) && (!positive || (value as number) > 0);
         expect(ok, `${key} = ${String(value)}`).toBe(true);
       }
