@@ -12,7 +12,8 @@ import { partitionQueues, startCrashingWorkers } from '../helpers/worker-process
 
 // Erasures under load, with worker processes SIGKILLed at random instants (docs/guarantees.md):
 // each group ends with exactly the identifications accepted after its last erasure, in order,
-// and nothing of its erased lives is left but the erasures' own records.
+// and nothing of its erased lives is left but the erasures' own records; the type's group count
+// is exactly the live groups.
 
 const TYPE = 'org';
 const defer = deferCleanups('each');
@@ -96,6 +97,10 @@ describe('erasure with worker crashes', () => {
       }
       expect(await ingest.raw.deadLetters.countDocuments({})).toBe(0);
       expect([...erasures.values()].every((e) => e > 0)).toBe(true);
+      // The group counts (docs/storage.md#group-counts) add up the same records, crashes and
+      // redeliveries included: the live groups, exactly.
+      const live = groups.filter((g) => (lastLife.get(g) ?? 0) > 0).length;
+      expect(await ingest.store.groups.maintainedCount(ingest.projectId, TYPE)).toBe(live);
     },
   );
 });

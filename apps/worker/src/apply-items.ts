@@ -1,6 +1,7 @@
 import type { AnnouncedSegment, JobPayload } from '@groupidentify/queue-contract';
 import { feedJobKey, feedRecordId, type FeedJob, type Store } from '@groupidentify/store';
 import { announcedSegments } from './announced-segments.js';
+import { countChanges } from './count-changes.js';
 import { applyGroups, type GroupBatch, type Poisoned } from './group-writes.js';
 import { dropDuplicates, releaseClaims } from './insert-id-claims.js';
 import { sequenceItems, type SequencedItem } from './sequenced-item.js';
@@ -21,6 +22,8 @@ export interface ApplyOutcome {
   deadLetters: number;
   /** The change feed positions now final, per project (to tell the feed's readers). */
   committed: Map<string, number>;
+  /** Projects whose group counts in this partition are to be recounted (a race was seen). */
+  recount: string[];
   /**
    * The batch's changes, per project, when readers may take them from its notice (built only
    * when asked: only when the feed has readers).
@@ -45,9 +48,12 @@ export async function applyItems(
   const kept = await time('claims', () => dropDuplicates(store, placed.items, now));
   const outcome = await applyGroups(store, batchByGroup(kept), now, time);
   await time('dead_letters', () => recordPoisoned(store, partition, outcome.poisoned, now));
-  // Every write of the batch is done: its positions are final (docs/guarantees.md#change-feed).
-  await time('feed', () => store.feed.commit(partition, placed.last));
+  // Every write of the batch is done: its positions are final (docs/guarantees.md#change-feed),
+  // and what its records add to the group counts is added in the same write.
+  const counts = countChanges(placed.last.keys(), outcome.counted, outcome.raced);
+  const recount = await time('feed', () => store.feed.commit(partition, placed.last, counts));
   return {
+    recount,
     applied: outcome.applied.map((a) => ({ receivedAt: a.entry.item.received_at })),
     duplicates: items.length - kept.length,
     deadLetters: outcome.poisoned.length,

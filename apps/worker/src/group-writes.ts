@@ -42,6 +42,14 @@ export interface GroupsOutcome {
    * no record there before (so the store holds exactly these). Undefined otherwise.
    */
   history?: HistoryDocument[];
+  /**
+   * What the group counts add up (docs/storage.md#group-counts): the record of every item applied
+   * now, and those of items an earlier delivery of the batch applied, read before an erasure of
+   * this batch could remove them.
+   */
+  counted: HistoryDocument[];
+  /** Some group had to be read and folded again: another worker wrote it meanwhile. */
+  raced: boolean;
 }
 
 // Guard misses only come from two workers racing on one job; a handful of rounds settles it.
@@ -60,20 +68,25 @@ export async function applyGroups(
   now: Date,
   time: StepTimer = untimed,
 ): Promise<GroupsOutcome> {
-  const outcome: GroupsOutcome = { applied: [], poisoned: [] };
+  const outcome: GroupsOutcome = { applied: [], poisoned: [], counted: [], raced: false };
+  const counted = new Map<string, HistoryDocument>();
   let plain = true;
   const written: HistoryDocument[] = [];
   let pending = [...batches];
   for (let round = 0; pending.length > 0; round++) {
     if (round >= MAX_ROUNDS) throw new Error(`groups still contended after ${MAX_ROUNDS} rounds`);
+    outcome.raced ||= round > 0;
     const ids = pending.map((b) => b.groupId);
     const docs = await time('read', () => store.groups.load(ids));
     const plans = pending.map((batch) =>
       planWithinLimit(docs.get(batch.groupId) ?? null, batch, now),
     );
+    if (round === 0)
+      for (const r of await time('read', () => earlierRecords(store, plans))) counted.set(r._id, r);
     // Erasures first: a group's earlier lives are gone before the write that records it.
     await time('erase', () => eraseEarlierLives(store, plans, docs));
     const history = plans.flatMap((p) => historyOf(p, now));
+    for (const r of history) counted.set(r._id, r);
     const fresh = await time('history', () => store.history.write(history));
     const failures = await time('write', () => writeGroups(store, plans));
     plain &&= round === 0 && fresh && failures.size === 0;
@@ -89,14 +102,34 @@ export async function applyGroups(
       } else {
         // The batch's history was written before its write failed: take it back, the items are
         // now applied (or dead-lettered) one by one, with versions of their own.
-        await store.history.remove(historyOf(p, now).map((h) => h._id));
+        const taken = historyOf(p, now).map((h) => h._id);
+        await store.history.remove(taken);
+        for (const id of taken) counted.delete(id);
         const rest = await applyOneByOne(store, p.batch, now);
         outcome.applied.push(...rest.applied);
         outcome.poisoned.push(...rest.poisoned);
+        for (const r of rest.counted) counted.set(r._id, r);
+        outcome.raced ||= rest.raced;
       }
     }
   }
+  outcome.counted = [...counted.values()];
   return plain ? { ...outcome, history: written } : outcome;
+}
+
+/**
+ * The records of items in these plans that an earlier delivery of the batch applied (the plans
+ * skip them): read only when there are such items. Poison is not in a plan's entries.
+ */
+async function earlierRecords(store: Store, plans: readonly Planned[]): Promise<HistoryDocument[]> {
+  const ids: string[] = [];
+  for (const p of plans) {
+    const appliedNow = new Set(p.plan.applied.map((a) => a.position));
+    p.batch.entries.forEach((e, i) => {
+      if (!appliedNow.has(i) && e.recordId !== undefined) ids.push(e.recordId);
+    });
+  }
+  return ids.length === 0 ? [] : store.history.byIds(ids);
 }
 
 interface Planned {
@@ -205,7 +238,7 @@ async function writeGroups(store: Store, plans: readonly Planned[]): Promise<Map
  * that only the ones it refuses are dead-lettered (with its message), in order.
  */
 async function applyOneByOne(store: Store, batch: GroupBatch, now: Date): Promise<GroupsOutcome> {
-  const outcome: GroupsOutcome = { applied: [], poisoned: [] };
+  const outcome: GroupsOutcome = { applied: [], poisoned: [], counted: [], raced: false };
   for (const entry of batch.entries) {
     const single: GroupBatch = { ...batch, entries: [entry] };
     for (let round = 0; ; round++) {
@@ -217,9 +250,13 @@ async function applyOneByOne(store: Store, batch: GroupBatch, now: Date): Promis
       const failure = (await writeGroups(store, [p])).get(0);
       if (failure === undefined) {
         collect(outcome, p);
+        outcome.counted.push(...history);
         break;
       }
-      if (isDuplicateKey(failure) && round < MAX_ROUNDS) continue;
+      if (isDuplicateKey(failure) && round < MAX_ROUNDS) {
+        outcome.raced = true;
+        continue;
+      }
       await store.history.remove(history.map((h) => h._id));
       // An erasure is never dead-lettered: it is retried in order, like an outage.
       if (isDeletion(entry.item))

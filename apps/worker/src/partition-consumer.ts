@@ -18,6 +18,7 @@ import { deadLetterUnapplied } from './dead-letter-unapplied.js';
 import { AppliedAhead, jobsAhead, type AheadJob } from './jobs-ahead.js';
 import { currentEpoch } from './partition-epoch.js';
 import { retryInOrder, type RetryOptions } from './retry-in-order.js';
+import { recountGroups } from './recount-groups.js';
 import { sequenceItems } from './sequenced-item.js';
 import type { StepTimer } from './step-timer.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -33,6 +34,8 @@ export interface ConsumerDeps {
   retryMaxDelayMs: number;
   /** Most items applied in one batch (the held job and the jobs applied ahead with it). */
   batchMaxItems: number;
+  /** The deployment's partition count (to tell which groups are this partition's). */
+  partitions: number;
   metrics: WorkerMetrics;
   logger: Logger;
   stopping: () => boolean;
@@ -165,6 +168,7 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
     }
     record(c.metrics, outcome);
     await announce(c, outcome, logger);
+    await recount(c, outcome.recount, logger);
   } catch (error) {
     if (c.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
     logger.error({ err: error }, 'job keeps failing; dead-lettering its unapplied items');
@@ -191,6 +195,22 @@ async function announce(c: Consumer, outcome: ApplyOutcome, logger: Logger): Pro
     await announceChanges(c.redis, c.queuePrefix, c.partition, outcome.committed, changes);
   } catch (error) {
     logger.warn({ err: messageOf(error) }, 'could not announce changes');
+  }
+}
+
+/**
+ * Recounts this partition's groups of projects whose counts a race may have put off. Best effort:
+ * the job is done whatever happens here, and counts that stay marked are recounted after a later
+ * commit (until then, counting those projects' groups scans them).
+ */
+async function recount(c: Consumer, projects: readonly string[], logger: Logger): Promise<void> {
+  for (const project of projects) {
+    try {
+      const done = await recountGroups(c.store, project, c.partition, c.partitions);
+      logger.warn({ project, done }, 'group counts recounted after a race');
+    } catch (error) {
+      logger.warn({ project, err: messageOf(error) }, 'could not recount group counts');
+    }
   }
 }
 

@@ -54,6 +54,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         lockDurationMs: config.LOCK_DURATION_MS,
         retryMaxDelayMs: config.RETRY_MAX_DELAY_MS,
         batchMaxItems: config.APPLY_BATCH_MAX_ITEMS,
+        partitions: config.PARTITIONS,
         metrics,
         logger,
         stopping: () => stopping,

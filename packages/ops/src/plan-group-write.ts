@@ -34,6 +34,13 @@ export interface AppliedItem {
   visibleVersion: number;
   changes: Record<string, PropertyChange>;
   skipped: SkippedOperation[];
+  /**
+   * How the item changed the number of live groups, as its history record tells it: +1 for a
+   * creation, -1 for an erasure of a life that existed before this batch, 0 otherwise (an erasure
+   * of a life created in the same batch: that creation's record is erased with it, so neither
+   * counts). Summing it over a group's records gives 1 while the group lives, 0 once erased.
+   */
+  liveDelta: -1 | 0 | 1;
 }
 
 /**
@@ -110,8 +117,15 @@ export function planGroupWrite(
     if (item.erase === true) {
       // The erased life's last version is what the API last showed for the group.
       const erasedVersion = life.version - 1 - life.base;
+      const liveDelta = life.exists && !life.createdNow ? -1 : 0;
       eraseBelow = life.version;
-      Object.assign(life, { properties: {}, base: life.version, exists: false, replaced: true });
+      Object.assign(life, {
+        properties: {},
+        base: life.version,
+        exists: false,
+        createdNow: false,
+        replaced: true,
+      });
       applied.push({
         position,
         kind: 'delete',
@@ -119,6 +133,7 @@ export function planGroupWrite(
         visibleVersion: erasedVersion,
         changes: {},
         skipped: [],
+        liveDelta,
       });
       return;
     }
@@ -134,6 +149,7 @@ export function planGroupWrite(
       ...appliedAt(life, position, kind),
       changes: result.changes,
       skipped: result.skipped,
+      liveDelta: created ? 1 : 0,
     });
   });
 

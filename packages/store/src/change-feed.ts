@@ -1,6 +1,18 @@
+import type { UpdateFilter } from 'mongodb';
 import { findByIds, type Collections } from './collections.js';
 import type { FeedHeadDocument, FeedReservation, HistoryDocument } from './documents.js';
 import { isDuplicateKey } from './store-errors.js';
+import { encodeName } from './stored-form.js';
+
+/**
+ * What one commit adds to a project's group counts (docs/storage.md#group-counts): per group type
+ * (as sent), the sum of the `live_delta` of the records it makes final; `exact` false when the
+ * batch may have raced with another worker (the head is then marked for a recount).
+ */
+export interface CountChange {
+  delta: ReadonlyMap<string, number>;
+  exact: boolean;
+}
 
 /** One job's items, counted by project: what its feed positions are reserved for. */
 export interface FeedJob {
@@ -25,8 +37,29 @@ export interface ChangeFeedStore {
    * before for that job, or new ones.
    */
   reserve(partition: number, jobs: readonly FeedJob[]): Promise<Map<string, Map<string, number>>>;
-  /** Marks positions up to `upTo` (per project) as final. */
-  commit(partition: number, upTo: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * Marks positions up to `upTo` (per project) as final, adding `counts` to the project's group
+   * counts in the same write. Returns the projects whose counts in this partition are to be
+   * recounted (see {@link ChangeFeedStore.setCounts}).
+   */
+  commit(
+    partition: number,
+    upTo: ReadonlyMap<string, number>,
+    counts?: ReadonlyMap<string, CountChange>,
+  ): Promise<string[]>;
+  /**
+   * Replaces the project's group counts in this partition with `counts` (per type, as sent),
+   * exact as of the committed position `atCommitted`: nothing is written if a commit came since.
+   * True when written.
+   */
+  setCounts(
+    project: string,
+    partition: number,
+    counts: ReadonlyMap<string, number>,
+    atCommitted: number,
+  ): Promise<boolean>;
+  /** The committed position of the project's head in this partition (0 when it has none). */
+  committed(project: string, partition: number): Promise<number>;
   /** The committed position of each partition (0 where there is none yet). */
   heads(project: string, partitions: number): Promise<number[]>;
   /** The history records at positions `from + 1` to `to` of a partition, in position order. */
@@ -50,7 +83,9 @@ export const feedJobKey = (epoch: string, job: number): string => `${epoch}:${jo
 /** What this process last saw of a head: saves reading it before every reservation. */
 interface CachedHead {
   next: number;
+  committed: number;
   pending: FeedReservation[];
+  countsExact: boolean;
 }
 
 // A write that lost to another process (its `next` moved) reloads the head and tries again.
@@ -60,7 +95,12 @@ export function changeFeedStore({ feedHeads, history }: Collections): ChangeFeed
   const cache = new Map<string, CachedHead>();
   const load = async (id: string): Promise<CachedHead> => {
     const doc = await feedHeads.findOne({ _id: id });
-    const head = { next: doc?.next ?? 0, pending: doc?.pending ?? [] };
+    const head = {
+      next: doc?.next ?? 0,
+      committed: doc?.committed ?? 0,
+      pending: doc?.pending ?? [],
+      countsExact: doc?.counts_exact !== false,
+    };
     cache.set(id, head);
     return head;
   };
@@ -94,7 +134,7 @@ export function changeFeedStore({ feedHeads, history }: Collections): ChangeFeed
               )
             ).modifiedCount === 1;
       if (written) {
-        head = { next, pending: [...head.pending, ...added] };
+        head = { ...head, next, pending: [...head.pending, ...added] };
         cache.set(id, head);
         for (const r of added) known.set(r.job, r.first);
         return known;
@@ -111,7 +151,15 @@ export function changeFeedStore({ feedHeads, history }: Collections): ChangeFeed
     pending: FeedReservation[],
   ): Promise<boolean> => {
     try {
-      await feedHeads.insertOne({ _id: id, project, partition, next, committed: 0, pending });
+      await feedHeads.insertOne({
+        _id: id,
+        project,
+        partition,
+        next,
+        committed: 0,
+        pending,
+        counts: {},
+      });
       return true;
     } catch (error) {
       if (isDuplicateKey(error)) return false; // it exists after all: reload
@@ -141,25 +189,65 @@ export function changeFeedStore({ feedHeads, history }: Collections): ChangeFeed
       }
       return byJob;
     },
-    async commit(partition, upTo) {
+    async commit(partition, upTo, counts) {
+      const recount: string[] = [];
       for (const [project, position] of upTo) {
         const id = headId(project, partition);
+        const change = counts?.get(project);
         let head = cache.get(id) ?? (await load(id));
+        const committedBefore = head.committed;
         for (let attempt = 1; ; attempt++) {
+          // Another process committed this head since this one read it: the two raced on the
+          // partition, and what this batch counted may overlap what it counted.
+          const raced = head.committed !== committedBefore;
+          const exact = head.countsExact && !raced && (change?.exact ?? true);
           // Reservations wholly at or below the commit are done with.
           const pending = head.pending.filter((r) => r.first + r.count - 1 > position);
+          const update: UpdateFilter<FeedHeadDocument> = {
+            $max: { committed: position },
+            $set: { pending, ...(exact ? {} : { counts_exact: false }) },
+          };
+          if (exact && change !== undefined) {
+            const inc: Record<string, number> = {};
+            for (const [type, delta] of change.delta)
+              if (delta !== 0) inc[`counts.${encodeName(type)}`] = delta;
+            if (Object.keys(inc).length > 0) update.$inc = inc;
+          }
+          // Counts marked inexact by another process since this one read the head: read it again.
+          const filter = { _id: id, next: head.next, committed: head.committed };
           const result = await feedHeads.updateOne(
-            { _id: id, next: head.next },
-            { $max: { committed: position }, $set: { pending } },
+            head.countsExact ? { ...filter, counts_exact: { $ne: false } } : filter,
+            update,
           );
           if (result.matchedCount === 1) {
-            cache.set(id, { next: head.next, pending });
+            cache.set(id, {
+              next: head.next,
+              committed: Math.max(head.committed, position),
+              pending,
+              countsExact: exact,
+            });
+            if (!exact) recount.push(project);
             break;
           }
           if (attempt >= MAX_ATTEMPTS) throw new Error(`feed head ${id} keeps moving`);
           head = await load(id);
         }
       }
+      return recount;
+    },
+    async setCounts(project, partition, counts, atCommitted) {
+      const id = headId(project, partition);
+      const encoded: Record<string, number> = {};
+      for (const [type, n] of counts) if (n !== 0) encoded[encodeName(type)] = n;
+      const result = await feedHeads.updateOne(
+        { _id: id, committed: atCommitted },
+        { $set: { counts: encoded, counts_exact: true } },
+      );
+      cache.delete(id); // read again before its next write
+      return result.matchedCount === 1;
+    },
+    async committed(project, partition) {
+      return (await load(headId(project, partition))).committed;
     },
     async heads(project, partitions) {
       const ids = Array.from({ length: partitions }, (_, p) => headId(project, p));

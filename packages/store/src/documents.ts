@@ -9,6 +9,11 @@ export interface ProjectDocument {
   api_key: string;
   secret_key_hash?: string;
   created_at?: Date;
+  /**
+   * Its groups are counted per type as they are written (docs/storage.md#group-counts); absent in
+   * projects created before counts existed, whose groups are counted by a scan.
+   */
+  maintained_counts?: true;
 }
 
 /**
@@ -30,6 +35,12 @@ export interface HistoryDocument {
   received_at: Date;
   applied_at: Date;
   insert_id?: string;
+  /**
+   * +1 when the item created the group, -1 when it erased a life that existed before its batch;
+   * absent otherwise (and in records written before counts were kept). The change feed's commits
+   * add these up into the per-type group counts (docs/storage.md#group-counts).
+   */
+  live_delta?: -1 | 1;
   /** JSON of {@link HistoryRecordBody}. */
   record: string;
 }
@@ -104,6 +115,17 @@ export interface FeedHeadDocument {
   committed: number;
   /** Reservations not wholly committed yet: a redelivered job finds its positions here. */
   pending: FeedReservation[];
+  /**
+   * Live groups of the project in this partition, per group type (name encoded as property names
+   * are), as of `committed`: each commit adds its records' `live_delta`s
+   * (docs/storage.md#group-counts). Absent in heads written before counts existed.
+   */
+  counts?: Record<string, number>;
+  /**
+   * False when two workers raced on the partition and `counts` may be off: the partition's
+   * consumer counts its groups again (a scan) at its next commit. Absent means exact.
+   */
+  counts_exact?: boolean;
 }
 
 /** The positions `first` … `first + count - 1` of one job's items of the head's project. */

@@ -2,6 +2,7 @@ import { matchesWhere, visibleVersion, type Where } from '@groupidentify/ops';
 import type { Collections } from './collections.js';
 import { groupAsOf, viewOf, type GroupSummary, type GroupView } from './groups.js';
 import type { HistoryStore } from './history.js';
+import { maintainedCount } from './group-counts.js';
 import { whereFilter } from './where-filter.js';
 
 /** Which groups of a project: one type (if given), those matching `where` (if given). */
@@ -16,8 +17,16 @@ export interface GroupQueries {
     project: string,
     options: GroupSelection & { after?: string | undefined; limit: number },
   ): Promise<{ items: GroupSummary[]; after: string | undefined }>;
-  /** How many groups the selection holds. */
+  /**
+   * How many groups the selection holds: without `where`, from the maintained counts when they
+   * can be trusted (docs/storage.md#group-counts), otherwise by counting the documents.
+   */
   count(project: string, selection: GroupSelection): Promise<number>;
+  /**
+   * The maintained count of the project's live groups (of one type, or all), or undefined when it
+   * cannot be trusted and `count` scans instead.
+   */
+  maintainedCount(project: string, groupType?: string): Promise<number | undefined>;
   /** The server's plan for a selection (`explain`): which index serves it, if any. */
   explain(project: string, selection: GroupSelection): Promise<Record<string, unknown>>;
   /**
@@ -34,7 +43,8 @@ export interface GroupQueries {
 
 const EXPORT_BATCH = 500;
 
-export function groupQueries({ groups }: Collections, history: HistoryStore): GroupQueries {
+export function groupQueries(c: Collections, history: HistoryStore): GroupQueries {
+  const { groups } = c;
   const filterOf = (project: string, s: GroupSelection, useWhere = true) => ({
     project,
     erased: { $exists: false },
@@ -62,8 +72,14 @@ export function groupQueries({ groups }: Collections, history: HistoryStore): Gr
       };
     },
     async count(project, selection) {
+      if (selection.where === undefined) {
+        const type = selection.groupType === '' ? undefined : selection.groupType;
+        const counted = await maintainedCount(c, project, type);
+        if (counted !== undefined) return counted;
+      }
       return groups.countDocuments(filterOf(project, selection));
     },
+    maintainedCount: (project, groupType) => maintainedCount(c, project, groupType),
     async explain(project, selection) {
       return groups.find(filterOf(project, selection)).explain('queryPlanner');
     },

@@ -174,3 +174,35 @@ describe('planGroupWrite in the store’s form', () => {
     expect(update(plan).$set).not.toHaveProperty(['properties.a']);
   });
 });
+
+describe('liveDelta: how each applied item changes the number of live groups', () => {
+  const erase = (job: number): FoldItem => ({ seq: seq(job), erase: true });
+  const set = (job: number): FoldItem => ({ seq: seq(job), group_properties: { a: job } });
+  const erasedDoc = (): GroupDocument => ({ ...stored({}, 4), erased: true, base: 4 });
+  // The records a batch keeps: none of a life it erased itself, but the erasures' own.
+  const kept = (plan: GroupWritePlan) =>
+    plan.applied.filter((a) => a.version >= (plan.eraseBelow ?? 0) || a.kind === 'delete');
+  const cases: [string, GroupDocument | null, FoldItem[], number[], number][] = [
+    ['a new group', null, [set(10), set(11)], [1, 0], 1],
+    ['an update of a live group', stored({ a: 1 }), [set(10)], [0], 0],
+    ['an erasure of a live group', stored({ a: 1 }), [erase(10)], [-1], -1],
+    ['an erasure of a group never written', null, [erase(10)], [0], 0],
+    ['an erasure of an erased group', erasedDoc(), [erase(10)], [0], 0],
+    ['a group created again after its erasure', erasedDoc(), [set(10)], [1], 1],
+    ['a group created and erased in one batch', null, [set(10), set(11), erase(12)], [1, 0, 0], 0],
+    ['a live group erased and created again', stored({ a: 1 }), [erase(10), set(11)], [-1, 1], 0],
+    [
+      'a live group erased, created and erased again',
+      stored({ a: 1 }),
+      [erase(10), set(11), erase(12)],
+      [-1, 1, 0],
+      -1,
+    ],
+  ];
+  it.each(cases)('%s', (_, doc, folded, deltas, net) => {
+    const plan = planWrite(doc, key, folded, now);
+    expect(plan.applied.map((a) => a.liveDelta)).toEqual(deltas);
+    // What the records left after the batch add up to: live after minus live before.
+    expect(kept(plan).reduce((sum, a) => sum + a.liveDelta, 0)).toBe(net);
+  });
+});

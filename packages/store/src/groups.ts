@@ -61,6 +61,11 @@ export interface GroupStore extends GroupQueries {
   view(key: GroupKey): Promise<GroupView | undefined>;
   /** Whether anything was ever applied to this group (erased groups included). */
   everWritten(key: GroupKey): Promise<boolean>;
+  /**
+   * The project's live groups that `belongs` takes, counted per group type: a scan of the
+   * project's groups, to recount one partition's (docs/storage.md#group-counts).
+   */
+  countLive(project: string, belongs: (key: GroupKey) => boolean): Promise<Map<string, number>>;
   /** A group's properties as they were at `asOf`, rewound through its history. */
   viewAsOf(key: GroupKey, asOf: Date): Promise<GroupAsOf>;
   /**
@@ -112,6 +117,17 @@ export function groupStore(c: Collections, history: HistoryStore): GroupStore {
     },
     async everWritten(key) {
       return (await groups.countDocuments({ _id: groupId(key) }, { limit: 1 })) > 0;
+    },
+    async countLive(project, belongs) {
+      const counts = new Map<string, number>();
+      const cursor = groups.find(
+        { project, erased: { $exists: false } },
+        { projection: { group_type: 1, group_value: 1 } },
+      );
+      for await (const { group_type, group_value } of cursor)
+        if (belongs({ project, group_type, group_value }))
+          counts.set(group_type, (counts.get(group_type) ?? 0) + 1);
+      return counts;
     },
     async viewAsOf(key, asOf) {
       const doc = await find(key);

@@ -9,7 +9,7 @@ import {
   type PropertyChange,
   type SkippedOperation,
 } from '@groupidentify/ops';
-import { insertManyOnce, type Collections } from './collections.js';
+import { findByIds, insertManyOnce, type Collections } from './collections.js';
 import type { HistoryDocument, HistoryRecordBody, LegacyHistoryFields } from './documents.js';
 import { sequenceId } from './sequence-id.js';
 import { decodeName, decodeValue } from './stored-form.js';
@@ -77,6 +77,7 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
     record: JSON.stringify(body),
   };
   if (r.insertId !== undefined) record.insert_id = r.insertId;
+  if (r.applied.liveDelta !== 0) record.live_delta = r.applied.liveDelta;
   return record;
 }
 
@@ -157,6 +158,8 @@ export interface HistoryStore {
   write(records: readonly HistoryDocument[]): Promise<boolean>;
   /** Takes back records whose group write was refused (their items are retried one by one). */
   remove(ids: readonly string[]): Promise<void>;
+  /** The records among `ids` that exist (a redelivered batch's items applied before). */
+  byIds(ids: readonly string[]): Promise<HistoryDocument[]>;
   /**
    * A group's history in its current life, below stored version `before` (from the newest
    * without), newest first; undefined when the group does not exist (or was erased).
@@ -175,6 +178,7 @@ export function historyStore({ history, groups }: Collections): HistoryStore {
     async remove(ids) {
       if (ids.length > 0) await history.deleteMany({ _id: { $in: [...ids] } });
     },
+    byIds: (ids) => findByIds(history, ids),
     async page(key, before, limit) {
       const group = groupId(key);
       const doc = await groups.findOne({ _id: group }, { projection: { base: 1, erased: 1 } });

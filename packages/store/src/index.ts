@@ -31,7 +31,13 @@ export { storedForm } from './stored-form.js';
 export { isDuplicateKey, isTransientStoreError, storeErrorMessage } from './store-errors.js';
 export type { PropertyIndex, PropertyIndexes } from './property-indexes.js';
 export type { GroupQueries, GroupSelection } from './group-queries.js';
-export { feedJobKey, feedRecordId, type ChangeFeedStore, type FeedJob } from './change-feed.js';
+export {
+  feedJobKey,
+  feedRecordId,
+  type ChangeFeedStore,
+  type CountChange,
+  type FeedJob,
+} from './change-feed.js';
 export { readChangePage, type AnnouncedChanges, type PageOptions } from './change-page.js';
 export { changeViewOf, type ChangeView, type FeedChange } from './change-view.js';
 export {

@@ -65,6 +65,7 @@ export function projectStore({ projects }: Collections): ProjectStore {
         api_key: keys.api_key,
         secret_key_hash: hashSecret(keys.secret_key),
         created_at: now,
+        maintained_counts: true,
       };
       await projects.insertOne(doc);
       return { id: keys.id, name, api_key: keys.api_key, secret_key: keys.secret_key };
