@@ -48,37 +48,37 @@ const tags = (jobs: { payload: JobPayload }[]) =>
 describe('jobsAhead', () => {
   it('takes the waiting jobs oldest first, with their ids', async () => {
     const ids = await queueWith(payload(1, 'a'), payload(2, 'b'), payload(1, 'c'));
-    const taken = await jobsAhead(queue, 0, 1, MAX);
+    const taken = await jobsAhead(queue, connection, 0, 1, MAX);
     expect(taken.map((j) => String(j.id))).toStrictEqual(ids);
     expect(tags(taken)).toStrictEqual(['a', 'b', 'c']);
   });
 
   it('stops before an unreadable job, which is dead-lettered in its own turn', async () => {
     await queueWith(payload(1, 'a'), { garbage: true }, payload(1, 'c'));
-    expect(tags(await jobsAhead(queue, 0, 1, MAX))).toStrictEqual(['a']);
+    expect(tags(await jobsAhead(queue, connection, 0, 1, MAX))).toStrictEqual(['a']);
   });
 
   it('takes nothing from a paused queue', async () => {
     await queueWith(payload(1, 'a'));
     await queue.pause();
-    expect(await jobsAhead(queue, 0, 1, MAX)).toStrictEqual([]);
+    expect(await jobsAhead(queue, connection, 0, 1, MAX)).toStrictEqual([]);
   });
 
   it('takes nothing at or below the job it follows', async () => {
     const [first] = await queueWith(payload(1, 'a'), payload(1, 'b'));
-    expect(await jobsAhead(queue, Number(first), 1, MAX)).toStrictEqual([]);
+    expect(await jobsAhead(queue, connection, Number(first), 1, MAX)).toStrictEqual([]);
   });
 
   it('stops at the item limit, counting the items of the job it follows', async () => {
     const half = MAX / 2;
     await queueWith(payload(half, 'a'), payload(half, 'b'), payload(1, 'c'));
-    expect(tags(await jobsAhead(queue, 0, 1, MAX))).toStrictEqual(['a']);
-    expect(tags(await jobsAhead(queue, 0, 0, MAX))).toStrictEqual(['a', 'b']);
-    expect(await jobsAhead(queue, 0, MAX, MAX)).toStrictEqual([]);
+    expect(tags(await jobsAhead(queue, connection, 0, 1, MAX))).toStrictEqual(['a']);
+    expect(tags(await jobsAhead(queue, connection, 0, 0, MAX))).toStrictEqual(['a', 'b']);
+    expect(await jobsAhead(queue, connection, 0, MAX, MAX)).toStrictEqual([]);
   });
 
   it('takes at least one job even if it alone is over the limit', async () => {
     await queueWith(payload(MAX + 1, 'a'), payload(1, 'b'));
-    expect(tags(await jobsAhead(queue, 0, 1, MAX))).toStrictEqual(['a']);
+    expect(tags(await jobsAhead(queue, connection, 0, 1, MAX))).toStrictEqual(['a']);
   });
 });

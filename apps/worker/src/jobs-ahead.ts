@@ -1,5 +1,10 @@
 import type { Queue } from 'bullmq';
-import { parseJobPayload, type JobPayload } from '@groupidentify/queue-contract';
+import {
+  parseJobPayload,
+  readWaitingJobs,
+  type JobPayload,
+  type RedisClient,
+} from '@groupidentify/queue-contract';
 
 /** A waiting job read ahead of its turn. */
 export interface AheadJob {
@@ -7,48 +12,50 @@ export interface AheadJob {
   payload: JobPayload;
 }
 
-/** How many waiting job ids are looked at, and how many jobs are fetched per round trip. */
+/** How many waiting jobs are looked at. */
 const LOOK_AT = 64;
-const FETCH_AT_ONCE = 8;
 
 /**
  * The jobs waiting behind job `after` in its partition queue, oldest first, that can be applied
  * together with it: readable ones, while the queue is not paused, up to `maxItems` items counting
  * the `itemsSoFar` of job `after` (at least one job, whatever its size). Under load a partition's
  * backlog is many small jobs (ingest makes one per flush); applying them together costs one read,
- * one history insert and one bulk write instead of three round trips each. Ids are read first
- * and the jobs fetched a few at a time, so that a backlog of big jobs is not all read to take two.
+ * one history insert and one bulk write instead of three round trips each. The next
+ * {@link LOOK_AT} jobs are read in one Redis call.
  */
 export async function jobsAhead(
   queue: Queue<JobPayload>,
+  client: RedisClient,
   after: number,
   itemsSoFar: number,
   maxItems: number,
 ): Promise<AheadJob[]> {
   if (itemsSoFar >= maxItems) return [];
-  const ids = await queue.getRanges(['wait'], 0, LOOK_AT - 1, true);
-  if (ids.length === 0 || (await queue.isPaused())) return [];
   const taken: AheadJob[] = [];
   let items = itemsSoFar;
-  for (let start = 0; start < ids.length; start += FETCH_AT_ONCE) {
-    const jobs = await Promise.all(
-      ids.slice(start, start + FETCH_AT_ONCE).map((id) => queue.getJob(id)),
-    );
-    for (const job of jobs) {
-      const id = Number(job?.id);
-      // Queue order is id order within a queue's life; a job gone meanwhile, or anything out of
-      // order, ends the run.
-      if (job === undefined || !Number.isSafeInteger(id) || id <= (taken.at(-1)?.id ?? after))
-        return taken;
-      const parsed = parseJobPayload(job.data);
-      if (!parsed.ok) return taken; // dead-lettered in its own turn
-      if (items + parsed.payload.items.length > maxItems && taken.length > 0) return taken;
-      taken.push({ id, payload: parsed.payload });
-      items += parsed.payload.items.length;
-      if (items >= maxItems) return taken;
-    }
+  for (const job of await readWaitingJobs(queue, client, LOOK_AT)) {
+    const id = Number(job.id);
+    // Queue order is id order within a queue's life; a job gone meanwhile, or anything out of
+    // order, ends the run.
+    if (job.data === undefined || !Number.isSafeInteger(id) || id <= (taken.at(-1)?.id ?? after))
+      return taken;
+    const parsed = parseJobPayload(parseData(job.data));
+    if (!parsed.ok) return taken; // dead-lettered in its own turn
+    if (items + parsed.payload.items.length > maxItems && taken.length > 0) return taken;
+    taken.push({ id, payload: parsed.payload });
+    items += parsed.payload.items.length;
+    if (items >= maxItems) return taken;
   }
   return taken;
+}
+
+/** A job's stored data (JSON text, as BullMQ keeps it); anything unreadable as is. */
+function parseData(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 /**

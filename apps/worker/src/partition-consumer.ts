@@ -8,6 +8,7 @@ import {
   openPartitionQueue,
   parseJobPayload,
   partitionPrefix,
+  removeAppliedJobs,
   type JobPayload,
   type RedisClient,
 } from '@groupidentify/queue-contract';
@@ -117,10 +118,8 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
   );
   if (fresh) await retryInOrder(() => limitToOneConsumer(c.queue), retry.forever);
   const position: JobPosition = { partition: c.partition, epoch, job: Number(job.id) };
-  if (c.ahead.take(epoch, position.job)) {
-    c.metrics.jobs.inc({ result: 'applied-ahead' });
-    return;
-  }
+  // Applied ahead, and still in the queue (its removal failed): counted when it was applied.
+  if (c.ahead.take(epoch, position.job)) return;
   const parsed = parseJobPayload(job.data);
   if (!parsed.ok) {
     logger.error({ reason: parsed.reason }, 'unreadable job dead-lettered');
@@ -157,6 +156,8 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
         epoch,
         more.map((j) => j.id),
       );
+      if (more.length > 0) c.metrics.jobs.inc({ result: 'applied-ahead' }, more.length);
+      await removeAhead(c, more, logger);
     } catch (error) {
       if (c.stopping() || isTransientStoreError(error) || more.length === 0) throw error;
       logger.warn({ err: messageOf(error) }, 'batch keeps failing; applying its first job alone');
@@ -199,6 +200,25 @@ async function announce(c: Consumer, outcome: ApplyOutcome, logger: Logger): Pro
 }
 
 /**
+ * Takes the jobs applied ahead out of the queue at once (one Redis call), instead of letting
+ * BullMQ hand them over one at a time only for this process to complete them unread. Best effort:
+ * one left in the queue is completed without touching the store when its turn comes
+ * ({@link AppliedAhead}), or applied again as a no-op by another process.
+ */
+async function removeAhead(c: Consumer, jobs: readonly AheadJob[], logger: Logger): Promise<void> {
+  if (jobs.length === 0) return;
+  try {
+    await removeAppliedJobs(
+      c.queue,
+      c.redis,
+      jobs.map((j) => String(j.id)),
+    );
+  } catch (error) {
+    logger.warn({ err: messageOf(error) }, 'could not remove the jobs applied ahead');
+  }
+}
+
+/**
  * Recounts this partition's groups of projects whose counts a race may have put off. Best effort:
  * the job is done whatever happens here, and counts that stay marked are recounted after a later
  * commit (until then, counting those projects' groups scans them).
@@ -236,7 +256,13 @@ async function readAhead(
   logger: Logger,
 ): Promise<AheadJob[]> {
   try {
-    const more = await jobsAhead(c.queue, position.job, payload.items.length, c.batchMaxItems);
+    const more = await jobsAhead(
+      c.queue,
+      c.redis,
+      position.job,
+      payload.items.length,
+      c.batchMaxItems,
+    );
     if (more.length === 0) return [];
     const epoch = await c.redis.get(epochKey(c.queuePrefix, c.partition));
     return epoch === position.epoch ? more : [];
