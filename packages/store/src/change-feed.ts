@@ -82,6 +82,8 @@ export const feedJobKey = (epoch: string, job: number): string => `${epoch}:${jo
 
 /** What this process last saw of a head: saves reading it before every reservation. */
 interface CachedHead {
+  /** False until the head document exists (its first reservation creates it). */
+  exists: boolean;
   next: number;
   committed: number;
   pending: FeedReservation[];
@@ -96,6 +98,7 @@ export function changeFeedStore({ feedHeads, history }: Collections): ChangeFeed
   const load = async (id: string): Promise<CachedHead> => {
     const doc = await feedHeads.findOne({ _id: id });
     const head = {
+      exists: doc !== null,
       next: doc?.next ?? 0,
       committed: doc?.committed ?? 0,
       pending: doc?.pending ?? [],
@@ -124,17 +127,16 @@ export function changeFeedStore({ feedHeads, history }: Collections): ChangeFeed
         next += j.count;
       }
       // Guarded by `next`: if another process reserved meanwhile, nothing is written.
-      const written =
-        head.next === 0 && head.pending.length === 0
-          ? await createHead(id, project, partition, next, added)
-          : (
-              await feedHeads.updateOne(
-                { _id: id, next: head.next },
-                { $set: { next }, $push: { pending: { $each: added } } },
-              )
-            ).modifiedCount === 1;
+      const written = !head.exists
+        ? await createHead(id, project, partition, next, added)
+        : (
+            await feedHeads.updateOne(
+              { _id: id, next: head.next },
+              { $set: { next }, $push: { pending: { $each: added } } },
+            )
+          ).modifiedCount === 1;
       if (written) {
-        head = { ...head, next, pending: [...head.pending, ...added] };
+        head = { ...head, exists: true, next, pending: [...head.pending, ...added] };
         cache.set(id, head);
         for (const r of added) known.set(r.job, r.first);
         return known;
@@ -221,6 +223,7 @@ export function changeFeedStore({ feedHeads, history }: Collections): ChangeFeed
           );
           if (result.matchedCount === 1) {
             cache.set(id, {
+              exists: true,
               next: head.next,
               committed: Math.max(head.committed, position),
               pending,
