@@ -77,6 +77,15 @@ describe('jobsAhead', () => {
     expect(await jobsAhead(queue, connection, 0, MAX, MAX)).toStrictEqual([]);
   });
 
+  it('reads on, in growing rounds, while the batch has room', async () => {
+    const many = Array.from({ length: 70 }, (_, i) => payload(1, `j${i}`));
+    const ids = await queueWith(...many);
+    const taken = await jobsAhead(queue, connection, 0, 1, MAX);
+    expect(taken.map((j) => String(j.id))).toStrictEqual(ids);
+    // A limit reached within the second round: the rest is not read.
+    expect(await jobsAhead(queue, connection, 0, 0, 20)).toHaveLength(20);
+  });
+
   it('takes at least one job even if it alone is over the limit', async () => {
     await queueWith(payload(MAX + 1, 'a'), payload(1, 'b'));
     expect(tags(await jobsAhead(queue, connection, 0, 1, MAX))).toStrictEqual(['a']);

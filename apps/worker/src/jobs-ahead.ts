@@ -12,16 +12,20 @@ export interface AheadJob {
   payload: JobPayload;
 }
 
-/** How many waiting jobs are looked at. */
-const LOOK_AT = 64;
+/**
+ * How many waiting jobs each Redis call reads, one call after the other until the batch is full:
+ * few at first (a backlog of big jobs is not all read to take two), more while they are small
+ * (under a steady load, jobs of one to a few identifications each).
+ */
+const READS = [8, 32, 128, 512];
 
 /**
  * The jobs waiting behind job `after` in its partition queue, oldest first, that can be applied
  * together with it: readable ones, while the queue is not paused, up to `maxItems` items counting
  * the `itemsSoFar` of job `after` (at least one job, whatever its size). Under load a partition's
  * backlog is many small jobs (ingest makes one per flush); applying them together costs one read,
- * one history insert and one bulk write instead of three round trips each. The next
- * {@link LOOK_AT} jobs are read in one Redis call.
+ * one history insert and one bulk write instead of three round trips each. Jobs are read in
+ * rounds of growing size ({@link READS}).
  */
 export async function jobsAhead(
   queue: Queue<JobPayload>,
@@ -33,18 +37,24 @@ export async function jobsAhead(
   if (itemsSoFar >= maxItems) return [];
   const taken: AheadJob[] = [];
   let items = itemsSoFar;
-  for (const job of await readWaitingJobs(queue, client, LOOK_AT)) {
-    const id = Number(job.id);
-    // Queue order is id order within a queue's life; a job gone meanwhile, or anything out of
-    // order, ends the run.
-    if (job.data === undefined || !Number.isSafeInteger(id) || id <= (taken.at(-1)?.id ?? after))
-      return taken;
-    const parsed = parseJobPayload(parseData(job.data));
-    if (!parsed.ok) return taken; // dead-lettered in its own turn
-    if (items + parsed.payload.items.length > maxItems && taken.length > 0) return taken;
-    taken.push({ id, payload: parsed.payload });
-    items += parsed.payload.items.length;
-    if (items >= maxItems) return taken;
+  let skip = 0;
+  for (const count of READS) {
+    const jobs = await readWaitingJobs(queue, client, skip, count);
+    for (const job of jobs) {
+      const id = Number(job.id);
+      // Queue order is id order within a queue's life; a job gone meanwhile, or anything out of
+      // order, ends the run.
+      if (job.data === undefined || !Number.isSafeInteger(id) || id <= (taken.at(-1)?.id ?? after))
+        return taken;
+      const parsed = parseJobPayload(parseData(job.data));
+      if (!parsed.ok) return taken; // dead-lettered in its own turn
+      if (items + parsed.payload.items.length > maxItems && taken.length > 0) return taken;
+      taken.push({ id, payload: parsed.payload });
+      items += parsed.payload.items.length;
+      if (items >= maxItems) return taken;
+    }
+    if (jobs.length < count) return taken;
+    skip += count;
   }
   return taken;
 }

@@ -47,20 +47,22 @@ const tagOf = (data: string | undefined) =>
   data === undefined ? undefined : (JSON.parse(data) as JobPayload).items[0]?.group_value;
 
 describe('waiting jobs', () => {
-  it('are read oldest first with their data, at most as many as asked', async () => {
+  it('are read oldest first with their data, as many as asked after the ones skipped', async () => {
     const ids = await queueOf('a', 'b', 'c');
-    const all = await readWaitingJobs(queue, connection, 10);
+    const all = await readWaitingJobs(queue, connection, 0, 10);
     expect(all.map((j) => j.id)).toStrictEqual(ids);
     expect(all.map((j) => tagOf(j.data))).toStrictEqual(['a', 'b', 'c']);
-    expect((await readWaitingJobs(queue, connection, 2)).map((j) => j.id)).toStrictEqual(
-      ids.slice(0, 2),
-    );
+    const page = async (skip: number, count: number) =>
+      (await readWaitingJobs(queue, connection, skip, count)).map((j) => j.id);
+    expect(await page(0, 2)).toStrictEqual(ids.slice(0, 2));
+    expect(await page(2, 5)).toStrictEqual(ids.slice(2));
+    expect(await page(3, 5)).toStrictEqual([]);
   });
 
   it('are not read from a paused queue', async () => {
     await queueOf('a');
     await queue.pause();
-    expect(await readWaitingJobs(queue, connection, 10)).toStrictEqual([]);
+    expect(await readWaitingJobs(queue, connection, 0, 10)).toStrictEqual([]);
   });
 
   it('taken out once applied are gone for good; the rest is processed in order', async () => {

@@ -9,11 +9,12 @@ export interface WaitingJob {
   data: string | undefined;
 }
 
-// KEYS: the wait list, the queue's meta hash. ARGV: the job key prefix, how many.
-// BullMQ pushes new jobs at the head of the wait list and takes them from the tail.
+// KEYS: the wait list, the queue's meta hash. ARGV: the job key prefix, how many to skip, how
+// many. BullMQ pushes new jobs at the head of the wait list and takes them from the tail.
 const READ_WAITING = `
 if redis.call('HEXISTS', KEYS[2], 'paused') == 1 then return {} end
-local ids = redis.call('LRANGE', KEYS[1], -tonumber(ARGV[2]), -1)
+local skip, count = tonumber(ARGV[2]), tonumber(ARGV[3])
+local ids = redis.call('LRANGE', KEYS[1], -(skip + count), -(skip + 1))
 local out = {}
 for i = #ids, 1, -1 do
   out[#out + 1] = ids[i]
@@ -33,14 +34,15 @@ end
 return removed`;
 
 /**
- * The next `max` jobs waiting in a partition queue, oldest first, with their data: one Redis
- * call (a script over the queue's own keys), where BullMQ's API takes a range, a paused check and
- * one read per job. Nothing while the queue is paused.
+ * Jobs waiting in a partition queue, oldest first, with their data: `count` of them after the
+ * `skip` next ones, in one Redis call (a script over the queue's own keys), where BullMQ's API
+ * takes a range, a paused check and one read per job. Nothing while the queue is paused.
  */
 export async function readWaitingJobs(
   queue: Queue<JobPayload>,
   client: RedisClient,
-  max: number,
+  skip: number,
+  count: number,
 ): Promise<WaitingJob[]> {
   const reply = (await client.eval(
     READ_WAITING,
@@ -48,7 +50,8 @@ export async function readWaitingJobs(
     queue.toKey('wait'),
     queue.toKey('meta'),
     queue.toKey(''),
-    String(max),
+    String(skip),
+    String(count),
   )) as (string | null)[];
   const jobs: WaitingJob[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2)
