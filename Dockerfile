@@ -19,4 +19,4 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # The official image's unprivileged user.
 USER node
 EXPOSE 8080 9464
-CMD ["node", "apps/ingest/dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "apps/ingest/dist/main.js"]

@@ -1,4 +1,5 @@
 import { freePort } from '@groupidentify/local-services';
+import { APP_COMMAND, type AppKind } from '../scripts/stack/app-process.js';
 import { spawnChild, type Child } from './child-process.js';
 import type { Cleanup } from './cleanup.js';
 
@@ -55,16 +56,24 @@ export interface IngestSetup {
   maxBacklog?: number;
 }
 
-/** `apps/ingest/dist/main.js` as a child process on a free loopback port. */
+/** An app's node flags (before `extra`, e.g. a profiler's) and its entry point, as it runs. */
+function command(kind: AppKind, extra: readonly string[]): { entry: string; nodeArgs: string[] } {
+  const flags = [...APP_COMMAND[kind]];
+  const entry = flags.pop() ?? '';
+  return { entry, nodeArgs: [...flags, ...extra] };
+}
+
+/** Compiled ingest as a child process on a free loopback port, with its node flags. */
 export async function startIngestChild(
   cleanup: Cleanup,
   setup: IngestSetup,
   nodeArgs: readonly string[] = [],
 ): Promise<HttpChild> {
+  const app = command('ingest', nodeArgs);
   const child = spawnChild(
     cleanup,
     `ingest ${setup.queuePrefix}`,
-    'apps/ingest/dist/main.js',
+    app.entry,
     {
       REDIS_URL: setup.redisUrl,
       MONGO_URL: setup.mongoUrl,
@@ -75,14 +84,14 @@ export async function startIngestChild(
       MAX_BACKLOG: String(setup.maxBacklog ?? 10_000),
       LOG_LEVEL: 'info',
     },
-    nodeArgs,
+    app.nodeArgs,
   );
   const [, port] = await child.waitFor(/"port":(\d+)[^\n]*"msg":"ingest listening"/);
   if (port === undefined) throw new Error(`ingest printed no port:\n${child.output()}`);
   return { ...child, url: `http://127.0.0.1:${port}` };
 }
 
-/** `apps/worker/dist/main.js` as a child process writing to `mongoUrl`'s database. */
+/** The compiled worker as a child process writing to `mongoUrl`'s database. */
 export async function startWorkerChild(
   cleanup: Cleanup,
   setup: { redisUrl: string; mongoUrl: string; queuePrefix: string },
@@ -90,10 +99,11 @@ export async function startWorkerChild(
   nodeArgs: readonly string[] = [],
 ): Promise<WorkerChild> {
   const metricsPort = await freePort();
+  const app = command('worker', nodeArgs);
   const child = spawnChild(
     cleanup,
     name,
-    'apps/worker/dist/main.js',
+    app.entry,
     {
       REDIS_URL: setup.redisUrl,
       MONGO_URL: setup.mongoUrl,
@@ -102,7 +112,7 @@ export async function startWorkerChild(
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: 'info',
     },
-    nodeArgs,
+    app.nodeArgs,
   );
   await child.waitFor(/"worker started"/);
   return { ...child, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { APP_COMMAND } from '../../scripts/stack/app-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -62,6 +63,13 @@ describe('docker-compose.yml (validated by `docker compose config`)', () => {
       expect(service?.depends_on?.['mongo']?.condition).toBe('service_healthy');
       expect(service?.depends_on?.['redis']?.condition).toBe('service_healthy');
     }
+  });
+
+  it('runs each app as npm run stack does: the same node flags and entry point', () => {
+    for (const name of ['ingest', 'worker'] as const)
+      expect(services[name]?.command).toStrictEqual(['node', ...APP_COMMAND[name]]);
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'))?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toStrictEqual(['node', ...APP_COMMAND.ingest]);
   });
 
   it('builds a multi-stage image on a current Node LTS that runs as non-root', () => {

@@ -33,9 +33,17 @@ export function groupIdentifyHandler(deps: GroupIdentifyDeps) {
       throw invalidIdentification(validation.problems);
     if (!validation.ok) throw payloadTooLarge(validation.reason);
     await acceptIdentifications(deps, project, validation.identifications, receivedAt);
-    res.type('text/plain').send('success');
+    // Written directly: Express's `send` would hash the body for an ETag and check freshness,
+    // for a constant answer no client caches.
+    res.writeHead(200, SUCCESS_HEADERS).end(SUCCESS);
   };
 }
+
+const SUCCESS = Buffer.from('success');
+const SUCCESS_HEADERS = {
+  'content-type': 'text/plain; charset=utf-8',
+  'content-length': String(SUCCESS.length),
+};
 
 function parseIdentification(value: unknown): unknown {
   if (typeof value !== 'string') return value;
