@@ -7,13 +7,14 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * How each app runs: node's flags and the compiled entry point, as the Dockerfile and
- * docker-compose.yml run them (a test holds them to this). Ingest's young generation is half
- * V8's default: ~20 MB less at its peak, for a few percent of throughput at 100 identifications a
- * request (BENCHMARKS.md); it cannot be set from inside the process.
+ * docker-compose.yml run them (a test holds them to this). Both apps' young generation is half
+ * V8's default: ~20 MB (ingest) to ~40 MB (worker) less at their peaks, for a few percent of
+ * ingest's throughput at 100 identifications a request and none measurable of the worker's
+ * (BENCHMARKS.md); it cannot be set from inside the process.
  */
 export const APP_COMMAND = {
   ingest: ['--max-semi-space-size=8', 'apps/ingest/dist/main.js'],
-  worker: ['apps/worker/dist/main.js'],
+  worker: ['--max-semi-space-size=8', 'apps/worker/dist/main.js'],
 } as const;
 
 export type AppKind = keyof typeof APP_COMMAND;
