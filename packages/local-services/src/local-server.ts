@@ -28,7 +28,13 @@ export interface ServerRecipe {
   /** Fixed port; otherwise a free one (and another one if the bind race is lost). */
   port?: number | undefined;
   startTimeoutMs?: number | undefined;
-  command(port: number): { command: string; args: string[]; runAs?: RunAs | undefined };
+  command(port: number): {
+    command: string;
+    args: string[];
+    runAs?: RunAs | undefined;
+    /** Set in the server's environment. */
+    env?: Readonly<Record<string, string>> | undefined;
+  };
   url(port: number): string;
   /** True once the server answers; may throw while it is coming up. */
   isReady(url: string): Promise<boolean>;
@@ -86,8 +92,8 @@ class ServerHandle implements LocalServer {
     if (await isPortInUse(this.port)) {
       throw new PortInUseError(`${this.name}: port ${this.port} on 127.0.0.1 is already in use`);
     }
-    const { command, args, runAs } = this.recipe.command(this.port);
-    const child = spawnManaged(this.name, command, args, this.logFile, runAs);
+    const { command, args, runAs, env } = this.recipe.command(this.port);
+    const child = spawnManaged(this.name, command, args, this.logFile, runAs, env);
     this.child = child;
     this.lastExit = undefined;
     const timeoutMs = this.recipe.startTimeoutMs ?? 30_000;

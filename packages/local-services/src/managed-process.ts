@@ -37,19 +37,27 @@ export interface RunAs {
   gid: number;
 }
 
-/** Spawns `command` with stdout and stderr appended to `logFile`. */
+/**
+ * Spawns `command` with stdout and stderr appended to `logFile`, with `env` over this process's
+ * environment.
+ */
 export function spawnManaged(
   name: string,
   command: string,
   args: readonly string[],
   logFile: string,
   runAs?: RunAs,
+  env?: Readonly<Record<string, string>>,
 ): ManagedProcess {
   installExitHook();
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(command, args, { stdio: ['ignore', fd, fd], ...runAs });
+    child = spawn(command, args, {
+      stdio: ['ignore', fd, fd],
+      ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
+      ...runAs,
+    });
   } finally {
     closeSync(fd); // the child has its own copy
   }
