@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -25,8 +24,6 @@ export interface AppProcessOptions {
   kind: AppKind;
   /** The whole environment of the process. */
   env: NodeJS.ProcessEnv;
-  /** Its scheduling priority (`nice`, 0–19): higher yields the CPU to the others. */
-  nice: number;
   /** Every line it prints, as it prints it. */
   onLine: (label: string, line: string, stream: 'stdout' | 'stderr') => void;
   /** Called when it exits without being asked to (a crash, a kill from outside). */
@@ -68,13 +65,6 @@ export class AppProcess {
     });
     this.child = child;
     this.stopping = false;
-    if (this.options.nice !== 0 && child.pid !== undefined) {
-      try {
-        setPriority(child.pid, this.options.nice);
-      } catch (error) {
-        onLine(label, `could not lower its priority: ${(error as Error).message}`, 'stderr');
-      }
-    }
     for (const stream of ['stdout', 'stderr'] as const) {
       const input = child[stream];
       if (input === null) continue;

@@ -9,8 +9,6 @@ export interface AppLayout {
   port: number;
   /** Worker processes. */
   workers: number;
-  /** Ingest's `nice` (0: as the workers). */
-  ingestNice: number;
   /** Worker i's (0-based) metrics port is `metricsPort + i`; undefined: free ports. */
   metricsPort: number | undefined;
 }
@@ -75,14 +73,12 @@ export async function startAppProcesses(
       label: 'ingest',
       kind: 'ingest' as const,
       env: { ...layout.env, PORT: String(ingestPort), HOST: layout.host },
-      nice: layout.ingestNice,
       readyUrl: `http://127.0.0.1:${ingestPort}/readyz`,
     },
     ...metricsPorts.map((port, i) => ({
       label: layout.workers === 1 ? 'worker' : `worker ${i + 1}`,
       kind: 'worker' as const,
       env: { ...layout.env, METRICS_PORT: String(port) },
-      nice: 0,
       readyUrl: port === 0 ? undefined : `http://127.0.0.1:${port}/healthz`,
       metricsUrl: port === 0 ? undefined : `http://127.0.0.1:${port}/metrics`,
     })),
@@ -94,7 +90,6 @@ export async function startAppProcesses(
       label: spec.label,
       kind: spec.kind,
       env: spec.env,
-      nice: spec.nice,
       onLine: (label, line, stream) => supervision.onLine(label, line, stream),
       onUnexpectedExit: (exit) => {
         if (stopping) return;

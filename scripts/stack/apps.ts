@@ -25,7 +25,6 @@ export function stackLayout(env: NodeJS.ProcessEnv, config: StackConfig): AppLay
     host: config.HOST,
     port: config.PORT,
     workers: config.STACK_WORKERS,
-    ingestNice: config.STACK_INGEST_NICE,
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : Number(metricsPort),
   };
 }

@@ -33,12 +33,6 @@ const schema = z.object({
    * worker competes with the store for the same cores (docs/performance.md has the measurements).
    */
   STACK_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
-  /**
-   * Ingest's scheduling priority (`nice`): on one machine, ingest yields the CPU to the workers
-   * and the store when both want it, so under overload what is accepted is applied instead of
-   * piling up (clients get slower answers instead). 0 treats ingest like the rest.
-   */
-  STACK_INGEST_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** The apps' logs share the terminal with the stack's own lines: warnings and errors only. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });

@@ -21,7 +21,6 @@ const STACK_VARIABLES = [
   'METRICS_PORT',
   'WORKER_PARTITIONS',
   'STACK_WORKERS',
-  'STACK_INGEST_NICE',
 ];
 
 export interface StackProcess {
@@ -117,8 +116,6 @@ export function parseBanner(output: string): Banner {
 export interface AppProcessInfo {
   label: string;
   pid: number;
-  /** Its scheduling priority (`nice`). */
-  nice: number;
   cmdline: string;
   parentPid: number;
   parentCmdline: string;
@@ -137,17 +134,10 @@ export function appProcesses(output: string, options: { latest?: boolean } = {})
     if (options.latest === true || !byLabel.has(label)) byLabel.set(label, Number(pid));
   }
   return [...byLabel].map(([label, pid]) => {
-    // /proc/<pid>/stat after the command's ")": state, ppid, …, nice is the 17th field.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    const parentPid = Number(fields[1]);
-    return {
-      label,
-      pid,
-      nice: Number(fields[16]),
-      cmdline: cmdline(pid),
-      parentPid,
-      parentCmdline: cmdline(parentPid),
-    };
+    const parentPid = Number(
+      readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1],
+    );
+    return { label, pid, cmdline: cmdline(pid), parentPid, parentCmdline: cmdline(parentPid) };
   });
 }
 
