@@ -82,6 +82,9 @@ export async function startIngestChild(
       PORT: '0',
       HOST: '127.0.0.1',
       MAX_BACKLOG: String(setup.maxBacklog ?? 10_000),
+      // These phases measure ingest alone, or a worker draining a backlog they build on purpose:
+      // no backpressure. The embedded default (bench/stack-phase.ts) runs with the apps' own.
+      BACKPRESSURE_LAG_MS: '0',
       LOG_LEVEL: 'info',
     },
     app.nodeArgs,

@@ -43,6 +43,12 @@ export interface StackFigures {
 const TYPE = 'stack';
 const PREFIX = 'stack';
 const ONE_SECOND_MS = 1000;
+/**
+ * Keep-alive connections of the paced runs: enough that the offered rate holds when answers
+ * slow down (ingest's backpressure holds them up to 1 s when the worker lags), as it would from
+ * many independent clients.
+ */
+const PACED_CONNECTIONS = 512;
 
 /**
  * The embedded default as a user runs it: the apps `npm run stack` starts, through its launcher,
@@ -79,7 +85,7 @@ export async function measureStack(
       groups,
       queues,
       metricsUrl: worker.metricsUrl,
-      connections: plan.connections,
+      connections: PACED_CONNECTIONS,
     };
     const auth = `Basic ${Buffer.from(`${keys.apiKey}:${keys.secretKey}`).toString('base64')}`;
     let feed: FeedFigures | undefined;

@@ -59,6 +59,9 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
     QUEUE_PREFIX: uniqueName('gi'),
     PARTITIONS: '4',
     LOG_LEVEL: 'silent',
+    // Tests build backlogs on purpose (paused queues, no worker): backpressure, tested on its own
+    // (test/ingest/backpressure.test.ts), would only slow them down.
+    BACKPRESSURE_LAG_MS: '0',
     ...env,
   });
   const mongo = await MongoClient.connect(config.MONGO_URL);

@@ -1,6 +1,8 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Identification } from '@groupidentify/ops';
 import { partitionOf, type QueuedItem } from '@groupidentify/queue-contract';
 import type { BacklogMonitor } from './backlog-monitor.js';
+import { backpressureDelayMs } from './backpressure.js';
 import type { GroupCommitter } from './group-committer.js';
 import { serviceUnavailable, tooManyRequests } from './http-error.js';
 import type { IngestMetrics } from './metrics.js';
@@ -8,6 +10,8 @@ import type { IngestMetrics } from './metrics.js';
 export interface AcceptDeps {
   partitions: number;
   maxBacklog: number;
+  /** `BACKPRESSURE_LAG_MS`: answers wait when the partitions written to lag more (0: never). */
+  backpressureLagMs: number;
   committer: GroupCommitter;
   backlog: BacklogMonitor;
   metrics: IngestMetrics;
@@ -17,6 +21,7 @@ export interface AcceptDeps {
  * Durably enqueues one request's validated identifications (shared by every ingest endpoint):
  * split by partition keeping request order, refuse with 429 when a target partition's backlog is
  * over the limit, and resolve only when every item is in Redis — otherwise 503 (docs/api.md).
+ * When those partitions' workers lag, the answer then waits a little (backpressure).
  */
 export async function acceptIdentifications(
   deps: AcceptDeps,
@@ -29,16 +34,25 @@ export async function acceptIdentifications(
     ...id,
     received_at: receivedAt,
   }));
-  await enqueueItems(deps, items);
+  const partitions = await enqueueItems(deps, items);
   deps.metrics.accepted.inc(identifications.length);
+  const lag = Math.max(0, ...partitions.map((p) => deps.backlog.oldestAgeSeconds(p)));
+  const wait = backpressureDelayMs(lag, deps.backpressureLagMs);
+  if (wait > 0) {
+    deps.metrics.backpressureSeconds.observe(wait / 1000);
+    await delay(wait);
+  }
 }
 
 /**
  * Durably enqueues items of any kind (identifications, erasures): split by partition keeping
- * their order, 429 when a target partition's backlog is over the limit, resolved only when every
- * item is in Redis — otherwise 503.
+ * their order, 429 when a target partition's backlog is over the limit, resolved with the
+ * partitions written to only when every item is in Redis — otherwise 503.
  */
-export async function enqueueItems(deps: AcceptDeps, items: readonly QueuedItem[]): Promise<void> {
+export async function enqueueItems(
+  deps: AcceptDeps,
+  items: readonly QueuedItem[],
+): Promise<number[]> {
   const byPartition = new Map<number, QueuedItem[]>();
   for (const item of items) {
     const partition = partitionOf(item, deps.partitions);
@@ -59,4 +73,5 @@ export async function enqueueItems(deps: AcceptDeps, items: readonly QueuedItem[
   } finally {
     stopTimer();
   }
+  return [...byPartition.keys()];
 }

@@ -65,7 +65,7 @@ export class BacklogMonitor {
 
   /**
    * The oldest waiting job's id, then only its `timestamp` field (when it was enqueued): loading
-   * the job would read its data too, up to a full 1,000-item flush, every second per partition.
+   * the job would read its data too, up to a full 1,000-item flush, at every refresh per partition.
    */
   private async oldestWaitingAge(queue: Queue): Promise<number> {
     const [id] = await queue.getRanges(['wait'], 0, 0, true);

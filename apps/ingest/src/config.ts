@@ -23,6 +23,13 @@ const schema = z.object({
   FLUSH_MAX_ITEMS: int(1, 1000),
   /** Waiting jobs in one partition above which requests for it get 429. */
   MAX_BACKLOG: int(1, 10_000),
+  /**
+   * Backpressure: when the oldest waiting job of a partition a request writes to has waited
+   * longer than this, the answer waits for the excess (at most 1 s) after the identifications
+   * are enqueued, so that clients sending as fast as they are answered slow down to what the
+   * workers apply. 0 turns it off.
+   */
+  BACKPRESSURE_LAG_MS: int(0, 500),
   /** How long an enqueue may take before the request gets 503. */
   ENQUEUE_TIMEOUT_MS: int(1, 5000),
   /** How long an api_key lookup (hit or miss) is cached: a revoked key stops within this. */

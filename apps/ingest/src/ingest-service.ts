@@ -60,7 +60,8 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   await Promise.all(queues.map(limitToOneConsumer));
   // Counted once before listening: backpressure (and the gauge) hold from the first request.
   await backlog.refresh();
-  backlog.start(1000);
+  // Twice a second: backpressure follows the workers' lag closely enough.
+  backlog.start(500);
 
   const app = createApp({
     logger,
@@ -70,6 +71,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     backlog,
     partitions: config.PARTITIONS,
     maxBacklog: config.MAX_BACKLOG,
+    backpressureLagMs: config.BACKPRESSURE_LAG_MS,
     segmentGroupType: config.SEGMENT_GROUP_TYPE,
     queues,
     changeNotices,

@@ -6,6 +6,8 @@ export interface IngestMetrics {
   requests: Counter<'route' | 'status'>;
   accepted: Counter;
   enqueueSeconds: Histogram;
+  /** How long answers were held back because the workers lagged (backpressure). */
+  backpressureSeconds: Histogram;
   backlog: Gauge<'partition'>;
   /** Age of each partition's oldest waiting job: how far its consumer lags (0 with no backlog). */
   oldestJobAge: Gauge<'partition'>;
@@ -37,6 +39,12 @@ export function createIngestMetrics(): IngestMetrics {
       name: 'gi_enqueue_duration_seconds',
       help: 'Time from validation to durably enqueued, per request',
       buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    backpressureSeconds: new Histogram({
+      name: 'gi_backpressure_delay_seconds',
+      help: 'How long answers were held back because the partitions written to lagged',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1],
       registers: [registry],
     }),
     backlog: new Gauge({

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import type { BacklogMonitor } from '../backlog-monitor.js';
 
 /**
- * Backlog and lag per partition, as the monitor took them at its last refresh (every second):
+ * Backlog and lag per partition, as the monitor took them at its last refresh (twice a second):
  * the very figures `/metrics` publishes as `gi_backlog_jobs` and
  * `gi_partition_oldest_job_age_seconds`, so that the console's chart and a dashboard agree.
  */
