@@ -8,7 +8,8 @@ import { groupIdentifyHandler, type GroupIdentifyDeps } from './group-identify-r
 import { httpApiHandler } from './http-api-route.js';
 import { HttpError, payloadTooLarge } from './http-error.js';
 import { openApiDocument } from './openapi-document.js';
-import { readRoutes } from './read-api/read-routes.js';
+import { readRoutes, type ReadLimits } from './read-api/read-routes.js';
+import { queryTimedOut } from './read-api/store-failure.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { platformRoutes } from './platforms/platform-routes.js';
@@ -30,6 +31,8 @@ export interface AppDeps extends GroupIdentifyDeps {
   shutdown: AbortSignal;
   /** `ADMIN_TOKEN`; undefined and the operator endpoints do not exist. */
   adminToken: string | undefined;
+  /** Caps of the read API (docs/guarantees.md#sharing-one-service-between-projects). */
+  readLimits: ReadLimits;
   /** Whether Redis and MongoDB answer now (for `/readyz`). */
   checkReady: () => Promise<Record<string, boolean>>;
 }
@@ -88,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((_req, _res, next) => {
     next(new HttpError(404, 'Not found'));
   });
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, deps.store));
   return app;
 }
 
@@ -130,7 +133,7 @@ function mountedAt(path: string): RequestHandler {
 }
 
 /** Known errors answer their JSON body; body-parser's 4xx keep their status; bugs answer 500. */
-function errorHandler(logger: Logger): ErrorRequestHandler {
+function errorHandler(logger: Logger, store: Store): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (res.headersSent) {
       // A streamed answer (export, change feed) failed part-way: cut it, so the client sees an
@@ -139,7 +142,7 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    const error = toHttpError(err);
+    const error = queryTimedOut(err, store) ?? toHttpError(err);
     if (error === undefined) {
       logger.error({ err }, 'unhandled error');
       res.status(500).json({ code: 500, error: 'Internal server error' });

@@ -39,6 +39,19 @@ const schema = z.object({
    * requests that present it as `Authorization: Bearer <token>`; unset, they do not exist.
    */
   ADMIN_TOKEN: z.preprocess((v) => (v === '' ? undefined : v), z.string().min(16).optional()),
+  /**
+   * Open change streams and long polls (`wait_ms` > 0) of one project in this process; one more
+   * is answered 429 (docs/guarantees.md#streams-and-long-polls).
+   */
+  MAX_STREAMS_PER_PROJECT: int(1, 100),
+  /** Open change streams and long polls of all projects in this process. */
+  MAX_STREAMS_PER_PROCESS: int(1, 1000),
+  /** Exports (`/api/export`) of one project running at once in this process; one more: 429. */
+  MAX_EXPORTS_PER_PROJECT: int(1, 4),
+  /** History records an `as_of` may undo per group; beyond, the answer says so (422). */
+  AS_OF_MAX_HISTORY: int(1, 10_000),
+  /** `maxTimeMS` of every store query of this process; a query over it answers 503. */
+  STORE_QUERY_TIMEOUT_MS: int(1, 10_000),
   /** group_type of a Segment `group` call whose traits carry none. */
   SEGMENT_GROUP_TYPE: z.string().min(1).max(1024).default('company'),
 });

@@ -34,7 +34,10 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     maxRetriesPerRequest: 1,
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
-  const store = await openStore(config.MONGO_URL, { serverSelectionTimeoutMS: 2000 });
+  const store = await openStore(config.MONGO_URL, {
+    serverSelectionTimeoutMS: 2000,
+    queryTimeoutMS: config.STORE_QUERY_TIMEOUT_MS,
+  });
   const metrics = createIngestMetrics();
   const queues = createPartitionQueues(redis, config.QUEUE_PREFIX, config.PARTITIONS);
   const committer = new GroupCommitter(queues.map(queueSink), {
@@ -77,6 +80,12 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     changeNotices,
     shutdown: shutdown.signal,
     adminToken: config.ADMIN_TOKEN,
+    readLimits: {
+      maxStreamsPerProject: config.MAX_STREAMS_PER_PROJECT,
+      maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
+      maxExportsPerProject: config.MAX_EXPORTS_PER_PROJECT,
+      asOfMaxHistory: config.AS_OF_MAX_HISTORY,
+    },
     lookupProject: createProjectLookup(
       (apiKey) => store.projects.idForApiKey(apiKey),
       config.PROJECT_CACHE_TTL_MS,

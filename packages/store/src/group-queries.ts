@@ -1,8 +1,16 @@
 import { matchesWhere, visibleVersion, type Where } from '@groupidentify/ops';
 import type { Collections } from './collections.js';
-import { groupAsOf, viewOf, type GroupSummary, type GroupView } from './groups.js';
+import {
+  groupAsOf,
+  HistoryTooLongError,
+  viewOf,
+  type AsOfOptions,
+  type GroupSummary,
+  type GroupView,
+} from './groups.js';
 import type { HistoryStore } from './history.js';
 import { maintainedCount } from './group-counts.js';
+import { isQueryTimeout } from './store-errors.js';
 import { whereFilter } from './where-filter.js';
 
 /** Which groups of a project: one type (if given), those matching `where` (if given). */
@@ -33,11 +41,14 @@ export interface GroupQueries {
    * Every selected group, one at a time, in `_id` order, read in batches: memory stays the same
    * whatever their number. With `asOf`, the properties in effect then (groups that did not exist
    * then, and those whose history cannot be rewound to then, are left out) and `where` tested on
-   * those; without, the current ones. Stops early when the caller stops iterating.
+   * those; without, the current ones. Stops early when the caller stops iterating. A group with
+   * more history to undo than `maxHistory` throws {@link HistoryTooLongError}. A read stopped at
+   * the store's time limit after it returned groups goes on with a new query after the last one
+   * (the limit is for each query's work, not for the whole export).
    */
   exportAll(
     project: string,
-    options: GroupSelection & { asOf?: Date | undefined },
+    options: GroupSelection & { asOf?: Date | undefined } & AsOfOptions,
   ): AsyncGenerator<GroupView>;
 }
 
@@ -86,23 +97,38 @@ export function groupQueries(c: Collections, history: HistoryStore): GroupQuerie
     async *exportAll(project, options) {
       const asOf = options.asOf;
       // With as_of, `where` is about the properties then: tested here, not by the store.
-      const cursor = groups
-        .find(filterOf(project, options, asOf === undefined))
-        .sort({ _id: 1 })
-        .batchSize(EXPORT_BATCH);
-      try {
-        for await (const doc of cursor) {
-          if (asOf === undefined) {
-            yield viewOf(doc);
-            continue;
+      const selected = filterOf(project, options, asOf === undefined);
+      let after: string | undefined;
+      for (;;) {
+        const cursor = groups
+          .find(after === undefined ? selected : { ...selected, _id: { $gt: after } })
+          .sort({ _id: 1 })
+          .batchSize(EXPORT_BATCH);
+        let progressed = false;
+        try {
+          for await (const doc of cursor) {
+            if (asOf === undefined) yield viewOf(doc);
+            else {
+              const then = await groupAsOf(doc, asOf, history, options);
+              if (!then.found && then.why === 'history-too-long')
+                throw new HistoryTooLongError(doc, options.maxHistory ?? 0);
+              if (
+                then.found &&
+                (options.where === undefined || matchesWhere(then.group.properties, options.where))
+              )
+                yield then.group;
+            }
+            after = doc._id;
+            progressed = true;
           }
-          const then = await groupAsOf(doc, asOf, history);
-          if (!then.found) continue;
-          if (options.where === undefined || matchesWhere(then.group.properties, options.where))
-            yield then.group;
+          return;
+        } catch (error) {
+          // MongoDB counts a cursor's time over all its batches: a long export would hit the
+          // limit part-way. A query that returned nothing in its time is too slow: that fails.
+          if (!progressed || !isQueryTimeout(error)) throw error;
+        } finally {
+          await cursor.close();
         }
-      } finally {
-        await cursor.close();
       }
     },
   };

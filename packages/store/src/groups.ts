@@ -46,7 +46,27 @@ export interface GroupSummary {
 /** What the properties of a group were at an instant. */
 export type GroupAsOf =
   | { found: true; group: GroupView }
-  | { found: false; why: 'no-group' | 'not-yet' | 'history-omitted' };
+  | { found: false; why: 'no-group' | 'not-yet' | 'history-omitted' | 'history-too-long' };
+
+/** An export with `as_of` met a group changed more often since then than may be undone. */
+export class HistoryTooLongError extends Error {
+  constructor(
+    readonly group: { group_type: string; group_value: string },
+    readonly maxHistory: number,
+  ) {
+    super(`more than ${maxHistory} changes to undo`);
+    this.name = 'HistoryTooLongError';
+  }
+}
+
+/** Limits of a rewind (`as_of`). */
+export interface AsOfOptions {
+  /**
+   * At most this many history records are undone; a group changed more often since `as_of` is
+   * `history-too-long` (docs/guarantees.md#history-walked-per-as_of). Unset: no limit.
+   */
+  maxHistory?: number | undefined;
+}
 
 export interface GroupStore extends GroupQueries {
   /** The stored documents among `ids` (group `_id`s), by id. */
@@ -67,7 +87,7 @@ export interface GroupStore extends GroupQueries {
    */
   countLive(project: string, belongs: (key: GroupKey) => boolean): Promise<Map<string, number>>;
   /** A group's properties as they were at `asOf`, rewound through its history. */
-  viewAsOf(key: GroupKey, asOf: Date): Promise<GroupAsOf>;
+  viewAsOf(key: GroupKey, asOf: Date, options?: AsOfOptions): Promise<GroupAsOf>;
   /**
    * Erases what remains of a group's earlier lives: its history below stored version `below` (an
    * erasure's own record is kept, value-free), its insert_id claims but those of `keepInsertIds`
@@ -129,10 +149,10 @@ export function groupStore(c: Collections, history: HistoryStore): GroupStore {
           counts.set(group_type, (counts.get(group_type) ?? 0) + 1);
       return counts;
     },
-    async viewAsOf(key, asOf) {
+    async viewAsOf(key, asOf, options) {
       const doc = await find(key);
       if (doc === null || doc.erased === true) return { found: false, why: 'no-group' };
-      return groupAsOf(doc, asOf, history);
+      return groupAsOf(doc, asOf, history, options);
     },
     async eraseEarlierLives(key, below, options = {}) {
       const id = groupId(key);
@@ -160,14 +180,19 @@ export async function groupAsOf(
   doc: GroupDocument,
   asOf: Date,
   history: HistoryStore,
+  options: AsOfOptions = {},
 ): Promise<GroupAsOf> {
   if (doc.erased === true) return { found: false, why: 'no-group' };
   if (doc.updated_at <= asOf) return { found: true, group: viewOf(doc) }; // nothing since
   let properties = decodeProperties(doc.properties);
   const base = doc.base ?? 0;
   let earliest = doc.version + 1;
-  for await (const h of history.newestFirst(doc._id, base)) {
+  const max = options.maxHistory;
+  // One record more than may be undone: the one at or before as_of that ends the walk.
+  let undone = 0;
+  for await (const h of history.newestFirst(doc._id, base, max === undefined ? 0 : max + 1)) {
     if (h.receivedAt <= asOf) break;
+    if (max !== undefined && ++undone > max) return { found: false, why: 'history-too-long' };
     if (Object.values(h.changes).some((c) => c.omitted?.includes('from') === true))
       return { found: false, why: 'history-omitted' };
     properties = rewind(properties, h.changes);

@@ -165,10 +165,14 @@ export interface HistoryStore {
    * without), newest first; undefined when the group does not exist (or was erased).
    */
   page(key: GroupKey, before: number | undefined, limit: number): Promise<HistoryPage | undefined>;
-  /** A group's records above stored version `above`, newest first, decoded (for `as_of`). */
+  /**
+   * A group's records above stored version `above`, newest first, decoded (for `as_of`); at most
+   * `limit` of them (0: all).
+   */
   newestFirst(
     group: string,
     above: number,
+    limit?: number,
   ): AsyncIterable<{ version: number; receivedAt: Date; changes: Record<string, HistoryChange> }>;
 }
 
@@ -198,8 +202,12 @@ export function historyStore({ history, groups }: Collections): HistoryStore {
         before: docs.length > limit && last !== undefined ? last.version : undefined,
       };
     },
-    async *newestFirst(group, above) {
-      for await (const h of history.find({ group, version: { $gt: above } }).sort({ version: -1 }))
+    async *newestFirst(group, above, limit = 0) {
+      const records = history
+        .find({ group, version: { $gt: above } })
+        .sort({ version: -1 })
+        .limit(limit);
+      for await (const h of records)
         yield { version: h.version, receivedAt: h.received_at, changes: bodyOf(h).changes };
     },
   };

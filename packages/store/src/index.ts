@@ -10,6 +10,8 @@ export type { ProjectStore, ProjectSummary, ProjectWithKeys } from './projects.j
 export {
   MAX_PROPERTIES_BYTES,
   exceedsDocumentLimit,
+  HistoryTooLongError,
+  type AsOfOptions,
   type GroupAsOf,
   type GroupStore,
   type GroupSummary,
@@ -28,7 +30,12 @@ export type { DeadLetter, DeadLetterStore, DeadLetterView, GroupRef } from './de
 export type { InsertIdClaimRequest, InsertIdClaims } from './insert-id-claims.js';
 export { INSERT_ID_RETENTION_SECONDS } from './indexes.js';
 export { storedForm } from './stored-form.js';
-export { isDuplicateKey, isTransientStoreError, storeErrorMessage } from './store-errors.js';
+export {
+  isDuplicateKey,
+  isQueryTimeout,
+  isTransientStoreError,
+  storeErrorMessage,
+} from './store-errors.js';
 export type { PropertyIndex, PropertyIndexes } from './property-indexes.js';
 export type { GroupQueries, GroupSelection } from './group-queries.js';
 export {

@@ -8,6 +8,7 @@ import { ensureIndexes, sweepExpired } from './indexes.js';
 import { insertIdClaims, type InsertIdClaims } from './insert-id-claims.js';
 import { projectStore, type ProjectStore } from './projects.js';
 import { propertyIndexes, type PropertyIndexes } from './property-indexes.js';
+import { timeLimitedCollections } from './query-time-limit.js';
 
 /** What the server behind `MONGO_URL` is and can do, learned once per process. */
 export interface StoreCapabilities {
@@ -24,6 +25,8 @@ export interface Store {
   readonly insertIds: InsertIdClaims;
   readonly propertyIndexes: PropertyIndexes;
   readonly feed: ChangeFeedStore;
+  /** The `maxTimeMS` of every read, if the store was opened with one. */
+  readonly queryTimeoutMS: number | undefined;
   /** Asked of the server once, on first use. */
   capabilities(): Promise<StoreCapabilities>;
   /** True when the server answers now (`/readyz`). */
@@ -40,6 +43,11 @@ export interface StoreOptions {
    * expired `insert_id` claims (and old history) itself, hourly.
    */
   maintain?: { historyRetentionDays: number };
+  /**
+   * `maxTimeMS` of every read (find, aggregate, count, distinct): a query the server works on
+   * for longer fails with error 50 (`isQueryTimeout`). Unset: no limit.
+   */
+  queryTimeoutMS?: number | undefined;
 }
 
 const SWEEP_EVERY_MS = 3_600_000;
@@ -54,7 +62,9 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
   });
   const db = client.db();
-  const c = collectionsOf(db);
+  const limit = options.queryTimeoutMS;
+  const c =
+    limit === undefined ? collectionsOf(db) : timeLimitedCollections(collectionsOf(db), limit);
   const history = historyStore(c);
   let sweeper: NodeJS.Timeout | undefined;
   if (options.maintain !== undefined) {
@@ -78,6 +88,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     insertIds: insertIdClaims(c),
     propertyIndexes: propertyIndexes(c),
     feed: changeFeedStore(c),
+    queryTimeoutMS: limit,
     capabilities() {
       capabilities ??= db
         .admin()

@@ -3,6 +3,7 @@ import {
   MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
+  MongoOperationTimeoutError,
   MongoServerSelectionError,
 } from 'mongodb';
 
@@ -36,6 +37,15 @@ export function isTransientStoreError(error: unknown): boolean {
     return typeof error.code === 'number' && TRANSIENT_CODES.has(error.code);
   }
   return false;
+}
+
+/** MaxTimeMSExpired: the server stopped a query at its `maxTimeMS`. */
+const MAX_TIME_MS_EXPIRED = 50;
+
+/** Whether a store error is a query stopped at its time limit (or the driver's own timeout). */
+export function isQueryTimeout(error: unknown): boolean {
+  if (error instanceof MongoOperationTimeoutError) return true;
+  return error instanceof MongoError && error.code === MAX_TIME_MS_EXPIRED;
 }
 
 /** E11000: a racing insert (or a guard miss, which an upsert turns into one). */

@@ -3,7 +3,7 @@ import type { Store } from '@groupidentify/store';
 import { HttpError, serviceUnavailable } from '../http-error.js';
 
 /** The `401` body of the read API. */
-const unauthorized = (): HttpError =>
+export const unauthorized = (): HttpError =>
   new HttpError(401, 'Unauthorized', {}, { 'WWW-Authenticate': 'Basic realm="groupidentify"' });
 
 /**
@@ -27,7 +27,9 @@ export function basicAuth(store: Store): RequestHandler {
   };
 }
 
-function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
+export function parseBasic(
+  header: string | undefined,
+): { user: string; password: string } | undefined {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
   if (match?.[1] === undefined) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');

@@ -7,10 +7,14 @@ import {
   type FeedCursor,
   type Store,
 } from '@groupidentify/store';
-import { HttpError, serviceUnavailable } from '../http-error.js';
+import { HttpError } from '../http-error.js';
 import type { IngestMetrics } from '../metrics.js';
 import { single } from '../single-value.js';
+import { parseBasic, unauthorized } from './basic-auth.js';
+import type { ConcurrencyCap } from './concurrency-cap.js';
+import type { Credentials, CredentialWatch } from './credential-watch.js';
 import { readLimit } from './query-params.js';
+import { storeFailure } from './store-failure.js';
 
 export interface ChangesDeps {
   store: Store;
@@ -20,6 +24,10 @@ export interface ChangesDeps {
   changeNotices: ChangeNotices;
   /** Aborted when the process stops: long polls answer, streams end. */
   shutdown: AbortSignal;
+  /** Open streams and long polls, per project and in this process. */
+  streamCap: ConcurrencyCap;
+  /** Ends streams and long polls whose keys were rotated. */
+  credentialWatch: CredentialWatch;
 }
 
 const MAX_WAIT_MS = 30_000;
@@ -41,28 +49,67 @@ export function changesHandler(deps: ChangesDeps) {
     const limit = readLimit(single(req.query['limit']), 100, 1000);
     const waitMs = readWait(single(req.query['wait_ms']));
     const groupType = single(req.query['group_type']) || undefined;
-    let from = await startingPoint(deps, project, single(req.query['after']));
-    const gone = new AbortController();
-    res.once('close', () => gone.abort());
-    const deadline = Date.now() + waitMs;
-    for (;;) {
-      const seen = deps.changeNotices.counter(project);
+    const from = await startingPoint(deps, project, single(req.query['after']));
+    if (waitMs === 0) {
       const page = await readPage(deps, from, limit, groupType);
-      const moved = !samePositions(page.next, from);
-      from = page.next;
-      if (page.items.length > 0 || gone.signal.aborted || deps.shutdown.aborted) {
-        res.json({ items: page.items, next_cursor: encodeFeedCursor(from) });
-        return;
-      }
-      const left = deadline - Date.now();
-      if (moved && left > 0) continue; // passed over records of other types: read on at once
-      if (left <= 0) {
-        res.json({ items: [], next_cursor: encodeFeedCursor(from) });
-        return;
-      }
-      await waitForNotice(deps, project, seen, left, AbortSignal.any([gone.signal, deps.shutdown]));
+      res.json({ items: page.items, next_cursor: encodeFeedCursor(page.next) });
+      return;
+    }
+    // A long poll: it counts toward the caps, and its keys are checked again while it waits.
+    const release = deps.streamCap.take(project);
+    const revoked = new AbortController();
+    const unwatch = deps.credentialWatch.watch(project, credentialsOf(req), () => revoked.abort());
+    try {
+      await longPoll(deps, res, {
+        project,
+        from,
+        limit,
+        groupType,
+        waitMs,
+        revoked: revoked.signal,
+      });
+    } finally {
+      unwatch();
+      release();
     }
   };
+}
+
+interface LongPoll {
+  project: string;
+  from: FeedCursor;
+  limit: number;
+  groupType: string | undefined;
+  waitMs: number;
+  /** Aborted when the keys it was opened with stopped working: it answers 401. */
+  revoked: AbortSignal;
+}
+
+async function longPoll(deps: ChangesDeps, res: Response, poll: LongPoll): Promise<void> {
+  const { project, limit, groupType, revoked } = poll;
+  let from = poll.from;
+  const gone = new AbortController();
+  res.once('close', () => gone.abort());
+  const deadline = Date.now() + poll.waitMs;
+  for (;;) {
+    if (revoked.aborted) throw unauthorized();
+    const seen = deps.changeNotices.counter(project);
+    const page = await readPage(deps, from, limit, groupType);
+    const moved = !samePositions(page.next, from);
+    from = page.next;
+    if (page.items.length > 0 || gone.signal.aborted || deps.shutdown.aborted) {
+      res.json({ items: page.items, next_cursor: encodeFeedCursor(from) });
+      return;
+    }
+    const left = deadline - Date.now();
+    if (moved && left > 0) continue; // passed over records of other types: read on at once
+    if (left <= 0) {
+      res.json({ items: [], next_cursor: encodeFeedCursor(from) });
+      return;
+    }
+    const stop = AbortSignal.any([gone.signal, deps.shutdown, revoked]);
+    await waitForNotice(deps, project, seen, left, stop);
+  }
 }
 
 /**
@@ -77,41 +124,74 @@ export function changeStreamHandler(deps: ChangesDeps) {
     const groupType = single(req.query['group_type']) || undefined;
     const lastEventId = req.headers['last-event-id'];
     const after = typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined;
-    let from = await startingPoint(deps, project, after ?? single(req.query['after']));
+    const from = await startingPoint(deps, project, after ?? single(req.query['after']));
+    const release = deps.streamCap.take(project);
     const gone = new AbortController();
     res.once('close', () => gone.abort());
-    const stop = AbortSignal.any([gone.signal, deps.shutdown]);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-accel-buffering': 'no', // nginx: do not buffer the stream
-    });
-    res.write('retry: 2000\n\n');
-    let wroteAt = Date.now();
-    while (!stop.aborted) {
-      const seen = deps.changeNotices.counter(project);
-      const page = await readPage(deps, from, STREAM_PAGE, groupType);
-      const moved = !samePositions(page.next, from);
-      from = page.next;
-      for (const change of page.items) {
-        wroteAt = Date.now();
-        if (!res.write(event(change)) && !(await drained(res, stop))) {
-          res.destroy(); // too slow: it resumes from the last id it got
-          return;
-        }
-      }
-      // However busy the project (changes of other types wake this stream too), nothing
-      // written for 15 s means a heartbeat, so that proxies keep the connection.
-      if (Date.now() - wroteAt >= HEARTBEAT_MS) {
-        res.write(': heartbeat\n\n');
-        wroteAt = Date.now();
-      }
-      if (page.items.length > 0 || moved) continue;
-      const quiet = Math.max(0, HEARTBEAT_MS - (Date.now() - wroteAt));
-      await waitForNotice(deps, project, seen, quiet, stop);
+    // Keys rotated: the stream ends, and the client's reconnection with them gets 401.
+    const unwatch = deps.credentialWatch.watch(project, credentialsOf(req), () => gone.abort());
+    try {
+      await stream(deps, res, {
+        project,
+        from,
+        groupType,
+        stop: AbortSignal.any([gone.signal, deps.shutdown]),
+      });
+    } finally {
+      unwatch();
+      release();
     }
-    res.end();
   };
+}
+
+interface Stream {
+  project: string;
+  from: FeedCursor;
+  groupType: string | undefined;
+  /** Aborted when the client leaves, the process stops or the keys were rotated. */
+  stop: AbortSignal;
+}
+
+async function stream(deps: ChangesDeps, res: Response, options: Stream): Promise<void> {
+  const { project, groupType, stop } = options;
+  let from = options.from;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no', // nginx: do not buffer the stream
+  });
+  res.write('retry: 2000\n\n');
+  let wroteAt = Date.now();
+  while (!stop.aborted) {
+    const seen = deps.changeNotices.counter(project);
+    const page = await readPage(deps, from, STREAM_PAGE, groupType);
+    const moved = !samePositions(page.next, from);
+    from = page.next;
+    for (const change of page.items) {
+      wroteAt = Date.now();
+      if (!res.write(event(change)) && !(await drained(res, stop))) {
+        res.destroy(); // too slow: it resumes from the last id it got
+        return;
+      }
+    }
+    // However busy the project (changes of other types wake this stream too), nothing
+    // written for 15 s means a heartbeat, so that proxies keep the connection.
+    if (Date.now() - wroteAt >= HEARTBEAT_MS) {
+      res.write(': heartbeat\n\n');
+      wroteAt = Date.now();
+    }
+    if (page.items.length > 0 || moved) continue;
+    const quiet = Math.max(0, HEARTBEAT_MS - (Date.now() - wroteAt));
+    await waitForNotice(deps, project, seen, quiet, stop);
+  }
+  res.end();
+}
+
+/** The keys the request signed in with (basicAuth took them before any handler runs). */
+function credentialsOf(req: Request): Credentials {
+  const credentials = parseBasic(req.headers.authorization);
+  if (credentials === undefined) throw unauthorized();
+  return credentials;
 }
 
 /** {@link ChangeNotices.wait}, counted in `gi_change_waiters` while it waits. */
@@ -162,8 +242,8 @@ async function startingPoint(
   if (after === 'now') {
     try {
       return { project, positions: await deps.store.feed.heads(project, deps.partitions) };
-    } catch {
-      throw serviceUnavailable();
+    } catch (error) {
+      throw storeFailure(error, deps.store);
     }
   }
   const cursor = decodeFeedCursor(after, project);
@@ -185,8 +265,8 @@ async function readPage(
       groupType,
       partitions: deps.partitions,
     });
-  } catch {
-    throw serviceUnavailable();
+  } catch (error) {
+    throw storeFailure(error, deps.store);
   }
 }
 

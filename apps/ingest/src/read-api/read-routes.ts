@@ -3,9 +3,12 @@ import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
 import { changeStreamHandler, changesHandler, type ChangesDeps } from './changes-routes.js';
+import { ConcurrencyCap } from './concurrency-cap.js';
+import { CredentialWatch } from './credential-watch.js';
 import { eraseHandler, type EraseDeps } from './erase-route.js';
 import { exportHandler } from './export-route.js';
 import { groupKeyOf } from './group-key.js';
+import { historyTooLong } from './history-too-long.js';
 import { readWhere } from './where-param.js';
 import { single } from '../single-value.js';
 import { decodeCursor, encodeCursor, readInstant, readLimit } from './query-params.js';
@@ -17,16 +20,40 @@ const tooLargeToRewind = (): HttpError =>
   });
 const MAX_LIMIT = 1000;
 
+/** Caps of the read API in this process (docs/guarantees.md#sharing-one-service-between-projects). */
+export interface ReadLimits {
+  /** Open change streams and long polls of one project. */
+  maxStreamsPerProject: number;
+  /** Open change streams and long polls of all projects. */
+  maxStreamsPerProcess: number;
+  /** Exports of one project at once. */
+  maxExportsPerProject: number;
+  /** History records one `as_of` undoes per group. */
+  asOfMaxHistory: number;
+}
+
 /** What the API under `/api` needs: the store, the queues for erasures, the change notices. */
-export interface ReadDeps extends EraseDeps, ChangesDeps {
+export interface ReadDeps extends EraseDeps, Omit<ChangesDeps, 'streamCap' | 'credentialWatch'> {
   store: Store;
+  readLimits: ReadLimits;
 }
 
 /** The read API (docs/api.md), under `/api`, on the ingest app's port. */
 export function readRoutes(deps: ReadDeps): Router {
-  const { store } = deps;
+  const { store, readLimits: limits } = deps;
   const router = Router();
   router.use(basicAuth(store));
+  const feed: ChangesDeps = {
+    ...deps,
+    streamCap: new ConcurrencyCap(
+      'change streams and long polls',
+      limits.maxStreamsPerProject,
+      limits.maxStreamsPerProcess,
+    ),
+    credentialWatch: new CredentialWatch((user, password) =>
+      store.projects.authenticate(user, password),
+    ),
+  };
 
   router.get('/groups', async (req, res) => {
     const page = await store.groups.list(project(res), {
@@ -49,9 +76,17 @@ export function readRoutes(deps: ReadDeps): Router {
     res.json({ count });
   });
 
-  router.get('/export', exportHandler(store, deps.metrics.exportedGroups));
-  router.get('/changes', changesHandler(deps));
-  router.get('/changes/stream', changeStreamHandler(deps));
+  router.get(
+    '/export',
+    exportHandler({
+      store,
+      exported: deps.metrics.exportedGroups,
+      cap: new ConcurrencyCap('exports', limits.maxExportsPerProject),
+      maxHistory: limits.asOfMaxHistory,
+    }),
+  );
+  router.get('/changes', changesHandler(feed));
+  router.get('/changes/stream', changeStreamHandler(feed));
 
   router.get('/groups/:type/:value', async (req, res) => {
     const key = groupKeyOf(req, res);
@@ -60,9 +95,10 @@ export function readRoutes(deps: ReadDeps): Router {
       res.json((await store.groups.view(key)) ?? notFound());
       return;
     }
-    const then = await store.groups.viewAsOf(key, asOf);
+    const then = await store.groups.viewAsOf(key, asOf, { maxHistory: limits.asOfMaxHistory });
     if (then.found) res.json(then.group);
     else if (then.why === 'history-omitted') throw tooLargeToRewind();
+    else if (then.why === 'history-too-long') throw historyTooLong(limits.asOfMaxHistory);
     else throw groupNotFound();
   });
 
