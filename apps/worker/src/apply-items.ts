@@ -25,6 +25,11 @@ export interface ApplyOutcome {
   /** Projects whose group counts in this partition are to be recounted (a race was seen). */
   recount: string[];
   /**
+   * The `_id`s of the batch's groups that are now in the store: all but those whose items were
+   * only dead-lettered (their queued-groups marks go, docs/guarantees.md#erasure).
+   */
+  written: string[];
+  /**
    * The batch's changes, per project, when readers may take them from its notice (built only
    * when asked: only when the feed has readers).
    */
@@ -54,6 +59,7 @@ export async function applyItems(
   const recount = await time('feed', () => store.feed.commit(partition, placed.last, counts));
   return {
     recount,
+    written: writtenGroups(items, outcome),
     applied: outcome.applied.map((a) => ({ receivedAt: a.entry.item.received_at })),
     duplicates: items.length - kept.length,
     deadLetters: outcome.poisoned.length,
@@ -103,6 +109,17 @@ export function applyJob(
 ): Promise<ApplyOutcome> {
   const items = sequenceItems(payload.items, position.epoch, position.job);
   return applyItems(store, position.partition, items, now);
+}
+
+function writtenGroups(
+  items: readonly SequencedItem[],
+  outcome: { applied: { entry: SequencedItem }[]; poisoned: readonly Poisoned[] },
+): string[] {
+  const poisoned = new Set(outcome.poisoned.map((p) => p.entry.groupId));
+  for (const a of outcome.applied) poisoned.delete(a.entry.groupId);
+  const written = new Set<string>();
+  for (const s of items) if (!poisoned.has(s.groupId)) written.add(s.groupId);
+  return [...written];
 }
 
 function batchByGroup(items: readonly SequencedItem[]): GroupBatch[] {

@@ -4,6 +4,7 @@ import {
   announceChanges,
   isDeletion,
   epochKey,
+  forgetQueuedGroups,
   limitToOneConsumer,
   openPartitionQueue,
   parseJobPayload,
@@ -168,7 +169,7 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
       );
     }
     record(c.metrics, outcome);
-    await announce(c, outcome, logger);
+    await Promise.all([announce(c, outcome, logger), forgetWritten(c, outcome.written, logger)]);
     await recount(c, outcome.recount, logger);
   } catch (error) {
     if (c.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
@@ -196,6 +197,20 @@ async function announce(c: Consumer, outcome: ApplyOutcome, logger: Logger): Pro
     await announceChanges(c.redis, c.queuePrefix, c.partition, outcome.committed, changes);
   } catch (error) {
     logger.warn({ err: messageOf(error) }, 'could not announce changes');
+  }
+}
+
+/**
+ * Takes the batch's written groups out of the partition's queued-groups set: the store answers
+ * for them from now on (docs/guarantees.md#erasure). Best effort: a mark left behind (this call
+ * failed, or the process died before it) only keeps a written group marked, which changes no
+ * answer, until a later batch of the group takes it out.
+ */
+async function forgetWritten(c: Consumer, groupIds: string[], logger: Logger): Promise<void> {
+  try {
+    await forgetQueuedGroups(c.queue, c.redis, groupIds);
+  } catch (error) {
+    logger.warn({ err: messageOf(error) }, 'could not unmark the written groups');
   }
 }
 

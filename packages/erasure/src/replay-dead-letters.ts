@@ -1,8 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { DeadLetterView, Store } from '@groupidentify/store';
-import { parseJobPayload, type JobPayload } from './job-payload.js';
-import { partitionOf } from './partition.js';
-import { enqueueJobs, limitToOneConsumer } from './partition-queue.js';
+import {
+  enqueueJobs,
+  limitToOneConsumer,
+  parseJobPayload,
+  partitionOf,
+  type JobPayload,
+} from '@groupidentify/queue-contract';
 
 export interface ReplayResult {
   replayed: { id: string; partition: number; job: string | null }[];

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { JobPayload } from './job-payload.js';
 import { QUEUE_NAME, partitionPrefix } from './queue-names.js';
+import { groupsOfJobs, markGroupsQueued, queueConnection } from './queued-groups.js';
 import type { RedisClient } from './redis-connection.js';
 
 /**
@@ -31,22 +32,28 @@ export async function limitToOneConsumer(queue: Queue<JobPayload>): Promise<void
 /**
  * Adds jobs to a partition queue, in order, in one round trip, and returns their ids. No
  * `attempts` or `backoff`: a BullMQ retry rejoins the back of the queue and would reorder; a
- * completed job is removed, a failed one kept for inspection.
+ * completed job is removed, a failed one kept for inspection. Their groups are marked queued
+ * first, on the same connection and in the same round trip (docs/guarantees.md#erasure): a job
+ * is never in Redis before its groups' marks.
  */
 export async function enqueueJobs(
   queue: Queue<JobPayload>,
   payloads: readonly JobPayload[],
 ): Promise<(string | undefined)[]> {
+  const client = await queueConnection(queue);
+  const marked = markGroupsQueued(client, queue, groupsOfJobs(payloads));
   // One job (the common flush at a few identifications per request): a single command. addBulk
   // builds an ioredis pipeline, whose constructor copies every BullMQ script onto it (~100
   // properties): that was 10 % of ingest's allocations at 1 identification per request.
   const [only] = payloads;
-  if (payloads.length === 1 && only !== undefined)
-    return [(await queue.add(QUEUE_NAME, only, JOB_OPTIONS)).id];
-  const jobs = await queue.addBulk(
-    payloads.map((data) => ({ name: QUEUE_NAME, data, opts: JOB_OPTIONS })),
-  );
-  return jobs.map((job) => job.id);
+  const added =
+    payloads.length === 1 && only !== undefined
+      ? queue.add(QUEUE_NAME, only, JOB_OPTIONS).then((job) => [job.id])
+      : queue
+          .addBulk(payloads.map((data) => ({ name: QUEUE_NAME, data, opts: JOB_OPTIONS })))
+          .then((jobs) => jobs.map((job) => job.id));
+  const [, ids] = await Promise.all([marked, added]);
+  return ids;
 }
 
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: false } as const;

@@ -1,12 +1,8 @@
 import type { Command } from '../command.js';
 import type { GroupRef } from '@groupidentify/store';
 import { formatTable } from '../format-table.js';
-import {
-  ReplayError,
-  openPartitionQueue,
-  replayDeadLetters,
-  type ReplayResult,
-} from '@groupidentify/queue-contract';
+import { ReplayError, replayDeadLetters, type ReplayResult } from '@groupidentify/erasure';
+import { openPartitionQueue } from '@groupidentify/queue-contract';
 import { CliError } from '../cli-error.js';
 
 const showGroup = (g: GroupRef | null): string =>

@@ -1,6 +1,6 @@
+import { groupKnown } from '@groupidentify/erasure';
 import {
   enqueueJobs,
-  groupKnown,
   limitToOneConsumer,
   openPartitionQueue,
   partitionOf,

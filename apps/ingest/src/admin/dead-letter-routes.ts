@@ -1,10 +1,6 @@
 import { Router } from 'express';
-import {
-  ReplayError,
-  replayDeadLetters,
-  type JobPayload,
-  type ReplayResult,
-} from '@groupidentify/queue-contract';
+import { ReplayError, replayDeadLetters, type ReplayResult } from '@groupidentify/erasure';
+import type { JobPayload } from '@groupidentify/queue-contract';
 import type { Queue } from 'bullmq';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
-import { groupKnown, partitionOf, type JobPayload } from '@groupidentify/queue-contract';
+import { groupKnown } from '@groupidentify/erasure';
+import { partitionOf, type JobPayload } from '@groupidentify/queue-contract';
 import type { Queue } from 'bullmq';
 import type { Store } from '@groupidentify/store';
 import { enqueueItems, type AcceptDeps } from '../accept-identifications.js';

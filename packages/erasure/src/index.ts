@@ -1,0 +1,2 @@
+export * from './group-known.js';
+export * from './replay-dead-letters.js';
