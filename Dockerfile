@@ -18,5 +18,5 @@ COPY --from=build /app/apps ./apps
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # The official image's unprivileged user.
 USER node
-EXPOSE 8080 9464
+EXPOSE 8080 9464 9465
 CMD ["node", "--max-semi-space-size=8", "apps/ingest/dist/main.js"]

@@ -17,6 +17,11 @@ export interface WorkerChild extends Child {
   metricsUrl: string;
 }
 
+/** Ingest: its public URL, and its `/metrics` on the metrics port (not the public one). */
+export interface IngestChild extends HttpChild {
+  metricsUrl: string;
+}
+
 const PORT_LINE = /"port":(\d+)/;
 
 /**
@@ -68,7 +73,8 @@ export async function startIngestChild(
   cleanup: Cleanup,
   setup: IngestSetup,
   nodeArgs: readonly string[] = [],
-): Promise<HttpChild> {
+): Promise<IngestChild> {
+  const metricsPort = await freePort();
   const app = command('ingest', nodeArgs);
   const child = spawnChild(
     cleanup,
@@ -81,6 +87,7 @@ export async function startIngestChild(
       PARTITIONS: String(PARTITIONS),
       PORT: '0',
       HOST: '127.0.0.1',
+      METRICS_PORT: String(metricsPort),
       MAX_BACKLOG: String(setup.maxBacklog ?? 10_000),
       // These phases measure ingest alone, or a worker draining a backlog they build on purpose:
       // no backpressure. The embedded default (bench/stack-phase.ts) runs with the apps' own.
@@ -91,7 +98,11 @@ export async function startIngestChild(
   );
   const [, port] = await child.waitFor(/"port":(\d+)[^\n]*"msg":"ingest listening"/);
   if (port === undefined) throw new Error(`ingest printed no port:\n${child.output()}`);
-  return { ...child, url: `http://127.0.0.1:${port}` };
+  return {
+    ...child,
+    url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+  };
 }
 
 /** The compiled worker as a child process writing to `mongoUrl`'s database. */

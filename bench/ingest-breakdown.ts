@@ -24,8 +24,8 @@ function cpuSeconds(pid: number): number {
 }
 
 /** The cumulative buckets of ingest's `gi_enqueue_duration_seconds`, by upper bound. */
-async function enqueueBuckets(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+async function enqueueBuckets(metricsUrl: string): Promise<Map<string, number>> {
+  const text = await (await fetch(metricsUrl)).text();
   const pattern = /gi_enqueue_duration_seconds_bucket\{le="([^"]+)"\} (\d+)/g;
   return new Map([...text.matchAll(pattern)].map((m) => [m[1] ?? '', Number(m[2])]));
 }
@@ -77,10 +77,10 @@ async function main(cleanup: Cleanup): Promise<void> {
     step(`  ${name}: p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms`);
   };
   await paced('bare  ', bare);
-  const buckets = await enqueueBuckets(ingest.url);
+  const buckets = await enqueueBuckets(ingest.metricsUrl);
   const outputBefore = ingest.output().length;
   await paced('ingest', ingest);
-  const after = await enqueueBuckets(ingest.url);
+  const after = await enqueueBuckets(ingest.metricsUrl);
   const total = (after.get('+Inf') ?? 0) - (buckets.get('+Inf') ?? 0);
   const share = [...after].map(
     ([le, n]) => `≤${le}s ${((100 * (n - (buckets.get(le) ?? 0))) / total).toFixed(1)}%`,

@@ -9,7 +9,10 @@ export interface AppLayout {
   port: number;
   /** Worker processes. */
   workers: number;
-  /** Worker i's (0-based) metrics port is `metricsPort + i`; undefined: free ports. */
+  /**
+   * Worker i's (0-based) metrics port is `metricsPort + i`, ingest's `metricsPort + workers`;
+   * undefined: free ports; 0: no metrics servers.
+   */
   metricsPort: number | undefined;
 }
 
@@ -28,7 +31,7 @@ export interface RunningApp {
   kind: AppKind;
   /** Its pid now (a restarted app has a new one). */
   pid(): number | undefined;
-  /** A worker's `/metrics`, when its metrics server runs. */
+  /** The app's `/metrics` (its metrics port), when its metrics server runs. */
   metricsUrl?: string;
 }
 
@@ -68,12 +71,25 @@ export async function startAppProcesses(
         : Promise.resolve(layout.metricsPort === 0 ? 0 : layout.metricsPort + i),
     ),
   );
+  const ingestMetricsPort =
+    layout.metricsPort === undefined
+      ? await freePort()
+      : layout.metricsPort === 0
+        ? 0
+        : layout.metricsPort + layout.workers;
   const specs = [
     {
       label: 'ingest',
       kind: 'ingest' as const,
-      env: { ...layout.env, PORT: String(ingestPort), HOST: layout.host },
+      env: {
+        ...layout.env,
+        PORT: String(ingestPort),
+        HOST: layout.host,
+        METRICS_PORT: String(ingestMetricsPort),
+      },
       readyUrl: `http://127.0.0.1:${ingestPort}/readyz`,
+      metricsUrl:
+        ingestMetricsPort === 0 ? undefined : `http://127.0.0.1:${ingestMetricsPort}/metrics`,
     },
     ...metricsPorts.map((port, i) => ({
       label: layout.workers === 1 ? 'worker' : `worker ${i + 1}`,

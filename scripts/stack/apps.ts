@@ -6,8 +6,8 @@ import type { StackConfig } from './stack-config.js';
 /**
  * What the stack runs: ingest and STACK_WORKERS worker processes with the environment, the
  * servers the stack found, and its own defaults on top (listening on HOST:PORT, LOG_LEVEL,
- * metrics on free ports unless METRICS_PORT is given, so `npm run start:worker` on 9464 can run
- * beside the stack). Both apps' settings are checked here first, so a bad variable stops the
+ * metrics on free ports unless METRICS_PORT is given — then the workers' from it up, ingest's
+ * after them — so `npm run start:worker` on 9464 or ingest on 9465 can run beside the stack). Both apps' settings are checked here first, so a bad variable stops the
  * stack before it starts anything. The benchmark's "embedded default" runs this same layout.
  */
 export function stackLayout(env: NodeJS.ProcessEnv, config: StackConfig): AppLayout {

@@ -153,8 +153,16 @@ describe('Redis Cluster, 2 ingest and 3 worker processes', () => {
 
       const ports = [await freePort(), await freePort()];
       while (ports[1] === ports[0]) ports[1] = await freePort();
-      const ingests = ports.map((port) =>
-        track(spawnApp('ingest', { ...env, PORT: String(port), HOST: '127.0.0.1' })),
+      const metricsPorts = [await freePort(), await freePort()];
+      const ingests = ports.map((port, i) =>
+        track(
+          spawnApp('ingest', {
+            ...env,
+            PORT: String(port),
+            METRICS_PORT: String(metricsPorts[i]),
+            HOST: '127.0.0.1',
+          }),
+        ),
       );
       children.push(...ingests);
       const workerEnv = { ...env, LOCK_DURATION_MS: '2000', METRICS_PORT: '0' };
@@ -275,7 +283,7 @@ describe('Redis Cluster, 2 ingest and 3 worker processes', () => {
 
       // Both ingest processes took part: their accepted counters add up to the total.
       const acceptedBy = await Promise.all(
-        ports.map(async (port) => {
+        metricsPorts.map(async (port) => {
           const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
           return sumOf(parsePrometheus(text), 'gi_identifications_accepted_total');
         }),

@@ -164,7 +164,7 @@ async function statusIs(state: string): Promise<void> {
 
 /** Ingest's streams waiting for changes (gi_change_waiters): 1 while one stream is open, idle. */
 async function waiters(): Promise<number> {
-  return sumOf((await scrapeMetrics(ingest.url)).samples, 'gi_change_waiters', {});
+  return sumOf((await scrapeMetrics(ingest.metricsUrl)).samples, 'gi_change_waiters', {});
 }
 
 /** The stream the page has open: it was asked for, and has not ended. */

@@ -216,7 +216,7 @@ describe('the console in a browser', () => {
         const text = (await row.getByTestId('backlog').textContent()) ?? '';
         expect(text).toMatch(/^\d{1,3}(,\d{3})*$/);
         const shown = Number(text.replace(/,/g, ''));
-        const { samples } = await scrapeMetrics(ingest.url);
+        const { samples } = await scrapeMetrics(ingest.metricsUrl);
         const exposed = sumOf(samples, 'gi_backlog_jobs', { partition: String(UNCONSUMED) });
         const lag = await row.getByTestId('oldest-age').textContent();
         return shown > 1000 && shown === exposed && lag !== '0 s';

@@ -53,10 +53,36 @@ describe('docker-compose.yml (validated by `docker compose config`)', () => {
     expect(redis).toContain('--maxmemory-policy noeviction');
   });
 
+  it('bounds Redis memory, so that a full Redis refuses writes (503) instead of being killed', () => {
+    const args = services['redis']?.command ?? [];
+    const maxmemory = args[args.indexOf('--maxmemory') + 1] ?? '';
+    expect(args).toContain('--maxmemory');
+    expect(maxmemory).toMatch(/^[1-9]\d*(b|kb|mb|gb)?$/i);
+  });
+
+  it('protects Redis with a password that every app’s REDIS_URL carries', () => {
+    const args = services['redis']?.command ?? [];
+    expect(args).toContain('--requirepass');
+    const password = args[args.indexOf('--requirepass') + 1] ?? '';
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    for (const [name, service] of Object.entries(services)) {
+      const url = service.environment?.['REDIS_URL'];
+      if (url === undefined) continue;
+      expect(decodeURIComponent(new URL(url).password), name).toBe(password);
+    }
+    // The healthcheck signs in too (else it would report NOAUTH as healthy or never healthy).
+    expect(services['redis']?.environment?.['REDIS_PASSWORD']).toBe(password);
+  });
+
+  it('puts ingest’s /metrics on its own port, not the one the balancer publishes', () => {
+    expect(services['ingest']?.environment?.['METRICS_PORT']).toBe('9465');
+    expect(services['ingest']?.environment?.['PORT']).toBe('8080');
+  });
+
   it('wires ingest and worker to them by environment, after they are healthy', () => {
     for (const name of ['ingest', 'worker']) {
       const service = services[name];
-      expect(service?.environment?.['REDIS_URL']).toBe('redis://redis:6379');
+      expect(service?.environment?.['REDIS_URL']).toMatch(/^redis:\/\/:[^@]+@redis:6379$/);
       expect(service?.environment?.['MONGO_URL']).toMatch(
         /^mongodb:\/\/mongo:27017\/.*replicaSet=rs0/,
       );

@@ -34,13 +34,13 @@ function sdk(options: Partial<PostHogOptions> = {}, apiKey = ingest.apiKey): Pos
 
 /** How many requests to /batch/ were answered with `status`, from ingest's own metrics. */
 const batchAnswers = async (status: string): Promise<number> =>
-  sumOf((await scrapeMetrics(ingest.url)).samples, 'gi_http_requests_total', {
+  sumOf((await scrapeMetrics(ingest.metricsUrl)).samples, 'gi_http_requests_total', {
     route: '/batch/',
     status,
   });
 
 const ignoredPostHogEvents = async (): Promise<number> =>
-  sumOf((await scrapeMetrics(ingest.url)).samples, 'gi_ignored_events_total', {
+  sumOf((await scrapeMetrics(ingest.metricsUrl)).samples, 'gi_ignored_events_total', {
     platform: 'posthog',
   });
 

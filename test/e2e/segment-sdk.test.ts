@@ -34,7 +34,7 @@ const group = (client: Analytics, params: Parameters<Analytics['group']>[0]) =>
   });
 
 const ignoredSegmentCalls = async (): Promise<number> =>
-  sumOf((await scrapeMetrics(ingest.url)).samples, 'gi_ignored_events_total', {
+  sumOf((await scrapeMetrics(ingest.metricsUrl)).samples, 'gi_ignored_events_total', {
     platform: 'segment',
   });
 

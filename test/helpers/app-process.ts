@@ -23,7 +23,8 @@ export function spawnApp(app: keyof typeof MAIN, env: Record<string, string>): A
     ['--conditions=@groupidentify/source', '--import', 'tsx', MAIN[app]],
     {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      // Ingest's metrics server only when asked for: parallel tests would share its default port.
+      env: { ...process.env, ...(app === 'ingest' ? { METRICS_PORT: '0' } : {}), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -27,7 +27,13 @@ export function spawnIngestMain(env: Record<string, string>): ChildIngest {
     ['--conditions=@groupidentify/source', '--import', 'tsx', 'apps/ingest/src/main.ts'],
     {
       cwd: repoRoot,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+      // No metrics server unless asked for: parallel tests would share its default port.
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '',
+        METRICS_PORT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

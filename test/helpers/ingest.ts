@@ -17,13 +17,15 @@ import {
   isDeletion,
   type QueuedIdentification,
 } from '@groupidentify/queue-contract';
-import { withDatabase } from '@groupidentify/local-services';
+import { freePort, withDatabase } from '@groupidentify/local-services';
 import { mongoUrl, redisUrl, uniqueName } from './services.js';
 
 export { withDatabase } from '@groupidentify/local-services';
 
 export interface TestIngest {
   url: string;
+  /** Its `/metrics`, on the metrics port (not the public one); undefined with METRICS_PORT=0. */
+  metricsUrl: string | undefined;
   apiKey: string;
   projectId: string;
   config: IngestConfig;
@@ -62,6 +64,11 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
     // Tests build backlogs on purpose (paused queues, no worker): backpressure, tested on its own
     // (test/ingest/backpressure.test.ts), would only slow them down.
     BACKPRESSURE_LAG_MS: '0',
+    // Every test client is 127.0.0.1, and auth tests sign in wrongly on purpose: the slowing of
+    // failed sign-ins, tested on its own (test/read-api/failed-sign-ins.test.ts), would get in
+    // the way.
+    SIGNIN_MAX_FAILURES: '1000000',
+    METRICS_PORT: String(await freePort()),
     ...env,
   });
   const mongo = await MongoClient.connect(config.MONGO_URL);
@@ -90,6 +97,10 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
   };
   return {
     url: `http://127.0.0.1:${service.port}`,
+    metricsUrl:
+      service.metricsPort === undefined
+        ? undefined
+        : `http://127.0.0.1:${service.metricsPort}/metrics`,
     apiKey: project.apiKey,
     secretKey: project.secretKey,
     projectId: project.id,

@@ -43,9 +43,15 @@ export function sumOf(
   return samplesOf(samples, name, labels).reduce((sum, s) => sum + s.value, 0);
 }
 
-/** GET `<baseUrl>/metrics`, checked to be Prometheus text, parsed. */
-export async function scrapeMetrics(baseUrl: string): Promise<{ text: string; samples: Sample[] }> {
-  const res = await fetch(new URL('/metrics', baseUrl));
+/**
+ * GET a `/metrics` URL (ingest's `metricsUrl`: its metrics port, not the public one), checked to
+ * be Prometheus text, parsed.
+ */
+export async function scrapeMetrics(
+  metricsUrl: string | undefined,
+): Promise<{ text: string; samples: Sample[] }> {
+  if (metricsUrl === undefined) throw new Error('no metrics server (METRICS_PORT=0)');
+  const res = await fetch(metricsUrl);
   const text = await res.text();
   if (res.status !== 200) throw new Error(`GET /metrics answered ${res.status}: ${text}`);
   return { text, samples: parsePrometheus(text) };

@@ -148,7 +148,7 @@ describe('GET /api/admin/partitions', () => {
     expect(age).toBeLessThanOrEqual((Date.now() - sentAt) / 1000 + 0.1);
     expect(Date.parse(figures.refreshed_at ?? '')).toBeGreaterThan(sentAt);
 
-    const { samples } = await scrapeMetrics(ingest.url);
+    const { samples } = await scrapeMetrics(ingest.metricsUrl);
     for (const p of figures.partitions)
       expect(sumOf(samples, 'gi_backlog_jobs', { partition: String(p.partition) })).toBe(
         p.backlog_jobs,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { deferCleanups } from '../helpers/cleanups.js';
 import { send } from '../helpers/http.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
-import { parsePrometheus, samplesOf } from '../helpers/prometheus.js';
+import { samplesOf, scrapeMetrics } from '../helpers/prometheus.js';
 import { pollUntil } from '../helpers/services.js';
 
 // Backpressure (docs/guarantees.md#backpressure): when the partitions a request writes to lag
@@ -14,8 +14,8 @@ import { pollUntil } from '../helpers/services.js';
 const defer = deferCleanups('each');
 
 async function metric(ingest: TestIngest, name: string): Promise<number> {
-  const text = await (await fetch(`${ingest.url}/metrics`)).text();
-  return samplesOf(parsePrometheus(text), name).reduce((sum, s) => sum + s.value, 0);
+  const { samples } = await scrapeMetrics(ingest.metricsUrl);
+  return samplesOf(samples, name).reduce((sum, s) => sum + s.value, 0);
 }
 
 const identify = (ingest: TestIngest, value: string) =>

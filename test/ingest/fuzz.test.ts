@@ -85,7 +85,7 @@ describe('/groupidentify under random requests', () => {
   }, 60_000);
 
   it('counted no 5xx in its own metrics (no unhandled error answered)', async () => {
-    const { samples } = await scrapeMetrics(ingest.url);
+    const { samples } = await scrapeMetrics(ingest.metricsUrl);
     const requests = samplesOf(samples, 'gi_http_requests_total');
     expect(requests.length).toBeGreaterThan(0);
     const fiveHundreds = requests.filter((s) => s.labels['status']?.startsWith('5') === true);

@@ -81,8 +81,19 @@ describe('health and readiness', () => {
 });
 
 describe('GET /metrics', () => {
+  it('is on its own port, not the public one (METRICS_PORT)', async () => {
+    expect((await fetch(`${ingest.url}/metrics`)).status).toBe(404);
+    expect(ingest.metricsUrl).toBeDefined();
+    expect(ingest.metricsUrl).not.toContain(`:${ingest.service.port}/`);
+    expect((await fetch(String(ingest.metricsUrl))).status).toBe(200);
+    const off = await startTestIngest({ METRICS_PORT: '0' });
+    defer(() => off.close());
+    expect(off.metricsUrl).toBeUndefined();
+    expect((await fetch(`${off.url}/metrics`)).status).toBe(404);
+  });
+
   it('is Prometheus text with the request, accepted, enqueue and backlog metrics', async () => {
-    const res = await fetch(`${ingest.url}/metrics`);
+    const res = await fetch(String(ingest.metricsUrl));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
@@ -97,11 +108,11 @@ describe('GET /metrics', () => {
   });
 
   it('counts accepted identifications, enqueue timings and requests by status', async () => {
-    const before = (await scrapeMetrics(ingest.url)).samples;
+    const before = (await scrapeMetrics(ingest.metricsUrl)).samples;
     const ids = ['m-1', 'm-2', 'm-3'].map((g) => identification(g));
     expect((await post(ingest, ids)).status).toBe(200);
     expect((await post(ingest, [identification('')])).status).toBe(400); // nothing accepted
-    const after = (await scrapeMetrics(ingest.url)).samples;
+    const after = (await scrapeMetrics(ingest.metricsUrl)).samples;
     const delta = (name: string, labels: Record<string, string> = {}) =>
       sumOf(after, name, labels) - sumOf(before, name, labels);
     expect(delta('gi_identifications_accepted_total')).toBe(3);
@@ -114,7 +125,7 @@ describe('GET /metrics', () => {
     const auth = basic(ingest.apiKey, ingest.secretKey);
     for (const value of ['Acme', 'Globex'])
       await fetch(`${ingest.url}/api/groups/org/${value}`, { headers: { authorization: auth } });
-    const later = (await scrapeMetrics(ingest.url)).samples;
+    const later = (await scrapeMetrics(ingest.metricsUrl)).samples;
     const read = samplesOf(later, 'gi_http_requests_total').filter((s) =>
       (s.labels['route'] ?? '').startsWith('/api/groups/'),
     );
@@ -140,7 +151,7 @@ describe('backpressure', () => {
     // The monitor refreshes its cached counts every second; its gauge shows what it saw.
     await pollUntil(
       async () => {
-        const { samples } = await scrapeMetrics(own.url);
+        const { samples } = await scrapeMetrics(own.metricsUrl);
         return sumOf(samples, 'gi_backlog_jobs', { partition: String(partition) }) > 1;
       },
       { timeoutMs: 10_000, description: 'the backlog monitor to see 2 waiting jobs' },
@@ -202,10 +213,12 @@ describe('the ingest process (main.ts)', () => {
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    const metricsPort = await freePort();
     const proc = spawnIngestMain({
       REDIS_URL: redisUrl(),
       MONGO_URL: withDatabase(mongoUrl(), database),
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       HOST: '127.0.0.1',
       QUEUE_PREFIX: prefix,
       PARTITIONS: '4',
@@ -231,7 +244,11 @@ describe('the ingest process (main.ts)', () => {
 
     // Wave 1: requests the server has accepted (their sockets show in its handle count).
     const sockets = async () =>
-      sumOf((await scrapeMetrics(url)).samples, 'nodejs_active_handles', { type: 'Socket' });
+      sumOf(
+        (await scrapeMetrics(`http://127.0.0.1:${metricsPort}/metrics`)).samples,
+        'nodejs_active_handles',
+        { type: 'Socket' },
+      );
     const baseline = await sockets();
     const wave1Groups = Array.from({ length: 20 }, (_, i) => `in-flight-${i}`);
     const wave1 = wave1Groups.map(send);

@@ -139,7 +139,7 @@ describe('the platform routes under random requests', () => {
   }, 60_000);
 
   it('counted no 5xx in its own metrics (no unhandled error answered)', async () => {
-    const { samples } = await scrapeMetrics(ingest.url);
+    const { samples } = await scrapeMetrics(ingest.metricsUrl);
     const fiveHundreds = samplesOf(samples, 'gi_http_requests_total').filter(
       (s) => s.labels['status']?.startsWith('5') === true,
     );

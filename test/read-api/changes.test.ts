@@ -143,7 +143,8 @@ describe('GET /api/changes', () => {
     const cursor = await now();
     const waiting = changes({ after: cursor, group_type: type, wait_ms: '30000' });
     await pollUntil(
-      async () => sumOf((await scrapeMetrics(ingest.url)).samples, 'gi_change_waiters', {}) >= 1,
+      async () =>
+        sumOf((await scrapeMetrics(ingest.metricsUrl)).samples, 'gi_change_waiters', {}) >= 1,
       { timeoutMs: 10_000, description: 'the long poll to wait' },
     );
     const sentAt = Date.now();

@@ -112,11 +112,12 @@ describe('where on the list and count', () => {
     ['{"$or":[{"plan":"pro"}]}', '$or is a query operator'],
     ['{"plan":{"$regex":"p"}}', '$regex is not a supported operator'],
     ['{"plan":{"$eq":{"$ne":1}}}', 'operators cannot be nested'],
+    [`{"plan":${'['.repeat(41)}1${']'.repeat(41)}}`, 'plan: nested deeper than 40 levels'],
   ])('answers 400 Invalid where to %s', async (where, reason) => {
     for (const path of ['/api/groups', '/api/groups/count', '/api/export']) {
       const reply = await getJson(`${path}?${q({ group_type: type, where })}`);
       expect(reply.status, path).toBe(400);
-      expect(reply.body).toMatchObject({ code: 400, error: 'Invalid where' });
+      expect(reply.body).toMatchObject({ code: 400, error: 'Invalid where', field: 'where' });
       expect(String(reply.body['reason'])).toContain(reason);
     }
   });
@@ -277,7 +278,7 @@ async function plant(type: string, count: number, filler: string): Promise<void>
 
 /** Groups written to export responses so far, by this ingest (its metric). */
 async function exportedSoFar(): Promise<number> {
-  const res = await fetch(`${ingest.url}/metrics`);
+  const res = await fetch(String(ingest.metricsUrl));
   const match = /^gi_exported_groups_total (\d+)/m.exec(await res.text());
   return Number(match?.[1] ?? 0);
 }

@@ -13,6 +13,7 @@ import { queryTimedOut } from './read-api/store-failure.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { platformRoutes } from './platforms/platform-routes.js';
+import { SignInThrottle, type SignInLimits } from './sign-in-throttle.js';
 
 /** The OpenAPI 3.1 description of every endpoint, kept in apps/ingest/openapi/. */
 const OPENAPI = JSON.stringify(openApiDocument());
@@ -33,6 +34,10 @@ export interface AppDeps extends GroupIdentifyDeps {
   adminToken: string | undefined;
   /** Caps of the read API (docs/guarantees.md#sharing-one-service-between-projects). */
   readLimits: ReadLimits;
+  /** Failed sign-ins allowed per client address (docs/guarantees.md#failed-sign-ins). */
+  signInLimits: SignInLimits;
+  /** Express's `trust proxy` (`TRUST_PROXY`): which proxies' `X-Forwarded-For` names the client. */
+  trustProxy: boolean | number | string;
   /** Whether Redis and MongoDB answer now (for `/readyz`). */
   checkReady: () => Promise<Record<string, boolean>>;
 }
@@ -42,6 +47,8 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.trustProxy);
+  const signInThrottle = new SignInThrottle(deps.signInLimits);
   app.use(countRequests(deps));
 
   // Raw bytes, gunzipped by body-parser; over 1 MB is refused before anything is parsed.
@@ -54,6 +61,12 @@ export function createApp(deps: AppDeps): Express {
   for (const path of ['/2/httpapi', '/batch'])
     app.all(path, allowMethods('POST'), body, httpApiHandler(deps));
 
+  // Answers under /api (errors included) are about one project's data or the operator's: never
+  // kept by a browser or a shared cache.
+  app.use('/api', (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   if (deps.adminToken !== undefined)
     app.use(
       '/api/admin',
@@ -64,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
         queues: deps.queues,
         backlog: deps.backlog,
         partitions: deps.partitions,
+        signInThrottle,
       }),
     );
   // Without ADMIN_TOKEN the operator endpoints do not exist, for anyone (docs/console.md).
@@ -71,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
     app.use('/api/admin', (_req, _res, next) => {
       next(new HttpError(404, 'Not found'));
     });
-  app.use('/api', mountedAt('/api'), readRoutes(deps));
+  app.use('/api', mountedAt('/api'), readRoutes({ ...deps, signInThrottle }));
   app.use('/console', mountedAt('/console'), consoleRoutes());
 
   app.get('/healthz', (_req, res) => {
@@ -84,9 +98,6 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(OPENAPI);
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   app.use((_req, _res, next) => {
     next(new HttpError(404, 'Not found'));

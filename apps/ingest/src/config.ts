@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { queueSettings } from '@groupidentify/queue-contract';
 import {
@@ -13,6 +14,41 @@ const schema = z.object({
   ...heapSettings(50),
   PORT: int(0, 8080),
   HOST: z.string().default('0.0.0.0'),
+  /** `/metrics` (and `/healthz`) on a port of their own, not the public one; 0 turns it off. */
+  METRICS_PORT: int(0, 9465),
+  /**
+   * Slow clients: the whole request (headers and body) must arrive within HTTP_REQUEST_TIMEOUT_MS,
+   * its headers within HTTP_HEADERS_TIMEOUT_MS, else the connection gets 408 and is closed. Only
+   * the request is timed, never the answer: change streams and long polls are not cut.
+   */
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 30_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 10_000),
+  /** An idle keep-alive connection is closed after this long (Node's default). */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1, 5000),
+  /** Open connections at most; one more is closed at once (no answer). */
+  HTTP_MAX_CONNECTIONS: int(1, 10_000),
+  /**
+   * Failed sign-ins (read API secret, operator token) from one client address within
+   * SIGNIN_FAILURE_WINDOW_MS; beyond, its sign-ins answer 429 until the window ends.
+   */
+  SIGNIN_MAX_FAILURES: int(1, 10),
+  SIGNIN_FAILURE_WINDOW_MS: int(1000, 60_000),
+  /**
+   * Express's `trust proxy`: which proxies' `X-Forwarded-For` names the client address (for the
+   * failed sign-in count). Empty (default): none, the peer's address is the client's. `true`,
+   * a hop count, or a comma-separated list of addresses/subnets or loopback, linklocal,
+   * uniquelocal.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .refine(
+      (v) => v === '' || v === 'true' || /^\d+$/.test(v) || v.split(',').every(isProxyName),
+      'must be empty, true, a hop count, or a comma-separated list of addresses, subnets or loopback/linklocal/uniquelocal',
+    )
+    .transform((v): boolean | number | string =>
+      v === '' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v,
+    ),
   /**
    * Group commit: how long a partition buffer waits for more items before it is enqueued. 0 (the
    * default): until the requests read in the same turn of the event loop are in; under load,
@@ -62,4 +98,12 @@ export type IngestConfig = z.infer<typeof schema>;
 /** Reads and validates the environment; throws one readable message listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
   return parseSettings(schema, env);
+function isProxyName(entry: string): boolean {
+  const name = entry.trim();
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(name)) return true;
+  const [address, bits, ...rest] = name.split('/');
+  if (rest.length > 0 || address === undefined || isIP(address) === 0) return false;
+  return bits === undefined || /^\d{1,3}$/.test(bits);
+}
+
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { BacklogMonitor } from './backlog-monitor.js';
@@ -11,6 +11,7 @@ import { createPartitionQueues, queueSink } from './partition-queues.js';
 import { createProjectLookup } from './project-lookup.js';
 import { openStore } from '@groupidentify/store';
 import {
+import { startMetricsServer } from '@groupidentify/service-runtime';
   ChangeNotices,
   claimPartitionCount,
   connectRedis,
@@ -23,6 +24,8 @@ export interface IngestService {
   server: Server;
   port: number;
   /** Stops accepting, lets in-flight requests finish, flushes, closes clients (docs/operations.md). */
+  /** The port of `/metrics` (`METRICS_PORT`); undefined when it is off. */
+  metricsPort: number | undefined;
   close(): Promise<void>;
 }
 
@@ -82,6 +85,11 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     adminToken: config.ADMIN_TOKEN,
     readLimits: {
       maxStreamsPerProject: config.MAX_STREAMS_PER_PROJECT,
+    signInLimits: {
+      maxFailures: config.SIGNIN_MAX_FAILURES,
+      windowMs: config.SIGNIN_FAILURE_WINDOW_MS,
+    },
+    trustProxy: config.TRUST_PROXY,
       maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
       maxExportsPerProject: config.MAX_EXPORTS_PER_PROJECT,
       asOfMaxHistory: config.AS_OF_MAX_HISTORY,
@@ -98,23 +106,46 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
       mongo: await store.ping(),
     }),
   });
-  const server = app.listen(config.PORT, config.HOST);
+  const server = createServer(
+    {
+      // Only receiving the request is timed: a change stream or long poll, whose request is in
+      // at once, is never cut by these. Timed requests are checked about every second.
+      requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
+      keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      connectionsCheckingInterval: 1000,
+    },
+    app,
+  );
+  // Over the cap Node closes a new connection at once, before reading anything from it.
+  server.maxConnections = config.HTTP_MAX_CONNECTIONS;
   answerClientErrorsAsJson(server, metrics);
   await once(server, 'listening');
   const address = server.address();
+  server.listen(config.PORT, config.HOST);
   const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
-  logger.info({ port, partitions: config.PARTITIONS }, 'ingest listening');
+  // Not on the public port: what the metrics tell (projects' traffic, backlogs) is the operator's.
+  const metricsServer =
+    config.METRICS_PORT === 0
+      ? undefined
+      : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.HOST);
+  const metricsAddress = metricsServer?.address();
+  const metricsPort =
+    typeof metricsAddress === 'object' && metricsAddress !== null ? metricsAddress.port : undefined;
+  logger.info({ port, metricsPort, partitions: config.PARTITIONS }, 'ingest listening');
 
   return {
     server,
     port,
     async close() {
       shutdown.abort(); // long polls answer, change streams end: nothing holds the server open
+    metricsPort,
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
       backlog.stop();
       await committer.drain();
+      metricsServer?.close();
       await changeNotices.close();
       await Promise.allSettled(queues.map((q) => q.close()));
       redis.disconnect();

@@ -8,8 +8,8 @@ import {
 } from '@groupidentify/queue-contract';
 import type { Logger } from 'pino';
 import { openStore } from '@groupidentify/store';
+import { startMetricsServer } from '@groupidentify/service-runtime';
 import { selectedPartitions, type WorkerConfig } from './config.js';
-import { startMetricsServer } from './metrics-server.js';
 import { startPartitionConsumer } from './partition-consumer.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
 

@@ -66,6 +66,22 @@ describe('parseWhere', () => {
     });
   });
 
+  it('bounds the depth of a value as property values are bounded (40 levels)', () => {
+    const nested = (levels: number): unknown =>
+      Array.from({ length: levels }).reduce<unknown>((inner) => [inner], 1);
+    expect(parseWhere(JSON.stringify({ a: nested(40) })).ok).toBe(true);
+    for (const where of [
+      { a: nested(41) },
+      { a: { $eq: nested(41) } },
+      { a: { $in: [nested(41)] } },
+      { a: { b: nested(40) } },
+    ])
+      expect(parseWhere(JSON.stringify(where))).toMatchObject({
+        ok: false,
+        reason: expect.stringContaining('nested deeper than 40 levels') as unknown,
+      });
+  });
+
   it('never throws, and what it accepts holds only supported operators', () => {
     fc.assert(
       fc.property(fc.oneof(fc.json(), fc.string()), (text) => {

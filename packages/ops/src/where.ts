@@ -1,4 +1,5 @@
 import { getOwn, isJsonObject, type JsonValue, type Properties } from './json.js';
+import { LIMITS } from './limits.js';
 
 /** The operators a `where` condition may use. */
 export const WHERE_OPERATORS = [
@@ -119,11 +120,20 @@ function checkOperand(property: string, op: WhereOperator, operand: JsonValue): 
   return refuseOperatorLike(operand, where);
 }
 
-/** A value may not hold an operator object at any depth: one operator object is the limit. */
-function refuseOperatorLike(value: JsonValue, where: string): string | undefined {
+/**
+ * A value may not hold an operator object at any depth: one operator object is the limit. Nor may
+ * it nest deeper than a property value may ({@link LIMITS.maxDepth}, counted the same way: a
+ * scalar is 0, `[1]` is 1): no stored value could equal it, and the walk stays bounded.
+ * `enclosing` is the number of containers around `value`.
+ */
+function refuseOperatorLike(value: JsonValue, where: string, enclosing = 0): string | undefined {
+  if (Array.isArray(value) || isJsonObject(value)) {
+    if (enclosing >= LIMITS.maxDepth)
+      return `${where}: nested deeper than ${LIMITS.maxDepth} levels`;
+  }
   if (Array.isArray(value)) {
     for (const v of value) {
-      const refused = refuseOperatorLike(v, where);
+      const refused = refuseOperatorLike(v, where, enclosing + 1);
       if (refused !== undefined) return refused;
     }
     return undefined;
@@ -131,7 +141,7 @@ function refuseOperatorLike(value: JsonValue, where: string): string | undefined
   if (!isJsonObject(value)) return undefined;
   for (const key of Object.keys(value)) {
     if (key.startsWith('$')) return `${where}: operators cannot be nested inside a value (${key})`;
-    const refused = refuseOperatorLike(value[key] as JsonValue, where);
+    const refused = refuseOperatorLike(value[key] as JsonValue, where, enclosing + 1);
     if (refused !== undefined) return refused;
   }
   return undefined;

@@ -3,6 +3,7 @@ import type { Queue } from 'bullmq';
 import type { JobPayload } from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
 import type { BacklogMonitor } from '../backlog-monitor.js';
+import type { SignInThrottle } from '../sign-in-throttle.js';
 import { HttpError } from '../http-error.js';
 import { allowMethods } from './allow-methods.js';
 import { bearerAuth } from './bearer-auth.js';
@@ -18,12 +19,14 @@ export interface AdminDeps {
   queues: readonly Queue<JobPayload>[];
   backlog: BacklogMonitor;
   partitions: number;
+  /** Counts wrong tokens per client address (shared with the read API's sign-in). */
+  signInThrottle?: SignInThrottle;
 }
 
 /** Operator endpoints under `/api/admin` (docs/console.md), mounted only with `ADMIN_TOKEN`. */
 export function adminRoutes(deps: AdminDeps): Router {
   const router = Router();
-  router.use(bearerAuth(deps.token));
+  router.use(bearerAuth(deps.token, deps.signInThrottle));
   // Operator data behind a token: never kept by a browser or a proxy.
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');

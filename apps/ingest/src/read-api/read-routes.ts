@@ -2,6 +2,7 @@ import { Router, type Response } from 'express';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
+import type { SignInThrottle } from '../sign-in-throttle.js';
 import { changeStreamHandler, changesHandler, type ChangesDeps } from './changes-routes.js';
 import { ConcurrencyCap } from './concurrency-cap.js';
 import { CredentialWatch } from './credential-watch.js';
@@ -36,13 +37,15 @@ export interface ReadLimits {
 export interface ReadDeps extends EraseDeps, Omit<ChangesDeps, 'streamCap' | 'credentialWatch'> {
   store: Store;
   readLimits: ReadLimits;
+  /** Counts failed sign-ins per client address (docs/guarantees.md#failed-sign-ins). */
+  signInThrottle?: SignInThrottle;
 }
 
 /** The read API (docs/api.md), under `/api`, on the ingest app's port. */
 export function readRoutes(deps: ReadDeps): Router {
   const { store, readLimits: limits } = deps;
   const router = Router();
-  router.use(basicAuth(store));
+  router.use(basicAuth(store, deps.signInThrottle));
   const feed: ChangesDeps = {
     ...deps,
     streamCap: new ConcurrencyCap(

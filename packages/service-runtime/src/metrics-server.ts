@@ -1,10 +1,18 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
 
-/** `GET /metrics` (Prometheus text) and `GET /healthz` on their own port (docs/operations.md). */
+/** What the metrics server reads: a prom-client `Registry` has both. */
+export interface MetricsRegistry {
+  metrics(): Promise<string>;
+  contentType: string;
+}
+
+/**
+ * `GET /metrics` (Prometheus text) and `GET /healthz` on a port of their own, apart from any
+ * public one (docs/operations.md): the worker's and ingest's `METRICS_PORT`.
+ */
 export async function startMetricsServer(
-  registry: Registry,
+  registry: MetricsRegistry,
   port: number,
   host: string,
 ): Promise<Server> {
