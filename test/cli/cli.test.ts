@@ -86,14 +86,20 @@ describe.concurrent('project', SLOW, () => {
     const keys = (await cliJson(['project', 'create', '--name', 'Listed'], env)) as Keys;
     const table = await runCliProcess(['project', 'list'], env);
     expect(table.code).toBe(0);
-    expect(lines(table.stdout)[0]).toMatch(/^ID\s+NAME\s+API_KEY\s+CREATED_AT$/);
-    expect(table.stdout).toMatch(new RegExp(`${keys.id}\\s+Listed\\s+${keys.api_key}\\s+\\d{4}-`));
+    expect(lines(table.stdout)[0]).toMatch(
+      /^ID\s+NAME\s+API_KEY\s+CREATED_AT\s+RATE_LIMIT\s+PUBLIC_ERASE$/,
+    );
+    expect(table.stdout).toMatch(
+      new RegExp(`${keys.id}\\s+Listed\\s+${keys.api_key}\\s+\\d{4}-\\S+\\s+default\\s+refused`),
+    );
     const json = (await cliJson(['project', 'list', '--json'], env)) as Record<string, unknown>[];
     expect(json).toContainEqual({
       id: keys.id,
       name: 'Listed',
       api_key: keys.api_key,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+      rate_limit_per_s: null,
+      allow_public_erase: false,
     });
     expect(JSON.stringify(json)).not.toMatch(/secret/);
   });
@@ -117,6 +123,44 @@ describe.concurrent('project', SLOW, () => {
       env,
     )) as Keys;
     expect(json.api_key).not.toBe(after.api_key);
+  });
+
+  it('update sets the rate limit and public erasure, prints the project, and list shows them', async () => {
+    const keys = (await cliJson(['project', 'create', '--name', 'Limited'], env)) as Keys;
+    const run = await runCliProcess(
+      ['project', 'update', '--id', keys.id, '--rate-limit', '500', '--allow-public-erase', 'true'],
+      env,
+    );
+    expect(run.code).toBe(0);
+    expect(lines(run.stdout)).toHaveLength(1);
+    expect(JSON.parse(run.stdout)).toStrictEqual({
+      id: keys.id,
+      name: 'Limited',
+      api_key: keys.api_key,
+      created_at: expect.stringMatching(/^\d{4}-/) as unknown,
+      rate_limit_per_s: 500,
+      allow_public_erase: true,
+    });
+    const doc = await store.projects.findOne({ _id: keys.id });
+    expect(doc).toMatchObject({ rate_limit_per_s: 500, allow_public_erase: true });
+    const table = await runCliProcess(['project', 'list'], env);
+    expect(table.stdout).toMatch(new RegExp(`${keys.id}\\s+Limited\\s.*\\s500/s\\s+allowed`));
+    // One setting at a time; `default` takes the project's own limit away.
+    await cliJson(['project', 'update', '--id', keys.id, '--rate-limit', 'default'], env);
+    await cliJson(['project', 'update', '--id', keys.id, '--allow-public-erase', 'false'], env);
+    const after = await store.projects.findOne({ _id: keys.id });
+    expect(after?.rate_limit_per_s).toBeUndefined();
+    expect(after?.allow_public_erase).toBe(false);
+  });
+
+  it('update of an unknown project fails with a message', async () => {
+    const run = await runCliProcess(
+      ['project', 'update', '--id', 'nope', '--rate-limit', '5'],
+      env,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('project nope not found');
   });
 
   it('rotate-keys of an unknown project fails with a message', async () => {
@@ -143,6 +187,27 @@ describe.concurrent('bad arguments: usage on stderr, exit 2, nothing on stdout',
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(message);
     expect(run.stderr).toContain('usage: npm run cli --');
+  });
+
+  it.each([
+    [
+      ['project', 'update', '--id', 'x'],
+      'project update needs --rate-limit or --allow-public-erase',
+    ],
+    [
+      ['project', 'update', '--id', 'x', '--rate-limit', '1.5'],
+      '--rate-limit must be an integer from 1 to 1000000000 (identifications per second) or default',
+    ],
+    [['project', 'update', '--id', 'x', '--rate-limit', '0'], '--rate-limit must be an integer'],
+    [
+      ['project', 'update', '--id', 'x', '--allow-public-erase', 'yes'],
+      '--allow-public-erase must be true or false',
+    ],
+  ])('bad setting %j: the reason on stderr, exit 2', async (args, message) => {
+    const run = await runCliProcess(args, env);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(message);
   });
 
   it('--help prints the usage on stdout and exits 0', async () => {

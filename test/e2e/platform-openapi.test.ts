@@ -42,10 +42,9 @@ describe('platform routes: real answers match the OpenAPI document', () => {
       expect(await call('GET', `/groups?verbose=${verbose}`)).toBe(400);
       const wrongKey = encodeURIComponent(base64({ ...update, $token: 'nope' }));
       expect(await call('GET', `/groups?verbose=${verbose}&data=${wrongKey}`)).toBe(401);
-      // A $delete naming no group is refused (a valid one erases the group: docs/sdks.md).
-      const { $group_id: _id, ...noGroup } = update;
-      const deletion = encodeURIComponent(base64({ ...noGroup, $delete: '' }));
-      expect(await call('GET', `/groups?verbose=${verbose}&data=${deletion}`)).toBe(400);
+      // Erasing through the public token: refused, this project does not allow it (docs/sdks.md).
+      const deletion = encodeURIComponent(base64({ ...update, $delete: '' }));
+      expect(await call('GET', `/groups?verbose=${verbose}&data=${deletion}`)).toBe(403);
       const tooLarge = form(`data=${'x'.repeat(1_100_000)}`);
       expect(await call('POST', `/groups?verbose=${verbose}`, tooLarge)).toBe(413);
     }
@@ -104,6 +103,7 @@ describe('platform routes: real answers match the OpenAPI document', () => {
         'GET /groups 200',
         'GET /groups 400',
         'GET /groups 401',
+        'GET /groups 403',
         'POST /groups 413',
         'POST /batch/ 200',
         'POST /batch/ 400',

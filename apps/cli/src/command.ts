@@ -2,7 +2,17 @@ import type { CliContext } from './cli-context.js';
 
 /** Options a command may take; every one is a string except the flags. */
 export type OptionName =
-  'name' | 'id' | 'project' | 'to' | 'type' | 'property' | 'as-of' | 'where' | 'after';
+  | 'name'
+  | 'id'
+  | 'project'
+  | 'to'
+  | 'type'
+  | 'property'
+  | 'as-of'
+  | 'where'
+  | 'after'
+  | 'rate-limit'
+  | 'allow-public-erase';
 
 /** Parsed arguments of one command. */
 export interface CommandArgs {

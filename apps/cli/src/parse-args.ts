@@ -16,6 +16,8 @@ const OPTION_NAMES: readonly OptionName[] = [
   'as-of',
   'where',
   'after',
+  'rate-limit',
+  'allow-public-erase',
 ];
 
 function tokenize(argv: readonly string[]) {
@@ -34,6 +36,8 @@ function tokenize(argv: readonly string[]) {
         'as-of': { type: 'string' },
         where: { type: 'string' },
         after: { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'allow-public-erase': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },

@@ -71,6 +71,12 @@ const schema = z.object({
   /** How long an api_key lookup (hit or miss) is cached: a revoked key stops within this. */
   PROJECT_CACHE_TTL_MS: int(0, 5000),
   /**
+   * Identifications (and erasures) per second this process accepts from one project, unless the
+   * project has its own (`project update --rate-limit`); over it a request is refused whole with
+   * 429 (docs/guarantees.md#rate-limit-per-project). 0: no limit for projects without their own.
+   */
+  RATE_LIMIT_PER_S: int(0, 20_000),
+  /**
    * Turns on the operator endpoints (`/api/admin/…`, and the console's operator view) for
    * requests that present it as `Authorization: Bearer <token>`; unset, they do not exist.
    */

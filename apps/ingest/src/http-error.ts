@@ -37,6 +37,29 @@ export const tooManyRequests = (retryAfterSeconds: number): HttpError =>
     { 'Retry-After': String(retryAfterSeconds) },
   );
 
+/**
+ * docs/api.md `429`: the project's rate limit (`ratePerS` identifications a second) is reached;
+ * `Retry-After` is `retryAfterMs` in whole seconds, rounded up.
+ */
+export const rateLimited = (retryAfterMs: number, ratePerS: number): HttpError =>
+  new HttpError(
+    429,
+    'Too many requests',
+    {
+      retry_after_ms: retryAfterMs,
+      reason: `over the project's rate limit of ${ratePerS} identifications per second`,
+    },
+    { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) },
+  );
+
+/** docs/api.md `403`: an erasure through the public api_key, which the project does not allow. */
+export const publicEraseRefused = (): HttpError =>
+  new HttpError(403, 'Forbidden', {
+    reason:
+      'erasing a group needs the secret key (DELETE /api/groups/{type}/{value}); ' +
+      'this project does not allow erasures through its public api_key',
+  });
+
 /** docs/api.md `503`: Redis (or the project store) unreachable, or the enqueue failed. */
 export const serviceUnavailable = (retryAfterSeconds = 1): HttpError =>
   new HttpError(503, 'Service unavailable', {}, { 'Retry-After': String(retryAfterSeconds) });

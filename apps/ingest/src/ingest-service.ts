@@ -9,6 +9,7 @@ import { GroupCommitter } from './group-committer.js';
 import { createIngestMetrics, recordBacklog } from './metrics.js';
 import { createPartitionQueues, queueSink } from './partition-queues.js';
 import { createProjectLookup } from './project-lookup.js';
+import { ProjectRateLimits } from './project-rate-limits.js';
 import { openStore } from '@groupidentify/store';
 import {
 import { startMetricsServer } from '@groupidentify/service-runtime';
@@ -78,6 +79,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     partitions: config.PARTITIONS,
     maxBacklog: config.MAX_BACKLOG,
     backpressureLagMs: config.BACKPRESSURE_LAG_MS,
+    rateLimits: new ProjectRateLimits(config.RATE_LIMIT_PER_S),
     segmentGroupType: config.SEGMENT_GROUP_TYPE,
     queues,
     changeNotices,
@@ -95,7 +97,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
       asOfMaxHistory: config.AS_OF_MAX_HISTORY,
     },
     lookupProject: createProjectLookup(
-      (apiKey) => store.projects.idForApiKey(apiKey),
+      (apiKey) => store.projects.forIngest(apiKey),
       config.PROJECT_CACHE_TTL_MS,
     ),
     checkReady: async () => ({

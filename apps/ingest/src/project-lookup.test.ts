@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createProjectLookup } from './project-lookup.js';
+import { createProjectLookup, type IngestProject } from './project-lookup.js';
 
 const TTL = 1000;
 
@@ -14,9 +14,19 @@ function manualClock(start = 50_000) {
   };
 }
 
-/** A store lookup answering from `projects`, counting its calls per key. */
+/** The project `id` as the store answers it, with the default settings. */
+const project = (id: string): IngestProject => ({
+  id,
+  rate_limit_per_s: undefined,
+  allow_public_erase: false,
+});
+
+/** A store lookup answering from `projects` (api_key → project id), counting its calls. */
 function store(projects: Record<string, string>) {
-  return vi.fn((apiKey: string) => Promise.resolve(projects[apiKey]));
+  return vi.fn((apiKey: string) => {
+    const id = projects[apiKey];
+    return Promise.resolve(id === undefined ? undefined : project(id));
+  });
 }
 
 /** A lookup whose answers the test gives, one pending promise per call. */
@@ -28,7 +38,13 @@ function pendingStore() {
   }[] = [];
   const find = vi.fn(
     (apiKey: string) =>
-      new Promise<string | undefined>((answer, fail) => calls.push({ apiKey, answer, fail })),
+      new Promise<IngestProject | undefined>((resolve, fail) =>
+        calls.push({
+          apiKey,
+          answer: (id) => resolve(id === undefined ? undefined : project(id)),
+          fail,
+        }),
+      ),
   );
   return { find, calls };
 }
@@ -36,7 +52,7 @@ function pendingStore() {
 describe('createProjectLookup', () => {
   it('answers the project id of a known key and undefined for an unknown one', async () => {
     const lookup = createProjectLookup(store({ k1: 'p1' }), TTL, manualClock().now);
-    await expect(lookup('k1')).resolves.toBe('p1');
+    await expect(lookup('k1')).resolves.toEqual(project('p1'));
     await expect(lookup('nope')).resolves.toBeUndefined();
   });
 
@@ -46,7 +62,7 @@ describe('createProjectLookup', () => {
     const lookup = createProjectLookup(find, TTL, clock.now);
     await lookup('k1');
     clock.advance(TTL - 1);
-    await expect(lookup('k1')).resolves.toBe('p1');
+    await expect(lookup('k1')).resolves.toEqual(project('p1'));
     expect(find).toHaveBeenCalledTimes(1);
   });
 
@@ -63,24 +79,24 @@ describe('createProjectLookup', () => {
   it('asks again once an entry has expired, and answers the new value', async () => {
     const clock = manualClock();
     const projects: Record<string, string> = { k1: 'p1', k2: 'p2' };
-    const find = vi.fn((apiKey: string) => Promise.resolve(projects[apiKey]));
+    const find = store(projects);
     const lookup = createProjectLookup(find, TTL, clock.now);
     await lookup('k1'); // a hit…
     await lookup('k3'); // …and a miss
     projects['k3'] = 'p3'; // a new key…
     delete projects['k1']; // …and a revoked one
-    clock.advance(TTL);
+    clock.advance(TTL + 1);
     await expect(lookup('k1')).resolves.toBeUndefined();
-    await expect(lookup('k3')).resolves.toBe('p3');
+    await expect(lookup('k3')).resolves.toEqual(project('p3'));
     expect(find.mock.calls.map(([key]) => key)).toEqual(['k1', 'k3', 'k1', 'k3']);
   });
 
   it('caches each key apart', async () => {
     const find = store({ k1: 'p1', k2: 'p2' });
     const lookup = createProjectLookup(find, TTL, manualClock().now);
-    await expect(lookup('k1')).resolves.toBe('p1');
-    await expect(lookup('k2')).resolves.toBe('p2');
-    await expect(lookup('k1')).resolves.toBe('p1');
+    await expect(lookup('k1')).resolves.toEqual(project('p1'));
+    await expect(lookup('k2')).resolves.toEqual(project('p2'));
+    await expect(lookup('k1')).resolves.toEqual(project('p1'));
     expect(find.mock.calls.map(([key]) => key)).toEqual(['k1', 'k2']);
   });
 
@@ -93,8 +109,12 @@ describe('createProjectLookup', () => {
     expect(find.mock.calls.map(([key]) => key)).toEqual(['k1', 'k2']);
     calls[0]?.answer('p1');
     calls[1]?.answer(undefined);
-    await expect(Promise.all([first, second, other])).resolves.toEqual(['p1', 'p1', undefined]);
-    await expect(lookup('k1')).resolves.toBe('p1');
+    await expect(Promise.all([first, second, other])).resolves.toEqual([
+      project('p1'),
+      project('p1'),
+      undefined,
+    ]);
+    await expect(lookup('k1')).resolves.toEqual(project('p1'));
     expect(find).toHaveBeenCalledTimes(2);
   });
 
@@ -111,6 +131,61 @@ describe('createProjectLookup', () => {
     const third = lookup('k1');
     expect(find).toHaveBeenCalledTimes(2);
     calls[1]?.answer('p1');
-    await expect(third).resolves.toBe('p1');
+    await expect(third).resolves.toEqual(project('p1'));
+  });
+
+  it('keeps a hot key cached while more random keys than the cache holds miss', async () => {
+    const find = store({ hot: 'p1' });
+    // The default sizes: the old cache was cleared whole at 100,000 keys, the hot one with them.
+    const lookup = createProjectLookup(find, TTL, manualClock().now);
+    await lookup('hot');
+    let found = 0;
+    for (let i = 0; i < 120_000; i++) {
+      if ((await lookup(`random-${i}`)) !== undefined) found++;
+      if (i % 10_000 === 0) await lookup('hot');
+    }
+    expect(found).toBe(0);
+    await expect(lookup('hot')).resolves.toEqual(project('p1'));
+    expect(find.mock.calls.filter(([key]) => key === 'hot')).toHaveLength(1);
+  });
+
+  it('evicts the least recently used known key, not the one just used', async () => {
+    const find = store({ k1: 'p1', k2: 'p2', k3: 'p3' });
+    const lookup = createProjectLookup(find, TTL, manualClock().now, {
+      maxKeys: 2,
+      maxMisses: 2,
+    });
+    await lookup('k1');
+    await lookup('k2');
+    await lookup('k1'); // k1 used last: k2 goes when k3 comes
+    await lookup('k3');
+    await lookup('k1');
+    expect(find.mock.calls.map(([key]) => key)).toEqual(['k1', 'k2', 'k3']);
+    await lookup('k2');
+    expect(find.mock.calls.map(([key]) => key)).toEqual(['k1', 'k2', 'k3', 'k2']);
+  });
+
+  it('keeps misses in a smaller cache of their own: they evict each other only', async () => {
+    const find = store({ k1: 'p1' });
+    const lookup = createProjectLookup(find, TTL, manualClock().now, {
+      maxKeys: 10,
+      maxMisses: 2,
+    });
+    await lookup('k1');
+    for (const key of ['x1', 'x2', 'x3']) await lookup(key);
+    await lookup('x3'); // still cached
+    await lookup('x1'); // evicted by x3: asked again
+    await lookup('k1');
+    expect(find.mock.calls.map(([key]) => key)).toEqual(['k1', 'x1', 'x2', 'x3', 'x1']);
+  });
+
+  it('with a TTL of 0 asks the store every time', async () => {
+    const find = store({ k1: 'p1' });
+    const lookup = createProjectLookup(find, 0, manualClock().now);
+    await lookup('k1');
+    await lookup('k1');
+    await lookup('nope');
+    await lookup('nope');
+    expect(find).toHaveBeenCalledTimes(4);
   });
 });

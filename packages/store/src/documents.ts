@@ -14,6 +14,16 @@ export interface ProjectDocument {
    * projects created before counts existed, whose groups are counted by a scan.
    */
   maintained_counts?: true;
+  /**
+   * Identifications per second ingest accepts for this project (`project update --rate-limit`);
+   * absent: ingest's `RATE_LIMIT_PER_S` (docs/guarantees.md#rate-limit-per-project).
+   */
+  rate_limit_per_s?: number;
+  /**
+   * Whether its public api_key may erase groups (Mixpanel `$delete`); absent: refused
+   * (docs/guarantees.md#erasure-needs-the-secret-key).
+   */
+  allow_public_erase?: boolean;
 }
 
 /**

@@ -6,7 +6,13 @@ export type {
   InsertIdClaim,
   ProjectDocument,
 } from './documents.js';
-export type { ProjectStore, ProjectSummary, ProjectWithKeys } from './projects.js';
+export type {
+  IngestProject,
+  ProjectSettingsUpdate,
+  ProjectStore,
+  ProjectSummary,
+  ProjectWithKeys,
+} from './projects.js';
 export {
   MAX_PROPERTIES_BYTES,
   exceedsDocumentLimit,

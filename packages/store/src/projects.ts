@@ -16,6 +16,25 @@ export interface ProjectSummary {
   name: string;
   api_key: string;
   created_at: Date | undefined;
+  /** Its own rate limit (identifications per second); null: ingest's `RATE_LIMIT_PER_S`. */
+  rate_limit_per_s: number | null;
+  /** Whether its public api_key may erase groups. */
+  allow_public_erase: boolean;
+}
+
+/** What ingest needs of the project of an api_key: read with the key, and cached with it. */
+export interface IngestProject {
+  id: string;
+  /** Its own rate limit (identifications per second); undefined: ingest's `RATE_LIMIT_PER_S`. */
+  rate_limit_per_s: number | undefined;
+  /** Whether its public api_key may erase groups (Mixpanel `$delete`). */
+  allow_public_erase: boolean;
+}
+
+/** The settings `project update` changes; a `null` rate limit goes back to ingest's default. */
+export interface ProjectSettingsUpdate {
+  rate_limit_per_s?: number | null;
+  allow_public_erase?: boolean;
 }
 
 /**
@@ -46,8 +65,10 @@ export interface ProjectStore {
   rotateKeys(id: string): Promise<ProjectWithKeys | undefined>;
   /** Every project, oldest first. */
   list(): Promise<ProjectSummary[]>;
-  /** The project an api_key belongs to (ingestion), or undefined. */
-  idForApiKey(apiKey: string): Promise<string | undefined>;
+  /** The project an api_key belongs to, with what ingest needs of it, or undefined. */
+  forIngest(apiKey: string): Promise<IngestProject | undefined>;
+  /** Changes a project's settings; undefined for an unknown project. */
+  update(id: string, settings: ProjectSettingsUpdate): Promise<ProjectSummary | undefined>;
   /** The project of a valid `api_key` + `secret_key` pair (reads), or undefined. */
   authenticate(apiKey: string, secretKey: string): Promise<string | undefined>;
   exists(id: string): Promise<boolean>;
@@ -82,16 +103,37 @@ export function projectStore({ projects }: Collections): ProjectStore {
     },
     async list() {
       const docs = await projects.find({}).sort({ created_at: 1, _id: 1 }).toArray();
-      return docs.map((d) => ({
-        id: d._id,
-        name: d.name,
-        api_key: d.api_key,
-        created_at: d.created_at,
-      }));
+      return docs.map(summaryOf);
     },
-    async idForApiKey(apiKey) {
-      const doc = await projects.findOne({ api_key: apiKey }, { projection: { _id: 1 } });
-      return doc?._id;
+    async forIngest(apiKey) {
+      const doc = await projects.findOne(
+        { api_key: apiKey },
+        { projection: { _id: 1, rate_limit_per_s: 1, allow_public_erase: 1 } },
+      );
+      if (doc === null) return undefined;
+      return {
+        id: doc._id,
+        rate_limit_per_s: doc.rate_limit_per_s,
+        allow_public_erase: doc.allow_public_erase === true,
+      };
+    },
+    async update(id, settings) {
+      const set: Partial<ProjectDocument> = {};
+      const unset: Record<string, ''> = {};
+      if (settings.rate_limit_per_s === null) unset['rate_limit_per_s'] = '';
+      else if (settings.rate_limit_per_s !== undefined)
+        set.rate_limit_per_s = settings.rate_limit_per_s;
+      if (settings.allow_public_erase !== undefined)
+        set.allow_public_erase = settings.allow_public_erase;
+      const change = {
+        ...(Object.keys(set).length > 0 ? { $set: set } : {}),
+        ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
+      };
+      const updated =
+        Object.keys(change).length === 0
+          ? await projects.findOne({ _id: id })
+          : await projects.findOneAndUpdate({ _id: id }, change, { returnDocument: 'after' });
+      return updated === null ? undefined : summaryOf(updated);
     },
     async authenticate(apiKey, secretKey) {
       const doc = await projects.findOne({ api_key: apiKey });
@@ -109,5 +151,16 @@ export function projectStore({ projects }: Collections): ProjectStore {
         secretMatches(keys.secret_key, doc.secret_key_hash)
       );
     },
+  };
+}
+
+function summaryOf(doc: ProjectDocument): ProjectSummary {
+  return {
+    id: doc._id,
+    name: doc.name,
+    api_key: doc.api_key,
+    created_at: doc.created_at,
+    rate_limit_per_s: doc.rate_limit_per_s ?? null,
+    allow_public_erase: doc.allow_public_erase === true,
   };
 }

@@ -1,4 +1,5 @@
 import {
+  LIMITS,
   problemsOfCalls,
   validateIdentificationBatch,
   type PlatformCalls,
@@ -8,7 +9,7 @@ import type { QueuedItem } from '@groupidentify/queue-contract';
 import { enqueueItems } from '../accept-identifications.js';
 import type { GroupIdentifyDeps } from '../group-identify-route.js';
 import { HttpError, payloadTooLarge } from '../http-error.js';
-import { projectOrUnavailable } from '../project-lookup.js';
+import { projectOrUnavailable, type IngestProject } from '../project-lookup.js';
 
 /** How a platform names its calls and their fields in errors. */
 export interface PlatformNaming {
@@ -38,7 +39,7 @@ export async function projectOfKey(
   deps: GroupIdentifyDeps,
   apiKey: string | undefined,
   missing: string,
-): Promise<string> {
+): Promise<IngestProject> {
   if (apiKey === undefined || apiKey === '') throw new HttpError(401, missing);
   const project = await projectOrUnavailable(deps.lookupProject, apiKey);
   if (project === undefined) throw new HttpError(401, 'Invalid API key');
@@ -48,14 +49,15 @@ export async function projectOfKey(
 /**
  * The shared tail of every platform route, with the rules of `/groupidentify` (docs/api.md):
  * a call that cannot be read, or an identification that `validateIdentificationBatch` refuses,
- * is a 400 and nothing of the request is enqueued; over its limits, a 413; then the
- * identifications, and the erasures if any, are enqueued in call order (429/503 as everywhere),
- * and the calls that are not group calls are counted as ignored.
+ * is a 400 and nothing of the request is enqueued; over its limits (erasures count as
+ * identifications), a 413; then the identifications, and the erasures if any, are enqueued in
+ * call order (429/503 as everywhere), and the calls that are not group calls are counted as
+ * ignored.
  */
 export async function acceptPlatformCalls(
   deps: GroupIdentifyDeps,
   naming: PlatformNaming,
-  project: string,
+  project: IngestProject,
   calls: PlatformCalls,
   receivedAt: number,
   erasures: readonly PlatformErasure[] = [],
@@ -63,7 +65,7 @@ export async function acceptPlatformCalls(
   if (calls.problems.length > 0) throw invalidCalls(calls.problems, naming);
   const items: { index: number; item: QueuedItem }[] = erasures.map(({ index, ...key }) => ({
     index,
-    item: { kind: 'delete', project, ...key, received_at: receivedAt },
+    item: { kind: 'delete', project: project.id, ...key, received_at: receivedAt },
   }));
   let accepted = 0;
   if (calls.identifications.length > 0) {
@@ -74,16 +76,22 @@ export async function acceptPlatformCalls(
     validation.identifications.forEach((identification, i) => {
       items.push({
         index: calls.callIndexes[i] ?? i,
-        item: { project, ...identification, received_at: receivedAt },
+        item: { project: project.id, ...identification, received_at: receivedAt },
       });
     });
     accepted = validation.identifications.length;
+  }
+  if (items.length > LIMITS.maxIdentifications) {
+    throw payloadTooLarge(
+      `more than ${LIMITS.maxIdentifications} identifications and erasures in one request`,
+    );
   }
   if (items.length > 0) {
     items.sort((a, b) => a.index - b.index); // stable: one call makes one item
     await enqueueItems(
       deps,
       items.map((i) => i.item),
+      project,
     );
     deps.metrics.accepted.inc(accepted);
   }

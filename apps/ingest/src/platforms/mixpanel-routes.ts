@@ -7,7 +7,7 @@ import {
 } from '@groupidentify/ops';
 import express, { Router, type Request, type Response } from 'express';
 import { formParams } from '../form-params.js';
-import { HttpError } from '../http-error.js';
+import { HttpError, publicEraseRefused } from '../http-error.js';
 import { single } from '../single-value.js';
 import { acceptPlatformCalls, projectOfKey, type PlatformNaming } from './accept-platform-calls.js';
 import { erasuresOf } from './mixpanel-group-deletion.js';
@@ -20,7 +20,7 @@ const NAMING: PlatformNaming = { platform: 'mixpanel', noun: 'update', field: mi
  * Mixpanel's group profile API, `GET|POST /groups` (docs/sdks.md): `data` (JSON or base64 JSON,
  * one update or an array) in the query or a form body, or the JSON itself as the body. Answers
  * as Mixpanel does — `1`/`0`, or with `verbose=1` `{"status":1|0,"error":…}` — which is all the
- * SDK reads; the status says the rest (400, 401, 413, 429, 503).
+ * SDK reads; the status says the rest (400, 401, 403, 413, 429, 503).
  */
 export function mixpanelRoutes(deps: PlatformDeps): Router {
   // Strict like the app's other platform routes: `/groups` and `/groups/` only.
@@ -36,6 +36,8 @@ export function mixpanelRoutes(deps: PlatformDeps): Router {
     if (!decoded.ok) throw new HttpError(400, decoded.reason);
     const updates = readMixpanelUpdates(decoded.value);
     const project = await projectOfKey(deps, tokenOf(updates.token), 'token, missing or empty');
+    // The token ships in web pages: erasing through it is the project's choice, off by default.
+    if (updates.deletions.length > 0 && !project.allow_public_erase) throw publicEraseRefused();
     const erasures = erasuresOf(updates.deletions, updates.problems);
     await acceptPlatformCalls(deps, NAMING, project, updates, receivedAt, erasures);
     answer(res, params.verbose, undefined);
