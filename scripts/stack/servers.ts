@@ -39,7 +39,7 @@ export async function ensureRedis(config: StackConfig): Promise<UsedServer> {
   }
   const dir = join(config.STACK_DIR, 'redis');
   say(`redis: starting redis-server on 127.0.0.1:${port} (data in ${dir})…`);
-  const server = await startRedis({ dir, port });
+  const server = await startRedis({ dir, port, maxmemory: config.STACK_REDIS_MAXMEMORY });
   say(`redis: ready (pid ${server.pid ?? '?'}, log ${server.logFile})`);
   return { url: config.redisUrl, server };
 }

@@ -33,6 +33,13 @@ const schema = z.object({
    * worker competes with the store for the same cores (docs/performance.md has the measurements).
    */
   STACK_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
+  /**
+   * `maxmemory` of the redis-server the stack starts (bytes, or e.g. `512mb`, `2gb`); default half
+   * of this machine's memory. Full, Redis refuses writes and ingest answers 503.
+   */
+  STACK_REDIS_MAXMEMORY: optional(
+    z.string().regex(/^[1-9]\d*(b|kb|mb|gb)?$/i, 'must be bytes, or a size like 512mb or 2gb'),
+  ),
   /** The apps' logs share the terminal with the stack's own lines: warnings and errors only. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });

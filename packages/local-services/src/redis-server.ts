@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { findOnPath } from './find-executable.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
@@ -10,12 +11,23 @@ export interface RedisOptions {
   port?: number | undefined;
   /** The shipped durability config (docs/guarantees.md) unless false. */
   appendonly?: boolean | undefined;
+  /**
+   * Redis's `maxmemory` (bytes, or `2mb`, `1gb`…): over it, with `noeviction`, writes are refused
+   * (ingest answers 503) rather than Redis growing until the kernel kills it. Default: half of
+   * this machine's memory.
+   */
+  maxmemory?: string | undefined;
   /** Default `<dir>/redis-server.log`. */
   logFile?: string | undefined;
   startTimeoutMs?: number | undefined;
 }
 
 export type RedisServer = LocalServer;
+
+/** Half of this machine's memory, in bytes: room for the apps, the store and an AOF rewrite. */
+export function defaultMaxmemory(): number {
+  return Math.floor(totalmem() / 2);
+}
 
 /** Starts `redis-server` on 127.0.0.1 and waits until it answers PING. */
 export async function startRedis(options: RedisOptions): Promise<RedisServer> {
@@ -25,6 +37,7 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
   }
   mkdirSync(options.dir, { recursive: true });
   const appendonly = options.appendonly ?? true;
+  const maxmemory = options.maxmemory ?? String(defaultMaxmemory());
   return startLocalServer({
     name: 'redis-server',
     dir: options.dir,
@@ -38,7 +51,7 @@ export async function startRedis(options: RedisOptions): Promise<RedisServer> {
         // No RDB snapshots: AOF is the durability story (docs/guarantees.md), and snapshots only cost time.
         ...['--save', ''],
         ...['--appendonly', appendonly ? 'yes' : 'no', '--appendfsync', 'everysec'],
-        ...['--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
+        ...['--maxmemory', maxmemory, '--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
       ],
     }),
     url: (port) => `redis://127.0.0.1:${port}`,
