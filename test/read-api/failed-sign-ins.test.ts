@@ -16,7 +16,7 @@ beforeAll(async () => {
   ingest = await startTestIngest({
     ADMIN_TOKEN,
     SIGNIN_MAX_FAILURES: '10',
-    SIGNIN_FAILURE_WINDOW_MS: '3000',
+    SIGNIN_WINDOW_MS: '3000',
   });
 });
 afterAll(async () => {

@@ -24,15 +24,15 @@ const schema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(1000, 30_000),
   HTTP_HEADERS_TIMEOUT_MS: int(1000, 10_000),
   /** An idle keep-alive connection is closed after this long (Node's default). */
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1, 5000),
+  KEEP_ALIVE_TIMEOUT_MS: int(1, 5000),
   /** Open connections at most; one more is closed at once (no answer). */
   HTTP_MAX_CONNECTIONS: int(1, 10_000),
   /**
    * Failed sign-ins (read API secret, operator token) from one client address within
-   * SIGNIN_FAILURE_WINDOW_MS; beyond, its sign-ins answer 429 until the window ends.
+   * SIGNIN_WINDOW_MS; beyond, its sign-ins answer 429 until the window ends.
    */
   SIGNIN_MAX_FAILURES: int(1, 10),
-  SIGNIN_FAILURE_WINDOW_MS: int(1000, 60_000),
+  SIGNIN_WINDOW_MS: int(1000, 60_000),
   /**
    * Express's `trust proxy`: which proxies' `X-Forwarded-For` names the client address (for the
    * failed sign-in count). Empty (default): none, the peer's address is the client's. `true`,
@@ -98,12 +98,6 @@ const schema = z.object({
   SEGMENT_GROUP_TYPE: z.string().min(1).max(1024).default('company'),
 });
 
-/** The ingest app's configuration (docs/operations.md). */
-export type IngestConfig = z.infer<typeof schema>;
-
-/** Reads and validates the environment; throws one readable message listing every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
-  return parseSettings(schema, env);
 function isProxyName(entry: string): boolean {
   const name = entry.trim();
   if (['loopback', 'linklocal', 'uniquelocal'].includes(name)) return true;
@@ -112,4 +106,10 @@ function isProxyName(entry: string): boolean {
   return bits === undefined || /^\d{1,3}$/.test(bits);
 }
 
+/** The ingest app's configuration (docs/operations.md). */
+export type IngestConfig = z.infer<typeof schema>;
+
+/** Reads and validates the environment; throws one readable message listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
+  return parseSettings(schema, env);
 }

@@ -11,8 +11,8 @@ import { createPartitionQueues, queueSink } from './partition-queues.js';
 import { createProjectLookup } from './project-lookup.js';
 import { ProjectRateLimits } from './project-rate-limits.js';
 import { openStore } from '@groupidentify/store';
-import {
 import { startMetricsServer } from '@groupidentify/service-runtime';
+import {
   ChangeNotices,
   claimPartitionCount,
   connectRedis,
@@ -24,9 +24,9 @@ import { startMetricsServer } from '@groupidentify/service-runtime';
 export interface IngestService {
   server: Server;
   port: number;
-  /** Stops accepting, lets in-flight requests finish, flushes, closes clients (docs/operations.md). */
   /** The port of `/metrics` (`METRICS_PORT`); undefined when it is off. */
   metricsPort: number | undefined;
+  /** Stops accepting, lets in-flight requests finish, flushes, closes clients (docs/operations.md). */
   close(): Promise<void>;
 }
 
@@ -85,13 +85,13 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     changeNotices,
     shutdown: shutdown.signal,
     adminToken: config.ADMIN_TOKEN,
-    readLimits: {
-      maxStreamsPerProject: config.MAX_STREAMS_PER_PROJECT,
     signInLimits: {
       maxFailures: config.SIGNIN_MAX_FAILURES,
-      windowMs: config.SIGNIN_FAILURE_WINDOW_MS,
+      windowMs: config.SIGNIN_WINDOW_MS,
     },
     trustProxy: config.TRUST_PROXY,
+    readLimits: {
+      maxStreamsPerProject: config.MAX_STREAMS_PER_PROJECT,
       maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
       maxExportsPerProject: config.MAX_EXPORTS_PER_PROJECT,
       asOfMaxHistory: config.AS_OF_MAX_HISTORY,
@@ -114,7 +114,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
       // at once, is never cut by these. Timed requests are checked about every second.
       requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
       headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
-      keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
       connectionsCheckingInterval: 1000,
     },
     app,
@@ -122,9 +122,9 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   // Over the cap Node closes a new connection at once, before reading anything from it.
   server.maxConnections = config.HTTP_MAX_CONNECTIONS;
   answerClientErrorsAsJson(server, metrics);
+  server.listen(config.PORT, config.HOST);
   await once(server, 'listening');
   const address = server.address();
-  server.listen(config.PORT, config.HOST);
   const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
   // Not on the public port: what the metrics tell (projects' traffic, backlogs) is the operator's.
   const metricsServer =
@@ -139,15 +139,15 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   return {
     server,
     port,
+    metricsPort,
     async close() {
       shutdown.abort(); // long polls answer, change streams end: nothing holds the server open
-    metricsPort,
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      metricsServer?.close();
       backlog.stop();
       await committer.drain();
-      metricsServer?.close();
       await changeNotices.close();
       await Promise.allSettled(queues.map((q) => q.close()));
       redis.disconnect();
