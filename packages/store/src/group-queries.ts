@@ -42,9 +42,9 @@ export interface GroupQueries {
    * whatever their number. With `asOf`, the properties in effect then (groups that did not exist
    * then, and those whose history cannot be rewound to then, are left out) and `where` tested on
    * those; without, the current ones. Stops early when the caller stops iterating. A group with
-   * more history to undo than `maxHistory` throws {@link HistoryTooLongError}. A read stopped at
-   * the store's time limit after it returned groups goes on with a new query after the last one
-   * (the limit is for each query's work, not for the whole export).
+   * more history to undo than `maxHistory` throws {@link HistoryTooLongError}. One cursor, read
+   * again after the last group when the store's time limit stops it (docs/guarantees.md#store-
+   * query-time-limit): the limit is for each query, not for the whole export.
    */
   exportAll(
     project: string,
@@ -99,12 +99,12 @@ export function groupQueries(c: Collections, history: HistoryStore): GroupQuerie
       // With as_of, `where` is about the properties then: tested here, not by the store.
       const selected = filterOf(project, options, asOf === undefined);
       let after: string | undefined;
+      let paged = false;
       for (;;) {
-        const cursor = groups
-          .find(after === undefined ? selected : { ...selected, _id: { $gt: after } })
-          .sort({ _id: 1 })
-          .batchSize(EXPORT_BATCH);
-        let progressed = false;
+        const filter = after === undefined ? selected : { ...selected, _id: { $gt: after } };
+        const cursor = groups.find(filter).sort({ _id: 1 }).batchSize(EXPORT_BATCH);
+        if (paged) cursor.limit(EXPORT_BATCH);
+        let read = 0;
         try {
           for await (const doc of cursor) {
             if (asOf === undefined) yield viewOf(doc);
@@ -119,13 +119,17 @@ export function groupQueries(c: Collections, history: HistoryStore): GroupQuerie
                 yield then.group;
             }
             after = doc._id;
-            progressed = true;
+            read++;
           }
-          return;
+          if (!paged || read < EXPORT_BATCH) return;
         } catch (error) {
-          // MongoDB counts a cursor's time over all its batches: a long export would hit the
-          // limit part-way. A query that returned nothing in its time is too slow: that fails.
-          if (!progressed || !isQueryTimeout(error)) throw error;
+          // The store's time limit is for a query, not for the export. MongoDB counts a cursor's
+          // time over all its batches: after progress, a new cursor goes on after the last group.
+          // A first batch over the limit (FerretDB sorts every selected document before it):
+          // pages of 500 instead, each its own query, which walk the `_id` index. A page over
+          // the limit fails the export.
+          if (!isQueryTimeout(error) || (read === 0 && paged)) throw error;
+          if (read === 0) paged = true;
         } finally {
           await cursor.close();
         }
