@@ -6,6 +6,7 @@ import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
 import { readGroup, waitForVersion, useIngestAndWorker } from '../helpers/worker.js';
+import { groupRecords } from '../helpers/group-records.js';
 
 // Erasure (docs/api.md#deleting-a-group): queued in the group's partition, applied in order with
 // its identifications; what came before is gone, what comes after starts a new group.
@@ -65,9 +66,13 @@ describe('DELETE /api/groups/{type}/{value}', () => {
     expect(listed.items.map((i) => i.group_value)).not.toContain(value);
     // Only a value-free record of the erasure remains in history.
     const records = await ingest.raw.history
-      .find({
-        group: groupId({ project: ingest.projectId, group_type: 'org', group_value: value }),
-      })
+      .find(
+        await groupRecords(ingest.raw, {
+          project: ingest.projectId,
+          group_type: 'org',
+          group_value: value,
+        }),
+      )
       .toArray();
     expect(records.map((r) => r.kind)).toStrictEqual(['delete']);
     expect(JSON.parse(records[0]?.record ?? '{}')).toStrictEqual({ changes: {}, skipped: [] });

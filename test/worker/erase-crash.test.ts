@@ -1,6 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { groupId } from '@groupidentify/ops';
 import { describe, expect, it } from 'vitest';
 import { deferCleanups } from '../helpers/cleanups.js';
 import { basic, send } from '../helpers/http.js';
@@ -9,6 +8,7 @@ import { counted, expectedAfter } from '../helpers/ordered-load.js';
 import { pollUntil } from '../helpers/services.js';
 import { readGroup } from '../helpers/worker.js';
 import { partitionQueues, startCrashingWorkers } from '../helpers/worker-processes.js';
+import { groupRecords } from '../helpers/group-records.js';
 
 // Erasures under load, with worker processes SIGKILLed at random instants (docs/guarantees.md):
 // each group ends with exactly the identifications accepted after its last erasure, in order,
@@ -87,9 +87,13 @@ describe('erasure with worker crashes', () => {
         expect(state.now).toStrictEqual(expected);
         const kinds = (
           await ingest.raw.history
-            .find({
-              group: groupId({ project: ingest.projectId, group_type: TYPE, group_value: g }),
-            })
+            .find(
+              await groupRecords(ingest.raw, {
+                project: ingest.projectId,
+                group_type: TYPE,
+                group_value: g,
+              }),
+            )
             .toArray()
         ).map((h) => h.kind);
         expect(kinds.filter((k) => k === 'delete')).toHaveLength(erasures.get(g) ?? 0);

@@ -6,6 +6,7 @@ import { decodeProperties, type Collections } from '@groupidentify/store/testing
 import { applyJob, type JobPosition } from '@groupidentify/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
+import { groupRecords } from '../helpers/group-records.js';
 
 // Erasure is exactly-once like an identification (docs/guarantees.md): redelivered, raced by a
 // second worker, or cut short by a crash, it erases once, and nothing erased comes back.
@@ -52,7 +53,10 @@ interface State {
 async function state(value: string): Promise<State> {
   const id = groupId(keyOf(value));
   const doc = await raw.groups.findOne({ _id: id });
-  const history = await raw.history.find({ group: id }).sort({ version: 1 }).toArray();
+  const history = await raw.history
+    .find(await groupRecords(raw, keyOf(value)))
+    .sort({ version: 1 })
+    .toArray();
   return {
     properties: doc === null || doc.erased === true ? undefined : decodeProperties(doc.properties),
     erased: doc?.erased === true,

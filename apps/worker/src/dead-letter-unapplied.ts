@@ -1,5 +1,5 @@
 import { isAlreadyApplied } from '@groupidentify/ops';
-import type { JobPayload } from '@groupidentify/queue-contract';
+import { isDeletion, type JobPayload } from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
 import { placeInFeed, type JobPosition } from './apply-items.js';
 import { releaseClaims } from './insert-id-claims.js';
@@ -10,14 +10,14 @@ import { sequenceItems } from './sequenced-item.js';
  * yet (so a replay cannot apply anything twice), and give back their insert_id claims. A
  * failed attempt may have written history records of such items: they are taken back, and the
  * job's change feed positions committed, so the changes it did apply are seen at once.
- * Returns how many were dead-lettered.
+ * Returns how many were dead-lettered, and how many of them are erasures.
  */
 export async function deadLetterUnapplied(
   store: Store,
   payload: JobPayload,
   position: JobPosition,
   reason: string,
-): Promise<number> {
+): Promise<{ letters: number; erasures: number }> {
   const placed = await placeInFeed(
     store,
     position.partition,
@@ -36,5 +36,8 @@ export async function deadLetterUnapplied(
     unapplied.flatMap((s) => (s.recordId === undefined ? [] : [s.recordId])),
   );
   await store.feed.commit(position.partition, placed.last);
-  return unapplied.length;
+  return {
+    letters: unapplied.length,
+    erasures: unapplied.filter((s) => isDeletion(s.item)).length,
+  };
 }

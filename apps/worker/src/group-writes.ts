@@ -8,6 +8,7 @@ import {
 } from '@groupidentify/ops';
 import {
   exceedsDocumentLimit,
+  groupHash,
   historyRecord,
   isDuplicateKey,
   storeErrorMessage,
@@ -70,6 +71,7 @@ export async function applyGroups(
 ): Promise<GroupsOutcome> {
   const outcome: GroupsOutcome = { applied: [], poisoned: [], counted: [], raced: false };
   const counted = new Map<string, HistoryDocument>();
+  const hashes = await time('erase', () => erasureHashes(store, batches));
   let plain = true;
   const written: HistoryDocument[] = [];
   let pending = [...batches];
@@ -85,7 +87,7 @@ export async function applyGroups(
       for (const r of await time('read', () => earlierRecords(store, plans))) counted.set(r._id, r);
     // Erasures first: a group's earlier lives are gone before the write that records it.
     await time('erase', () => eraseEarlierLives(store, plans, docs));
-    const history = plans.flatMap((p) => historyOf(p, now));
+    const history = plans.flatMap((p) => historyOf(p, now, hashes));
     for (const r of history) counted.set(r._id, r);
     const fresh = await time('history', () => store.history.write(history));
     const failures = await time('write', () => writeGroups(store, plans));
@@ -102,10 +104,10 @@ export async function applyGroups(
       } else {
         // The batch's history was written before its write failed: take it back, the items are
         // now applied (or dead-lettered) one by one, with versions of their own.
-        const taken = historyOf(p, now).map((h) => h._id);
+        const taken = historyOf(p, now, hashes).map((h) => h._id);
         await store.history.remove(taken);
         for (const id of taken) counted.delete(id);
-        const rest = await applyOneByOne(store, p.batch, now);
+        const rest = await applyOneByOne(store, p.batch, now, hashes);
         outcome.applied.push(...rest.applied);
         outcome.poisoned.push(...rest.poisoned);
         for (const r of rest.counted) counted.set(r._id, r);
@@ -195,7 +197,24 @@ function foldItems(entries: readonly SequencedItem[]): FoldItem[] {
   );
 }
 
-function historyOf(p: Planned, now: Date): HistoryDocument[] {
+/**
+ * The keyed hash of the value of each group of the batch that holds an erasure: its erasure
+ * records keep that instead of the value (docs/guarantees.md#erasure-in-order-exactly-once).
+ */
+async function erasureHashes(
+  store: Store,
+  batches: readonly GroupBatch[],
+): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const batch of batches) {
+    if (!batch.entries.some((e) => isDeletion(e.item))) continue;
+    const key = await store.erasureKeys.keyOf(batch.key.project);
+    hashes.set(batch.groupId, groupHash(key, batch.key.group_value));
+  }
+  return hashes;
+}
+
+function historyOf(p: Planned, now: Date, hashes: ReadonlyMap<string, string>): HistoryDocument[] {
   // Items before the batch's last erasure are erased with it: only the erasures' own records
   // are kept of them.
   const erasedBelow = p.plan.eraseBelow ?? 0;
@@ -212,6 +231,7 @@ function historyOf(p: Planned, now: Date): HistoryDocument[] {
         insertId: isDeletion(item) ? undefined : item.insert_id,
         groupProperties: isDeletion(item) ? undefined : item.group_properties,
         applied,
+        groupHash: applied.kind === 'delete' ? hashes.get(groupId) : undefined,
       },
       now,
     );
@@ -237,7 +257,12 @@ async function writeGroups(store: Store, plans: readonly Planned[]): Promise<Map
  * The store refused a group's batch for a reason of its own: apply the items one at a time so
  * that only the ones it refuses are dead-lettered (with its message), in order.
  */
-async function applyOneByOne(store: Store, batch: GroupBatch, now: Date): Promise<GroupsOutcome> {
+async function applyOneByOne(
+  store: Store,
+  batch: GroupBatch,
+  now: Date,
+  hashes: ReadonlyMap<string, string>,
+): Promise<GroupsOutcome> {
   const outcome: GroupsOutcome = { applied: [], poisoned: [], counted: [], raced: false };
   for (const entry of batch.entries) {
     const single: GroupBatch = { ...batch, entries: [entry] };
@@ -245,7 +270,7 @@ async function applyOneByOne(store: Store, batch: GroupBatch, now: Date): Promis
       const docs = await store.groups.load([batch.groupId]);
       const p = planWithinLimit(docs.get(batch.groupId) ?? null, single, now);
       await eraseEarlierLives(store, [p], docs);
-      const history = historyOf(p, now);
+      const history = historyOf(p, now, hashes);
       await store.history.write(history);
       const failure = (await writeGroups(store, [p])).get(0);
       if (failure === undefined) {

@@ -136,6 +136,7 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
       retry.aFewTimes,
     );
     c.metrics.deadLetters.inc(); // one dead letter: alerts on dead letters must see it too
+    c.metrics.erasuresDeadLettered.inc(erasuresIn(job.data));
     c.metrics.jobs.inc({ result: 'unreadable' });
     return;
   }
@@ -175,11 +176,12 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
     if (c.stopping() || isTransientStoreError(error)) throw error; // released: see startPartitionConsumer
     logger.error({ err: error }, 'job keeps failing; dead-lettering its unapplied items');
     const reason = `job failed: ${messageOf(error)}`;
-    const count = await retryInOrder(
+    const { letters, erasures } = await retryInOrder(
       () => deadLetterUnapplied(c.store, payload, position, reason),
       retry.aFewTimes,
     );
-    c.metrics.deadLetters.inc(count);
+    c.metrics.deadLetters.inc(letters);
+    c.metrics.erasuresDeadLettered.inc(erasures);
     c.metrics.jobs.inc({ result: 'dead-lettered' });
   } finally {
     c.metrics.batchSize.observe(items.length);
@@ -285,6 +287,13 @@ async function readAhead(
     logger.warn({ err: messageOf(error) }, 'could not read the jobs waiting behind this one');
     return [];
   }
+}
+
+/** The erasures in an unreadable job's raw data, as far as they can be read (for the alert). */
+function erasuresIn(data: unknown): number {
+  const items: unknown = (data as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return 0;
+  return items.filter((i: unknown) => (i as { kind?: unknown } | null)?.kind === 'delete').length;
 }
 
 function record(metrics: WorkerMetrics, outcome: ApplyOutcome): void {

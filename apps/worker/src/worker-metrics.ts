@@ -11,6 +11,7 @@ export interface WorkerMetrics {
   lagSeconds: Histogram;
   retries: Counter;
   deadLetters: Counter;
+  erasuresDeadLettered: Counter;
   duplicates: Counter;
 }
 
@@ -68,6 +69,11 @@ export function createWorkerMetrics(): WorkerMetrics {
     deadLetters: new Counter({
       name: 'gi_worker_dead_letters_total',
       help: 'Identifications dead-lettered',
+      registers,
+    }),
+    erasuresDeadLettered: new Counter({
+      name: 'gi_worker_erasures_dead_lettered_total',
+      help: 'Erasures dead-lettered (alert: a group an erasure was asked for is not erased)',
       registers,
     }),
     duplicates: new Counter({

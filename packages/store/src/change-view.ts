@@ -7,7 +7,10 @@ export interface ChangeView {
   cursor: string;
   kind: 'create' | 'update' | 'delete';
   group_type: string;
-  group_value: string;
+  /** Absent in a `delete` entry: {@link ChangeView.group_hash} stands for it. */
+  group_value?: string;
+  /** A `delete` entry's keyed hash of the group's value (docs/api.md#change-feed). */
+  group_hash?: string;
   /** The group's version after the change (for a deletion: the version it had). */
   version: number;
   accepted_at: string;
@@ -28,11 +31,13 @@ export function changeViewOf(doc: HistoryDocument): FeedChange | undefined {
   const kind = doc.kind ?? (doc.version === 1 ? 'create' : 'update');
   if (kind === 'none') return undefined;
   if (kind === 'delete' && doc.visible_version === 0) return undefined;
-  const [, group_type, group_value] = JSON.parse(doc.group) as [string, string, string];
+  const [, group_type, group_value] = JSON.parse(doc.group) as [string, string, string?];
   return {
     kind,
     group_type,
-    group_value,
+    ...(doc.group_hash !== undefined || group_value === undefined
+      ? { group_hash: doc.group_hash ?? '' }
+      : { group_value }),
     version: doc.visible_version ?? doc.version,
     accepted_at: doc.received_at.toISOString(),
     applied_at: doc.applied_at.toISOString(),

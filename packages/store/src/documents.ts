@@ -24,6 +24,11 @@ export interface ProjectDocument {
    * (docs/guarantees.md#erasure-needs-the-secret-key).
    */
   allow_public_erase?: boolean;
+  /**
+   * The key of the hashes that erasures leave in place of group values (docs/api.md#change-feed),
+   * made on the project's first erasure.
+   */
+  erasure_key?: string;
 }
 
 /**
@@ -53,6 +58,11 @@ export interface HistoryDocument {
   live_delta?: -1 | 1;
   /** JSON of {@link HistoryRecordBody}. */
   record: string;
+  /**
+   * An erasure's record: the keyed hash of the group's value (`group` then holds only the project
+   * and type, docs/storage.md#erasure). Absent in erasure records written before hashes existed.
+   */
+  group_hash?: string;
 }
 
 /** What an applied identification did, as `HistoryDocument.record` holds it. */

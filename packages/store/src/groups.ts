@@ -163,13 +163,53 @@ export function groupStore(c: Collections, history: HistoryStore): GroupStore {
       await c.insertIds.deleteMany(
         keep.length === 0 ? { group: id } : { group: id, _id: { $nin: keep } },
       );
-      await c.deadLetters.deleteMany({
-        'item.project': key.project,
-        'item.group_type': key.group_type,
-        'item.group_value': key.group_value,
-      });
+      await eraseDeadLetters(c, key);
     },
   };
+}
+
+/**
+ * Erases a group's dead letters, however they hold it: letters of its items (identifications or
+ * erasures), with `group_value` as queued or, in the raw data of an unreadable job, as a number
+ * where the value reads as one; and its items inside unreadable jobs' letters, which may hold
+ * other groups' items too: only the group's are taken out of those (docs/storage.md#erasure).
+ */
+async function eraseDeadLetters(c: Collections, key: GroupKey): Promise<void> {
+  const values: (string | number)[] = [key.group_value];
+  const asNumber = Number(key.group_value);
+  if (
+    key.group_value.trim() !== '' &&
+    Number.isFinite(asNumber) &&
+    String(asNumber) === key.group_value
+  )
+    values.push(asNumber);
+  await c.deadLetters.deleteMany({
+    'item.project': key.project,
+    'item.group_type': key.group_type,
+    'item.group_value': { $in: values },
+  });
+  // Unreadable jobs' letters (index -1) are rare (a job that no ingest wrote): read, and rewritten
+  // without the group's items (deleted when nothing else is left), with the plainest updates.
+  const shared = await c.deadLetters
+    .find({ 'seq.index': -1 }, { projection: { item: 1 } })
+    .toArray();
+  for (const letter of shared) {
+    const items = letter.item['items'];
+    if (!Array.isArray(items)) continue;
+    const kept = items.filter((i) => !isItemOf(i, key, values));
+    if (kept.length === items.length) continue;
+    if (kept.length === 0) await c.deadLetters.deleteOne({ _id: letter._id });
+    else await c.deadLetters.updateOne({ _id: letter._id }, { $set: { 'item.items': kept } });
+  }
+}
+
+function isItemOf(item: unknown, key: GroupKey, values: readonly (string | number)[]): boolean {
+  const i = item as { project?: unknown; group_type?: unknown; group_value?: unknown } | null;
+  return (
+    i?.project === key.project &&
+    i.group_type === key.group_type &&
+    values.includes(i.group_value as string | number)
+  );
 }
 
 /**

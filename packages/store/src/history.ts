@@ -31,6 +31,11 @@ export interface AppliedRecord {
   /** As sent; undefined for an erasure. */
   groupProperties: JsonObject | undefined;
   applied: AppliedItem;
+  /**
+   * For an erasure: the keyed hash of the group's value (`groupHash`), kept in its record
+   * instead of the value.
+   */
+  groupHash?: string | undefined;
 }
 
 /**
@@ -77,6 +82,13 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
     record: JSON.stringify(body),
   };
   if (r.insertId !== undefined) record.insert_id = r.insertId;
+  if (r.groupHash !== undefined) {
+    // The value leaves the record: `group` keeps the project and the type (the feed's type filter
+    // and the group counts read them), the hash stands for the value.
+    const [project, groupType] = JSON.parse(r.groupId) as [string, string, string];
+    record.group = JSON.stringify([project, groupType]);
+    record.group_hash = r.groupHash;
+  }
   if (r.applied.liveDelta !== 0) record.live_delta = r.applied.liveDelta;
   return record;
 }

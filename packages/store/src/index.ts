@@ -53,6 +53,7 @@ export {
 } from './change-feed.js';
 export { readChangePage, type AnnouncedChanges, type PageOptions } from './change-page.js';
 export { changeViewOf, type ChangeView, type FeedChange } from './change-view.js';
+export { groupHash, type ErasureKeys } from './erasure-keys.js';
 export {
   decodeFeedCursor,
   encodeFeedCursor,

@@ -7,6 +7,7 @@ import { historyStore, type HistoryStore } from './history.js';
 import { ensureIndexes, sweepExpired } from './indexes.js';
 import { insertIdClaims, type InsertIdClaims } from './insert-id-claims.js';
 import { projectStore, type ProjectStore } from './projects.js';
+import { erasureKeys, type ErasureKeys } from './erasure-keys.js';
 import { propertyIndexes, type PropertyIndexes } from './property-indexes.js';
 import { timeLimitedCollections } from './query-time-limit.js';
 
@@ -25,6 +26,7 @@ export interface Store {
   readonly insertIds: InsertIdClaims;
   readonly propertyIndexes: PropertyIndexes;
   readonly feed: ChangeFeedStore;
+  readonly erasureKeys: ErasureKeys;
   /** The `maxTimeMS` of every read, if the store was opened with one. */
   readonly queryTimeoutMS: number | undefined;
   /** Asked of the server once, on first use. */
@@ -88,6 +90,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     insertIds: insertIdClaims(c),
     propertyIndexes: propertyIndexes(c),
     feed: changeFeedStore(c),
+    erasureKeys: erasureKeys(c),
     queryTimeoutMS: limit,
     capabilities() {
       capabilities ??= db

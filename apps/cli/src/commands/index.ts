@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { changeCommands } from './changes.js';
 import { deadLetterCommands } from './dead-letters.js';
+import { erasureKeyCommands } from './erasure-key.js';
 import { groupCommands } from './groups.js';
 import { indexCommands } from './indexes.js';
 import { partitionCommands } from './partitions.js';
@@ -9,6 +10,7 @@ import { projectCommands } from './project.js';
 /** Every CLI command, in the order the usage lists them (docs/operations.md). */
 export const commands: readonly Command[] = [
   ...projectCommands,
+  ...erasureKeyCommands,
   ...deadLetterCommands,
   ...groupCommands,
   ...indexCommands,
