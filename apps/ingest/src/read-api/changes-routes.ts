@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { readFeedPage, type ChangeNotices } from '@groupidentify/queue-contract';
+import { withGroupHashes } from './feed-group-hashes.js';
 import {
   decodeFeedCursor,
   encodeFeedCursor,
@@ -260,11 +261,12 @@ async function readPage(
   groupType: string | undefined,
 ) {
   try {
-    return await readFeedPage(deps.store.feed, deps.changeNotices, from, {
+    const page = await readFeedPage(deps.store.feed, deps.changeNotices, from, {
       limit,
       groupType,
       partitions: deps.partitions,
     });
+    return await withGroupHashes(deps.store, from.project, page);
   } catch (error) {
     throw storeFailure(error, deps.store);
   }

@@ -56,7 +56,10 @@ export interface FeedChange {
   cursor: string;
   kind: 'create' | 'update' | 'delete';
   group_type: string;
-  group_value: string;
+  /** Absent in a deletion's entry, which carries `group_hash` instead. */
+  group_value?: string;
+  /** The keyed hash of the group's value (docs/api.md#changes): all a deletion carries of it. */
+  group_hash?: string;
   /** The group's version after the change; for a deletion, the version it had. */
   version: number;
   accepted_at: string;

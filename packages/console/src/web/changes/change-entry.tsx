@@ -20,15 +20,22 @@ export function ChangeEntry({ change, seq, erased = 0 }: Arrived) {
         <span class="kind" data-kind={change.kind}>
           {change.kind}
         </span>{' '}
-        <a
-          href={hrefOf({
-            view: 'group',
-            groupType: change.group_type,
-            groupValue: change.group_value,
-          })}
-        >
-          <span class="group-type">{change.group_type}</span> {change.group_value}
-        </a>{' '}
+        {change.group_value === undefined ? (
+          <span title="an erased group: its value is not kept, only its keyed hash">
+            <span class="group-type">{change.group_type}</span> #
+            {(change.group_hash ?? '').slice(0, 12)}
+          </span>
+        ) : (
+          <a
+            href={hrefOf({
+              view: 'group',
+              groupType: change.group_type,
+              groupValue: change.group_value,
+            })}
+          >
+            <span class="group-type">{change.group_type}</span> {change.group_value}
+          </a>
+        )}{' '}
         <span class="change-version">version {formatCount(change.version)}</span>
       </h2>
       <dl class="facts">

@@ -16,6 +16,21 @@ const range = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => change(from + i));
 
 describe('addChanges', () => {
+  it('takes a deletion, which carries only the hash of its value, as the deletion of the group of that hash', () => {
+    const hashed = (c: FeedChange, hash: string): FeedChange => ({ ...c, group_hash: hash });
+    const { group_value: _value, ...deletion } = hashed(change(3, 'a', 'delete'), 'h-a');
+    const list = addChanges(EMPTY_LIST, [
+      hashed(change(1, 'a'), 'h-a'),
+      hashed(change(2, 'b'), 'h-b'),
+      deletion,
+    ]);
+    expect(list.items.map((a) => [a.change.kind, a.change.group_value])).toStrictEqual([
+      ['delete', 'a'],
+      ['update', 'b'],
+    ]);
+    expect(list.erased).toBe(1);
+  });
+
   it('puts what arrived on top, newest first, numbered in the order of arrival', () => {
     const list = addChanges(addChanges(EMPTY_LIST, range(1, 2)), range(3, 4));
     expect(list.items.map((a) => [a.seq, a.change.cursor])).toStrictEqual([

@@ -40,8 +40,15 @@ export function addChanges(
     let entry: Arrived = { seq: received, change };
     if (change.kind === 'delete') {
       const before = items.length;
+      // A deletion does not carry its group's value: shown with the one of the group's earlier
+      // changes still listed, if any.
+      const value = items.find((a) => sameGroup(a.change, change))?.change.group_value;
       items = items.filter((a) => a.change.kind === 'delete' || !sameGroup(a.change, change));
-      entry = { ...entry, erased: before - items.length };
+      entry = {
+        ...entry,
+        change: value === undefined ? change : { ...change, group_value: value },
+        erased: before - items.length,
+      };
       erased += before - items.length;
     }
     items.unshift(entry);
@@ -51,5 +58,9 @@ export function addChanges(
 }
 
 function sameGroup(a: FeedChange, b: FeedChange): boolean {
-  return a.group_type === b.group_type && a.group_value === b.group_value;
+  if (a.group_type !== b.group_type) return false;
+  // Every change carries the keyed hash of its group's value; a deletion carries only that.
+  if (a.group_hash !== undefined && b.group_hash !== undefined)
+    return a.group_hash === b.group_hash;
+  return b.group_value !== undefined && a.group_value === b.group_value;
 }
