@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { groupId } from '@groupidentify/ops';
-import { partitionOf, queuedGroupsKey } from '@groupidentify/queue-contract';
+import { partitionOf, queuedGroupMember, queuedGroupsKey } from '@groupidentify/queue-contract';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { basic, send } from '../helpers/http.js';
@@ -94,7 +93,7 @@ describe('DELETE existence without reading the backlog', () => {
     // backlog reads every job's hash; the backlog monitor's refresh reads only the oldest job's
     // `timestamp`, and may run meanwhile).
     expect(commands.filter(([name]) => name === 'sismember')).toStrictEqual([
-      ['sismember', queuedGroupsKey(ingest.queue(partition)), groupId(key)],
+      ['sismember', queuedGroupsKey(ingest.queue(partition)), queuedGroupMember(key)],
     ]);
     const readsJob = ([name = '', ...args]: string[]) =>
       !(name.toLowerCase() === 'hget' && args[1] === 'timestamp') &&
@@ -123,7 +122,7 @@ describe('DELETE existence without reading the backlog', () => {
     const values = Array.from({ length: 6 }, () => randomUUID());
     await identify(ingest, values); // one request, one flush: jobs carrying several groups
     const ids = values.map((group_value) =>
-      groupId({ project: ingest.projectId, group_type: 'org', group_value }),
+      queuedGroupMember({ project: ingest.projectId, group_type: 'org', group_value }),
     );
     expect(await queuedMembers(ingest)).toStrictEqual(expect.arrayContaining(ids));
 

@@ -1,4 +1,8 @@
-import type { AnnouncedSegment, JobPayload } from '@groupidentify/queue-contract';
+import {
+  queuedGroupMember,
+  type AnnouncedSegment,
+  type JobPayload,
+} from '@groupidentify/queue-contract';
 import { feedJobKey, feedRecordId, type FeedJob, type Store } from '@groupidentify/store';
 import { announcedSegments } from './announced-segments.js';
 import { countChanges } from './count-changes.js';
@@ -25,8 +29,8 @@ export interface ApplyOutcome {
   /** Projects whose group counts in this partition are to be recounted (a race was seen). */
   recount: string[];
   /**
-   * The `_id`s of the batch's groups that are now in the store: all but those whose items were
-   * only dead-lettered (their queued-groups marks go, docs/guarantees.md#erasure).
+   * The batch's groups that are now in the store, as the queued-groups set holds them: all but
+   * those whose items were only dead-lettered (their marks go, docs/guarantees.md#erasure).
    */
   written: string[];
   /**
@@ -117,9 +121,11 @@ function writtenGroups(
 ): string[] {
   const poisoned = new Set(outcome.poisoned.map((p) => p.entry.groupId));
   for (const a of outcome.applied) poisoned.delete(a.entry.groupId);
-  const written = new Set<string>();
-  for (const s of items) if (!poisoned.has(s.groupId)) written.add(s.groupId);
-  return [...written];
+  const written = new Map<string, string>();
+  for (const s of items)
+    if (!poisoned.has(s.groupId) && !written.has(s.groupId))
+      written.set(s.groupId, queuedGroupMember(s.item));
+  return [...written.values()];
 }
 
 function batchByGroup(items: readonly SequencedItem[]): GroupBatch[] {

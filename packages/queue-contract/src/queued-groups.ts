@@ -1,4 +1,4 @@
-import { groupId, type GroupKey } from '@groupidentify/ops';
+import type { GroupKey } from '@groupidentify/ops';
 import type { Queue } from 'bullmq';
 import type { JobPayload } from './job-payload.js';
 import type { RedisClient } from './redis-connection.js';
@@ -6,7 +6,7 @@ import type { RedisClient } from './redis-connection.js';
 /**
  * The partition's set of groups with an item queued that may not be written yet
  * (docs/storage.md#queued-groups): `{gi:07}:identify:queued-groups`, in the partition's hash
- * slot. Members are group `_id`s. Enqueuers add a job's groups before the job, on the same
+ * slot. Members are {@link queuedGroupMember}s. Enqueuers add a job's groups before the job, on the same
  * connection; the worker removes a group once it has written it. A group that has been written is
  * known to the store for good, so a member is only needed until then.
  */
@@ -14,11 +14,20 @@ export function queuedGroupsKey(queue: Queue<JobPayload>): string {
   return queue.toKey('queued-groups');
 }
 
-/** The distinct group `_id`s of these jobs' items. */
+/**
+ * A group as the set holds it: its project and type, each after its length, then its value (one
+ * string per group, and cheap to build: ingest makes one per accepted item).
+ */
+export function queuedGroupMember(key: GroupKey): string {
+  return `${key.project.length}:${key.project}${key.group_type.length}:${key.group_type}${key.group_value}`;
+}
+
+/** The groups of these jobs' items, one member per item (Redis keeps each once). */
 export function groupsOfJobs(payloads: readonly JobPayload[]): string[] {
-  const ids = new Set<string>();
-  for (const payload of payloads) for (const item of payload.items) ids.add(groupId(item));
-  return [...ids];
+  const members: string[] = [];
+  for (const payload of payloads)
+    for (const item of payload.items) members.push(queuedGroupMember(item));
+  return members;
 }
 
 /**
@@ -29,9 +38,9 @@ export function groupsOfJobs(payloads: readonly JobPayload[]): string[] {
 export function markGroupsQueued(
   client: RedisClient,
   queue: Queue<JobPayload>,
-  groupIds: readonly string[],
+  members: readonly string[],
 ): Promise<number> {
-  return client.sadd(queuedGroupsKey(queue), ...groupIds);
+  return client.sadd(queuedGroupsKey(queue), ...members);
 }
 
 /**
@@ -45,14 +54,14 @@ export async function queueConnection(queue: Queue<JobPayload>): Promise<RedisCl
 /** Whether the group may have an item queued that no worker has written: one SISMEMBER. */
 export async function isGroupQueued(queue: Queue<JobPayload>, key: GroupKey): Promise<boolean> {
   const client = await queueConnection(queue);
-  return (await client.sismember(queuedGroupsKey(queue), groupId(key))) === 1;
+  return (await client.sismember(queuedGroupsKey(queue), queuedGroupMember(key))) === 1;
 }
 
 /** Removes groups the worker has written (their existence is the store's from now on). */
 export async function forgetQueuedGroups(
   queue: Queue<JobPayload>,
   client: RedisClient,
-  groupIds: readonly string[],
+  members: readonly string[],
 ): Promise<void> {
-  if (groupIds.length > 0) await client.srem(queuedGroupsKey(queue), ...groupIds);
+  if (members.length > 0) await client.srem(queuedGroupsKey(queue), ...members);
 }
