@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FERRETDB_VERSION=v1.24.2
 TOOLS_DIR="${GROUPIDENTIFY_TOOLS:-$HOME/.cache/groupidentify/bin}"
 # Bump with every change to scripts/ferretdb/*.patch, so a cached binary built without it is rebuilt.
-FERRETDB_PATCHLEVEL=p9
+FERRETDB_PATCHLEVEL=p10
 FERRETDB_BIN="$TOOLS_DIR/ferretdb-$FERRETDB_VERSION-$FERRETDB_PATCHLEVEL"
 
 say() { echo "setup: $*"; }

@@ -5,7 +5,7 @@ import { isExecutable } from './find-executable.js';
 /** The FerretDB release scripts/setup.sh builds; keep the two in step. */
 export const FERRETDB_VERSION = 'v1.24.2';
 /** scripts/setup.sh's FERRETDB_PATCHLEVEL: which of scripts/ferretdb/*.patch the build holds. */
-export const FERRETDB_PATCHLEVEL = 'p9';
+export const FERRETDB_PATCHLEVEL = 'p10';
 
 /** Where scripts/setup.sh installs FerretDB: `$FERRETDB_BIN`, else the shared tools dir. */
 export function ferretdbBinaryPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -10,7 +10,6 @@ import {
 } from './groups.js';
 import type { HistoryStore } from './history.js';
 import { maintainedCount } from './group-counts.js';
-import { isQueryTimeout } from './store-errors.js';
 import { whereFilter } from './where-filter.js';
 
 /** Which groups of a project: one type (if given), those matching `where` (if given). */
@@ -42,9 +41,8 @@ export interface GroupQueries {
    * whatever their number. With `asOf`, the properties in effect then (groups that did not exist
    * then, and those whose history cannot be rewound to then, are left out) and `where` tested on
    * those; without, the current ones. Stops early when the caller stops iterating. A group with
-   * more history to undo than `maxHistory` throws {@link HistoryTooLongError}. One cursor, read
-   * again after the last group when the store's time limit stops it (docs/guarantees.md#store-
-   * query-time-limit): the limit is for each query, not for the whole export.
+   * more history to undo than `maxHistory` throws {@link HistoryTooLongError}. One cursor without
+   * the store's time limit (the history reads of `asOf` keep it).
    */
   exportAll(
     project: string,
@@ -98,41 +96,30 @@ export function groupQueries(c: Collections, history: HistoryStore): GroupQuerie
       const asOf = options.asOf;
       // With as_of, `where` is about the properties then: tested here, not by the store.
       const selected = filterOf(project, options, asOf === undefined);
-      let after: string | undefined;
-      let paged = false;
-      for (;;) {
-        const filter = after === undefined ? selected : { ...selected, _id: { $gt: after } };
-        const cursor = groups.find(filter).sort({ _id: 1 }).batchSize(EXPORT_BATCH);
-        if (paged) cursor.limit(EXPORT_BATCH);
-        let read = 0;
-        try {
-          for await (const doc of cursor) {
-            if (asOf === undefined) yield viewOf(doc);
-            else {
-              const then = await groupAsOf(doc, asOf, history, options);
-              if (!then.found && then.why === 'history-too-long')
-                throw new HistoryTooLongError(doc, options.maxHistory ?? 0);
-              if (
-                then.found &&
-                (options.where === undefined || matchesWhere(then.group.properties, options.where))
-              )
-                yield then.group;
-            }
-            after = doc._id;
-            read++;
+      // No time limit on this cursor (maxTimeMS 0): MongoDB counts a cursor's time over all its
+      // batches, so any limit would cut a large export part-way. Exports are bounded by how many
+      // run at once instead (docs/guarantees.md#store-query-time-limit).
+      const cursor = groups
+        .find(selected, { maxTimeMS: 0 })
+        .sort({ _id: 1 })
+        .batchSize(EXPORT_BATCH);
+      try {
+        for await (const doc of cursor) {
+          if (asOf === undefined) {
+            yield viewOf(doc);
+            continue;
           }
-          if (!paged || read < EXPORT_BATCH) return;
-        } catch (error) {
-          // The store's time limit is for a query, not for the export. MongoDB counts a cursor's
-          // time over all its batches: after progress, a new cursor goes on after the last group.
-          // A first batch over the limit (FerretDB sorts every selected document before it):
-          // pages of 500 instead, each its own query, which walk the `_id` index. A page over
-          // the limit fails the export.
-          if (!isQueryTimeout(error) || (read === 0 && paged)) throw error;
-          if (read === 0) paged = true;
-        } finally {
-          await cursor.close();
+          const then = await groupAsOf(doc, asOf, history, options);
+          if (!then.found && then.why === 'history-too-long')
+            throw new HistoryTooLongError(doc, options.maxHistory ?? 0);
+          if (
+            then.found &&
+            (options.where === undefined || matchesWhere(then.group.properties, options.where))
+          )
+            yield then.group;
         }
+      } finally {
+        await cursor.close();
       }
     },
   };

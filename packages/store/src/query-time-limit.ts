@@ -15,10 +15,11 @@ const OPTIONS_AT: Readonly<Record<string, number>> = {
 
 /**
  * `collection` with `maxTimeMS: ms` added to every read that does not set its own (docs/
- * operations.md#store-query-time-limit). The server stops such a query when it has worked on it
+ * guarantees.md#store-query-time-limit). The server stops such a query when it has worked on it
  * for longer, with error 50 (MaxTimeMSExpired; see {@link isQueryTimeout}). For a cursor, MongoDB
- * counts the time of the first batch and every `getMore` together; FerretDB only that of the first
- * batch. One place for every query of the app that opens the store with a limit.
+ * counts the time of the first batch and every `getMore` together; FerretDB closes the cursor when
+ * the time since it was opened runs out, and the next `getMore` fails with 43 (CursorNotFound).
+ * One place for every query of the app that opens the store with a limit.
  */
 export function timeLimited<T extends Document>(
   collection: Collection<T>,

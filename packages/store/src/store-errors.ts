@@ -41,11 +41,20 @@ export function isTransientStoreError(error: unknown): boolean {
 
 /** MaxTimeMSExpired: the server stopped a query at its `maxTimeMS`. */
 const MAX_TIME_MS_EXPIRED = 50;
+/**
+ * CursorNotFound: FerretDB's answer to the `getMore` of a cursor whose `maxTimeMS` ran out after
+ * its first batch (MongoDB says 50). Otherwise only a cursor killed or idle for minutes, which a
+ * read API request never leaves.
+ */
+const CURSOR_NOT_FOUND = 43;
 
 /** Whether a store error is a query stopped at its time limit (or the driver's own timeout). */
 export function isQueryTimeout(error: unknown): boolean {
   if (error instanceof MongoOperationTimeoutError) return true;
-  return error instanceof MongoError && error.code === MAX_TIME_MS_EXPIRED;
+  return (
+    error instanceof MongoError &&
+    (error.code === MAX_TIME_MS_EXPIRED || error.code === CURSOR_NOT_FOUND)
+  );
 }
 
 /** E11000: a racing insert (or a guard miss, which an upsert turns into one). */
