@@ -1,5 +1,6 @@
 import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
+import type { NeighbourFigures } from './neighbour-phase.js';
 import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures } from './scale-phase.js';
 import type { StackFigures } from './stack-phase.js';
@@ -78,6 +79,13 @@ export interface Figures {
   where_page_scale_ratio: number;
   /** The same for the count of all groups of the type (no `where`). */
   count_all_scale_ratio: number;
+  /**
+   * Project B's single-group reads on the embedded default, p99 alone and while project A floods
+   * ingest, counts unindexed and holds more long polls than it may; loaded ÷ alone.
+   */
+  neighbour_read_p99_ms: number;
+  neighbour_read_p99_loaded_ms: number;
+  neighbour_read_p99_ratio: number;
 }
 
 export function figuresOf(
@@ -86,6 +94,7 @@ export function figuresOf(
   scale: ScaleFigures,
   stack: StackFigures,
   where: WhereFigures,
+  neighbours: NeighbourFigures,
 ): Figures {
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
   const [s10, s100] = stack.shapes;
@@ -137,5 +146,8 @@ export function figuresOf(
     where_scale_ratio: round(where.large.countEqMs / where.small.countEqMs, 2),
     where_page_scale_ratio: round(where.large.listRangeMs / where.small.listRangeMs, 2),
     count_all_scale_ratio: round(where.large.countAllMs / where.small.countAllMs, 2),
+    neighbour_read_p99_ms: round(neighbours.unloaded.p99Ms, 1),
+    neighbour_read_p99_loaded_ms: round(neighbours.loaded.p99Ms, 1),
+    neighbour_read_p99_ratio: round(neighbours.loaded.p99Ms / neighbours.unloaded.p99Ms, 2),
   };
 }

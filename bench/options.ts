@@ -65,6 +65,9 @@ export interface BenchPlan {
   whereGroups: [number, number];
   /** Timed repeats of each `where` query (after one warm-up). */
   whereRepeats: number;
+  /** Noisy neighbour: the flooding project's stored groups, and seconds of each read run. */
+  neighbourGroups: number;
+  neighbourSeconds: number;
 }
 
 export function planOf(options: BenchOptions): BenchPlan {
@@ -87,6 +90,8 @@ export function planOf(options: BenchOptions): BenchPlan {
       steadySeconds: 3,
       whereGroups: [1_000, 10_000],
       whereRepeats: 3,
+      neighbourGroups: 2_000,
+      neighbourSeconds: 3,
     };
   return {
     loadSeconds: 6,
@@ -106,5 +111,7 @@ export function planOf(options: BenchOptions): BenchPlan {
     steadySeconds: 10,
     whereGroups: [10_000, 100_000],
     whereRepeats: 7,
+    neighbourGroups: 100_000,
+    neighbourSeconds: 15,
   };
 }

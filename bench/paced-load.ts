@@ -107,7 +107,7 @@ function post(target: URL, agent: Agent, body: Buffer): Promise<number> {
 }
 
 /** The q-quantile of sorted values (nearest rank), in the values' unit. */
-function quantile(sorted: readonly number[], q: number): number {
+export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 }

@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import type { Figures } from './figures.js';
 import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
+import type { NeighbourFigures } from './neighbour-phase.js';
 import type { BenchPlan } from './options.js';
 import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures, SteadyApply } from './scale-phase.js';
@@ -36,10 +37,11 @@ export function resultsTable(
     scale: ScaleFigures;
     stack: StackFigures;
     where: WhereFigures;
+    neighbours: NeighbourFigures;
   },
   plan: BenchPlan,
 ): string {
-  const { ingest, pipe, scale, stack, where } = phases;
+  const { ingest, pipe, scale, stack, where, neighbours } = phases;
   const i1 = median(ingest.ingest1);
   const b1 = median(ingest.bare1);
   const i100 = median(ingest.ingest100);
@@ -168,6 +170,7 @@ export function resultsTable(
       '',
     ],
     ...whereRows(f, where),
+    neighbourRow(f, neighbours),
   );
   if (pipe.scaling !== undefined)
     rows.push([
@@ -210,6 +213,23 @@ function whereRows(f: Figures, where: WhereFigures): string[][] {
       small.countAllMs,
       f.count_all_scale_ratio,
     ),
+  ];
+}
+
+/** B's reads may be at most this much slower than 2 × alone under A's load. */
+const NEIGHBOUR_SLACK_MS = 10;
+
+function neighbourRow(f: Figures, nb: NeighbourFigures): string[] {
+  const a = nb.flood;
+  return [
+    `project B's single-group reads while project A floods (${n(nb.groupsA)} groups)`,
+    `p99 ${ms(nb.loaded.p99Ms)}, p50 ${ms(nb.loaded.p50Ms)} (A: ${n(a.acceptedPerSec)} ids/s ` +
+      `accepted, ${n(a.ingestRefused)} × 429; ${a.counts} unindexed counts, ${a.countsStopped} ` +
+      `stopped; ${n(a.polls)} long-poll pages, ${n(a.pollsRefused)} polls refused)`,
+    `B alone: p99 ${ms(nb.unloaded.p99Ms)}, p50 ${ms(nb.unloaded.p50Ms)}`,
+    `× ${f.neighbour_read_p99_ratio.toFixed(2)}`,
+    `≤ 2 × + ${NEIGHBOUR_SLACK_MS} ms`,
+    mark(nb.loaded.p99Ms <= 2 * nb.unloaded.p99Ms + NEIGHBOUR_SLACK_MS),
   ];
 }
 

@@ -38,6 +38,9 @@ const KEYS = [
   'count_all_scale_ratio',
   'feed_lag_p99_ms',
   'feed_delay_p99_ms',
+  'neighbour_read_p99_ms',
+  'neighbour_read_p99_loaded_ms',
+  'neighbour_read_p99_ratio',
 ];
 const TIMEOUT_MS = 240_000;
 

@@ -88,6 +88,12 @@ const schema = z.object({
   MAX_STREAMS_PER_PROJECT: int(1, 100),
   /** Open change streams and long polls of all projects in this process. */
   MAX_STREAMS_PER_PROCESS: int(1, 1000),
+  /**
+   * Store reads of one project running at once in this process (lists, counts, single groups,
+   * history, change feed pages); the others wait their turn (docs/guarantees.md#store-reads-per-
+   * project). Exports have their own cap.
+   */
+  STORE_READS_PER_PROJECT: int(1, 2),
   /** Exports (`/api/export`) of one project running at once in this process; one more: 429. */
   MAX_EXPORTS_PER_PROJECT: int(1, 4),
   /** History records an `as_of` may undo per group; beyond, the answer says so (422). */

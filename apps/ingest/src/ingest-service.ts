@@ -94,6 +94,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
       maxStreamsPerProject: config.MAX_STREAMS_PER_PROJECT,
       maxStreamsPerProcess: config.MAX_STREAMS_PER_PROCESS,
       maxExportsPerProject: config.MAX_EXPORTS_PER_PROJECT,
+      storeReadsPerProject: config.STORE_READS_PER_PROJECT,
       asOfMaxHistory: config.AS_OF_MAX_HISTORY,
     },
     lookupProject: createProjectLookup(

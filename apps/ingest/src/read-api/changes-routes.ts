@@ -13,6 +13,7 @@ import type { IngestMetrics } from '../metrics.js';
 import { single } from '../single-value.js';
 import { parseBasic, unauthorized } from './basic-auth.js';
 import type { ConcurrencyCap } from './concurrency-cap.js';
+import type { ReadTurns } from './read-turns.js';
 import type { Credentials, CredentialWatch } from './credential-watch.js';
 import { readLimit } from './query-params.js';
 import { storeFailure } from './store-failure.js';
@@ -29,6 +30,8 @@ export interface ChangesDeps {
   streamCap: ConcurrencyCap;
   /** Ends streams and long polls whose keys were rotated. */
   credentialWatch: CredentialWatch;
+  /** Each page is read in one of its project's turns (a commit wakes every waiting reader). */
+  turns: ReadTurns;
 }
 
 const MAX_WAIT_MS = 30_000;
@@ -261,12 +264,14 @@ async function readPage(
   groupType: string | undefined,
 ) {
   try {
-    const page = await readFeedPage(deps.store.feed, deps.changeNotices, from, {
-      limit,
-      groupType,
-      partitions: deps.partitions,
+    return await deps.turns.run(from.project, async () => {
+      const page = await readFeedPage(deps.store.feed, deps.changeNotices, from, {
+        limit,
+        groupType,
+        partitions: deps.partitions,
+      });
+      return withGroupHashes(deps.store, from.project, page);
     });
-    return await withGroupHashes(deps.store, from.project, page);
   } catch (error) {
     throw storeFailure(error, deps.store);
   }

@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
@@ -10,6 +10,7 @@ import { eraseHandler, type EraseDeps } from './erase-route.js';
 import { exportHandler } from './export-route.js';
 import { groupKeyOf } from './group-key.js';
 import { historyTooLong } from './history-too-long.js';
+import { ReadTurns } from './read-turns.js';
 import { readWhere } from './where-param.js';
 import { single } from '../single-value.js';
 import { decodeCursor, encodeCursor, readInstant, readLimit } from './query-params.js';
@@ -29,12 +30,15 @@ export interface ReadLimits {
   maxStreamsPerProcess: number;
   /** Exports of one project at once. */
   maxExportsPerProject: number;
+  /** Store reads of one project at once; the others wait their turn. */
+  storeReadsPerProject: number;
   /** History records one `as_of` undoes per group. */
   asOfMaxHistory: number;
 }
 
 /** What the API under `/api` needs: the store, the queues for erasures, the change notices. */
-export interface ReadDeps extends EraseDeps, Omit<ChangesDeps, 'streamCap' | 'credentialWatch'> {
+export interface ReadDeps
+  extends EraseDeps, Omit<ChangesDeps, 'streamCap' | 'credentialWatch' | 'turns'> {
   store: Store;
   readLimits: ReadLimits;
   /** Counts failed sign-ins per client address (docs/guarantees.md#failed-sign-ins). */
@@ -46,8 +50,15 @@ export function readRoutes(deps: ReadDeps): Router {
   const { store, readLimits: limits } = deps;
   const router = Router();
   router.use(basicAuth(store, deps.signInThrottle));
+  const turns = new ReadTurns(limits.storeReadsPerProject);
+  /** A plain read: it runs in one of its project's turns. */
+  const inTurn =
+    (handler: (req: Request, res: Response) => Promise<void>) =>
+    (req: Request, res: Response): Promise<void> =>
+      turns.run(project(res), () => handler(req, res));
   const feed: ChangesDeps = {
     ...deps,
+    turns,
     streamCap: new ConcurrencyCap(
       'change streams and long polls',
       limits.maxStreamsPerProject,
@@ -58,26 +69,32 @@ export function readRoutes(deps: ReadDeps): Router {
     ),
   };
 
-  router.get('/groups', async (req, res) => {
-    const page = await store.groups.list(project(res), {
-      groupType: single(req.query['group_type']),
-      where: readWhere(single(req.query['where'])),
-      after: decodeCursor(single(req.query['cursor']), 'string'),
-      limit: readLimit(single(req.query['limit']), 100, MAX_LIMIT),
-    });
-    res.json({
-      items: page.items,
-      next_cursor: page.after === undefined ? null : encodeCursor(page.after),
-    });
-  });
+  router.get(
+    '/groups',
+    inTurn(async (req, res) => {
+      const page = await store.groups.list(project(res), {
+        groupType: single(req.query['group_type']),
+        where: readWhere(single(req.query['where'])),
+        after: decodeCursor(single(req.query['cursor']), 'string'),
+        limit: readLimit(single(req.query['limit']), 100, MAX_LIMIT),
+      });
+      res.json({
+        items: page.items,
+        next_cursor: page.after === undefined ? null : encodeCursor(page.after),
+      });
+    }),
+  );
 
-  router.get('/groups/count', async (req, res) => {
-    const count = await store.groups.count(project(res), {
-      groupType: single(req.query['group_type']),
-      where: readWhere(single(req.query['where'])),
-    });
-    res.json({ count });
-  });
+  router.get(
+    '/groups/count',
+    inTurn(async (req, res) => {
+      const count = await store.groups.count(project(res), {
+        groupType: single(req.query['group_type']),
+        where: readWhere(single(req.query['where'])),
+      });
+      res.json({ count });
+    }),
+  );
 
   router.get(
     '/export',
@@ -91,33 +108,39 @@ export function readRoutes(deps: ReadDeps): Router {
   router.get('/changes', changesHandler(feed));
   router.get('/changes/stream', changeStreamHandler(feed));
 
-  router.get('/groups/:type/:value', async (req, res) => {
-    const key = groupKeyOf(req, res);
-    const asOf = readInstant('as_of', single(req.query['as_of']));
-    if (asOf === undefined) {
-      res.json((await store.groups.view(key)) ?? notFound());
-      return;
-    }
-    const then = await store.groups.viewAsOf(key, asOf, { maxHistory: limits.asOfMaxHistory });
-    if (then.found) res.json(then.group);
-    else if (then.why === 'history-omitted') throw tooLargeToRewind();
-    else if (then.why === 'history-too-long') throw historyTooLong(limits.asOfMaxHistory);
-    else throw groupNotFound();
-  });
+  router.get(
+    '/groups/:type/:value',
+    inTurn(async (req, res) => {
+      const key = groupKeyOf(req, res);
+      const asOf = readInstant('as_of', single(req.query['as_of']));
+      if (asOf === undefined) {
+        res.json((await store.groups.view(key)) ?? notFound());
+        return;
+      }
+      const then = await store.groups.viewAsOf(key, asOf, { maxHistory: limits.asOfMaxHistory });
+      if (then.found) res.json(then.group);
+      else if (then.why === 'history-omitted') throw tooLargeToRewind();
+      else if (then.why === 'history-too-long') throw historyTooLong(limits.asOfMaxHistory);
+      else throw groupNotFound();
+    }),
+  );
 
   router.delete('/groups/:type/:value', eraseHandler(deps));
 
-  router.get('/groups/:type/:value/history', async (req, res) => {
-    const key = groupKeyOf(req, res);
-    const limit = readLimit(single(req.query['limit']), 100, MAX_LIMIT);
-    const before = decodeCursor(single(req.query['cursor']), 'number');
-    const page = await store.history.page(key, before, limit);
-    if (page === undefined) throw groupNotFound();
-    res.json({
-      items: page.items,
-      next_cursor: page.before === undefined ? null : encodeCursor(page.before),
-    });
-  });
+  router.get(
+    '/groups/:type/:value/history',
+    inTurn(async (req, res) => {
+      const key = groupKeyOf(req, res);
+      const limit = readLimit(single(req.query['limit']), 100, MAX_LIMIT);
+      const before = decodeCursor(single(req.query['cursor']), 'number');
+      const page = await store.history.page(key, before, limit);
+      if (page === undefined) throw groupNotFound();
+      res.json({
+        items: page.items,
+        next_cursor: page.before === undefined ? null : encodeCursor(page.before),
+      });
+    }),
+  );
 
   return router;
 }
