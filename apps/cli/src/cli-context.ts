@@ -40,6 +40,8 @@ export function createCliContext(config: CliConfig, io: CliIo): CliContext {
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
       maxRetriesPerRequest: 1,
+      // A replay's enqueue whose reply a lost connection took may have run: never run it again.
+      autoResendUnfulfilledCommands: false,
       // A few quick reconnects, then give up: a CLI must fail, not hang.
       retryStrategy: (attempt) => (attempt > 3 ? null : 200),
     });

@@ -32,10 +32,14 @@ export interface IngestService {
 
 /** Wires real clients into the app and listens on `config.PORT` (0 = any free port). */
 export async function startIngest(config: IngestConfig, logger: Logger): Promise<IngestService> {
-  // No offline queue: with Redis down an enqueue fails at once (503) instead of hanging.
+  // No offline queue: with Redis down an enqueue fails at once (503) instead of hanging. Never
+  // send a command again after a reconnect: an enqueue whose reply the lost connection took may
+  // have run, and running it again adds its identifications twice (ioredis resends by default).
+  // The enqueue's timeout answers 503 instead: maybe accepted, as an SDK retry assumes.
   const redis = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
+    autoResendUnfulfilledCommands: false,
   });
   redis.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
   const store = await openStore(config.MONGO_URL, {
