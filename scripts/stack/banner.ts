@@ -24,14 +24,19 @@ function envExports(settings: SharedSettings): string[] {
 
 /**
  * What a user needs once the stack is up: the demo keys, an ingest curl as in Amplitude's
- * Group Identify docs, a read-back curl (docs/api.md) and how to reach the same stack from elsewhere.
+ * Group Identify docs, a read-back curl (docs/api.md), each process's Prometheus metrics (on their
+ * own ports, not the public one) and how to reach the same stack from elsewhere.
  */
 export function banner(
   project: ProjectWithKeys,
   base: string,
   port: number,
   settings: SharedSettings,
+  metrics: readonly { label: string; metricsUrl?: string | undefined }[] = [],
 ): string {
+  const scraped = metrics.flatMap((m) =>
+    m.metricsUrl === undefined ? [] : [`  ${`${m.label}:`.padEnd(10)} ${m.metricsUrl}`],
+  );
   const identification = JSON.stringify([
     { group_type: 'org', group_value: 'Acme', group_properties: { plan: 'enterprise' } },
   ]);
@@ -50,6 +55,7 @@ export function banner(
     'Or look at it in the console (sign in with the keys above):',
     `  ${base}/console/`,
     '',
+    ...(scraped.length === 0 ? [] : ['Prometheus metrics (on their own ports):', ...scraped, '']),
     'Alongside it, from another terminal:',
     ...envExports(settings),
     '  npm run cli -- project list',

@@ -116,6 +116,7 @@ async function main(): Promise<number> {
         baseUrl(config.HOST, apps.ingestPort),
         apps.ingestPort,
         sharedSettings(layout),
+        apps.apps,
       ),
     );
     say('ready');

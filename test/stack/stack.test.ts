@@ -96,6 +96,17 @@ describe('npm run stack', () => {
     expect(banner.ingestCurl.at(-1)).toBe(`${base}/groupidentify`);
     expect(banner.readUrl).toBe(`${base}/api/groups/org/Acme`);
 
+    // Each process's metrics, as printed: on ports of their own, not the public one.
+    const printed = [...output.matchAll(/^\s+(ingest|worker):\s+(http:\/\/\S+\/metrics)$/gm)];
+    expect(printed.map((m) => m[1]).sort()).toEqual(['ingest', 'worker']);
+    for (const [, label, url] of printed) {
+      expect(url, label).not.toContain(`:${port}/`);
+      const scraped = await fetch(url ?? '');
+      const metric =
+        label === 'ingest' ? 'gi_identifications_accepted_total' : 'gi_worker_jobs_total';
+      expect(await scraped.text(), label).toContain(`# TYPE ${metric} counter`);
+    }
+
     // The demo: exactly what the stack printed.
     expect(await runCurl(banner.ingestCurl)).toBe('success');
     const demo = await waitForGroup(demoGroupRead(banner, base, env.MONGO_URL));
