@@ -115,6 +115,9 @@ function isProxyName(entry: string): boolean {
 /** The ingest app's configuration (docs/operations.md). */
 export type IngestConfig = z.infer<typeof schema>;
 
+/** Every environment variable ingest reads (docs/operations.md#configuration lists each). */
+export const ingestSettingNames: readonly string[] = Object.keys(schema.shape);
+
 /** Reads and validates the environment; throws one readable message listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): IngestConfig {
   return parseSettings(schema, env);

@@ -37,6 +37,9 @@ const schema = z.object({
 /** The worker's configuration (docs/operations.md). */
 export type WorkerConfig = z.infer<typeof schema>;
 
+/** Every environment variable the worker reads (docs/operations.md#configuration lists each). */
+export const workerSettingNames: readonly string[] = Object.keys(schema.shape);
+
 /** Reads and validates the environment; throws one readable message listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv): WorkerConfig {
   return parseSettings(schema, env);
