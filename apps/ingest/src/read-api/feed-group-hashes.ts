@@ -13,7 +13,27 @@ export async function withGroupHashes<P extends { items: ChangeView[] }>(
   if (page.items.every((c) => c.group_value === undefined)) return page;
   const key = await store.erasureKeys.keyOf(project);
   const items = page.items.map((c) =>
-    c.group_value === undefined ? c : { ...c, group_hash: groupHash(key, c.group_value) },
+    c.group_value === undefined ? c : { ...c, group_hash: cachedHash(key, c.group_value) },
   );
   return { ...page, items };
+}
+
+/**
+ * The hashes of recently delivered groups. Every reader of a project gets every change, so
+ * without it a hundred long polls computed each change's HMAC a hundred times (a tenth of
+ * ingest's CPU under such a load). Keyed by the project's erasure key and the value; the oldest
+ * go first beyond {@link MAX_CACHED}.
+ */
+const hashes = new Map<string, string>();
+const MAX_CACHED = 20_000;
+
+function cachedHash(key: string, value: string): string {
+  const id = `${key}\u0000${value}`;
+  let hash = hashes.get(id);
+  if (hash === undefined) {
+    hash = groupHash(key, value);
+    if (hashes.size >= MAX_CACHED) hashes.delete(hashes.keys().next().value as string);
+    hashes.set(id, hash);
+  }
+  return hash;
 }
