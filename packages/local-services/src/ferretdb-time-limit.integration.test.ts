@@ -60,7 +60,7 @@ it('a read stopped by maxTimeMS fails; it never returns part of its answer', asy
   for (
     let limit = Math.ceil(fullRead / 20);
     limit < fullRead * 1.2;
-    limit = Math.ceil(limit * 1.15)
+    limit = Math.ceil(limit * 1.25)
   ) {
     const find = await outcome(
       docs.find({}, { maxTimeMS: limit }).sort({ _id: 1 }).batchSize(DOCS).toArray(),
