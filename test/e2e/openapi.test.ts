@@ -167,6 +167,33 @@ describe('real responses match the OpenAPI 3.1 document', () => {
     expect((await call('GET', '/api/export')).status).toBe(401);
   });
 
+  it('lookup: 200, 400, 401', async () => {
+    await waitForVersion(ingest, 'org', 'oa', 4);
+    const headers = { ...auth(), 'content-type': 'application/json' };
+    const groups = [
+      { group_type: 'org', group_value: 'oa' },
+      { group_type: 'org', group_value: 'oa', as_of: new Date().toISOString() },
+      { group_type: 'org', group_value: 'never' },
+    ];
+    const found = await call('POST', '/api/groups/lookup', {
+      headers,
+      body: JSON.stringify({ groups }),
+    });
+    expect(found.status).toBe(200);
+    expect((JSON.parse(found.text) as { items: unknown[] }).items).toHaveLength(3);
+    const bad = JSON.stringify({ groups: [{ group_type: 'org' }] });
+    expect((await call('POST', '/api/groups/lookup', { headers, body: bad })).status).toBe(400);
+    const noAuth = { 'content-type': 'application/json' };
+    expect(
+      (
+        await call('POST', '/api/groups/lookup', {
+          headers: noAuth,
+          body: JSON.stringify({ groups }),
+        })
+      ).status,
+    ).toBe(401);
+  });
+
   it('change feed: pages, long poll, stream, and their errors', async () => {
     await waitForVersion(ingest, 'org', 'oa', 4);
     const headers = auth();

@@ -17,3 +17,4 @@ export * from './http-v2-events.js';
 export * from './platforms.js';
 export * from './where.js';
 export * from './instant.js';
+export { codePointLength } from './normalize-value.js';

@@ -89,6 +89,15 @@ export interface GroupStore extends GroupQueries {
   /** A group's properties as they were at `asOf`, rewound through its history. */
   viewAsOf(key: GroupKey, asOf: Date, options?: AsOfOptions): Promise<GroupAsOf>;
   /**
+   * Many groups at once, each current or as of its own instant (`asOf`), in the order given: one
+   * read of the group documents, then the history of those asked as of an instant, a few groups
+   * at a time.
+   */
+  lookup(
+    entries: readonly { key: GroupKey; asOf?: Date | undefined }[],
+    options?: AsOfOptions,
+  ): Promise<GroupAsOf[]>;
+  /**
    * Erases what remains of a group's earlier lives: its history below stored version `below` (an
    * erasure's own record is kept, value-free), its insert_id claims but those of `keepInsertIds`
    * (the items that follow the erasure in its batch: the new life's), and its dead letters; only
@@ -101,6 +110,9 @@ export interface GroupStore extends GroupQueries {
     options?: { keepInsertIds?: readonly string[]; historyOnly?: boolean },
   ): Promise<void>;
 }
+
+/** Groups of a lookup whose history is read at once (each is a store query or two). */
+const LOOKUP_REWINDS_AT_ONCE = 8;
 
 export function groupStore(c: Collections, history: HistoryStore): GroupStore {
   const { groups } = c;
@@ -153,6 +165,25 @@ export function groupStore(c: Collections, history: HistoryStore): GroupStore {
       const doc = await find(key);
       if (doc === null || doc.erased === true) return { found: false, why: 'no-group' };
       return groupAsOf(doc, asOf, history, options);
+    },
+    async lookup(entries, options) {
+      const docs = await load(entries.map((e) => groupId(e.key)));
+      const answers: GroupAsOf[] = [];
+      for (let at = 0; at < entries.length; at += LOOKUP_REWINDS_AT_ONCE) {
+        const slice = entries.slice(at, at + LOOKUP_REWINDS_AT_ONCE);
+        answers.push(
+          ...(await Promise.all(
+            slice.map(async ({ key, asOf }): Promise<GroupAsOf> => {
+              const doc = docs.get(groupId(key));
+              if (doc === undefined || doc.erased === true)
+                return { found: false, why: 'no-group' };
+              if (asOf === undefined) return { found: true, group: viewOf(doc) };
+              return groupAsOf(doc, asOf, history, options);
+            }),
+          )),
+        );
+      }
+      return answers;
     },
     async eraseEarlierLives(key, below, options = {}) {
       const id = groupId(key);

@@ -1,7 +1,8 @@
 import { parseInstant } from '@groupidentify/ops';
 import { HttpError } from '../http-error.js';
 
-const invalid = (field: string, reason: string): HttpError =>
+/** `400 Invalid parameter`, naming the field and why. */
+export const invalid = (field: string, reason: string): HttpError =>
   new HttpError(400, 'Invalid parameter', { field, reason });
 
 /** `limit`: 1..max, default `fallback`. */

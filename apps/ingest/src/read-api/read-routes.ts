@@ -1,4 +1,5 @@
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
+import { LIMITS } from '@groupidentify/ops';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
@@ -10,6 +11,7 @@ import { eraseHandler, type EraseDeps } from './erase-route.js';
 import { exportHandler } from './export-route.js';
 import { groupKeyOf } from './group-key.js';
 import { historyTooLong } from './history-too-long.js';
+import { lookupHandler } from './lookup-route.js';
 import { ReadTurns } from './read-turns.js';
 import { readWhere } from './where-param.js';
 import { single } from '../single-value.js';
@@ -123,6 +125,12 @@ export function readRoutes(deps: ReadDeps): Router {
       else if (then.why === 'history-too-long') throw historyTooLong(limits.asOfMaxHistory);
       else throw groupNotFound();
     }),
+  );
+
+  router.post(
+    '/groups/lookup',
+    express.json({ limit: LIMITS.maxBodyBytes }),
+    inTurn(lookupHandler({ store, maxHistory: limits.asOfMaxHistory })),
   );
 
   router.delete('/groups/:type/:value', eraseHandler(deps));
