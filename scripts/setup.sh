@@ -6,7 +6,9 @@
 # FerretDB and PostgreSQL are required, even beside MONGO_URL/mongod (the tests and the benchmark
 # start their own); with --with-compose (npm test, npm run setup) also Docker Compose v2 to
 # validate docker-compose.yml; with --with-browser (npm test) Debian's Chromium for the console's
-# tests. The web console is built when missing or stale.
+# tests; with --with-helm Helm, for the Helm chart's test; with --with-promtool promtool, for
+# deploy/monitoring's test (npm test asks for both). The web console is built when missing or
+# stale.
 # Idempotent and fast on reruns; prints one line per step so a first (slow) run never looks stuck.
 set -euo pipefail
 
@@ -167,6 +169,65 @@ setup_compose() {
   say "compose: $COMPOSE_BIN"
 }
 
+HELM_VERSION=v3.21.4
+HELM_BIN="$TOOLS_DIR/helm-$HELM_VERSION"
+# The Kubernetes minor version Helm v3.21.4 is built against (its k8s.io/client-go v0.36).
+HELM_K8S_MINOR=36
+
+# The Helm chart's test runs `helm lint` and `helm template` (no cluster needed). Built once from
+# the Go module proxy (a few minutes), like Docker Compose above.
+setup_helm() {
+  if [ -x "$HELM_BIN" ]; then
+    say "helm: $HELM_BIN"
+    return
+  fi
+  local go
+  go="$(find_go)"
+  [ -n "$go" ] || die "building Helm needs Go (https://go.dev/dl/)"
+  say "building Helm $HELM_VERSION with $("$go" version | cut -d' ' -f3) (first run only, a few minutes)…"
+  local gobin
+  gobin="$(mktemp -d)"
+  # The ldflags of Helm's release build: without them `helm version` is blank and `helm template`
+  # takes the cluster for Kubernetes 1.20, below the chart's kubeVersion (client-go v0.36 → 1.36).
+  local ldflags="-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  local pkg
+  for pkg in chartutil lint/rules; do
+    ldflags="$ldflags -X helm.sh/helm/v3/pkg/$pkg.k8sVersionMajor=1"
+    ldflags="$ldflags -X helm.sh/helm/v3/pkg/$pkg.k8sVersionMinor=$HELM_K8S_MINOR"
+  done
+  GOBIN="$gobin" "$go" install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  mkdir -p "$TOOLS_DIR"
+  say "helm: moving the binary to $HELM_BIN"
+  mv -f "$gobin/helm" "$HELM_BIN"
+  rm -rf "$gobin"
+  say "helm: $HELM_BIN"
+}
+
+PROMTOOL_VERSION=v0.316.0 # the Go module version of Prometheus v3.16.0
+PROMTOOL_BIN="$TOOLS_DIR/promtool-$PROMTOOL_VERSION"
+
+# The tests check deploy/monitoring (alert rules, their unit tests, the dashboard's queries) with
+# promtool. Built once from the Go module proxy (a few minutes): Prometheus publishes its v3
+# releases as v0.x module versions.
+setup_promtool() {
+  if [ -x "$PROMTOOL_BIN" ]; then
+    say "promtool: $PROMTOOL_BIN"
+    return
+  fi
+  local go
+  go="$(find_go)"
+  [ -n "$go" ] || die "building promtool needs Go (https://go.dev/dl/)"
+  say "building promtool $PROMTOOL_VERSION with $("$go" version | cut -d' ' -f3) (first run only, a few minutes)…"
+  local gobin
+  gobin="$(mktemp -d)"
+  GOBIN="$gobin" "$go" install "github.com/prometheus/prometheus/cmd/promtool@$PROMTOOL_VERSION"
+  mkdir -p "$TOOLS_DIR"
+  say "promtool: moving the binary to $PROMTOOL_BIN"
+  mv -f "$gobin/promtool" "$PROMTOOL_BIN"
+  rm -rf "$gobin"
+  say "promtool: $PROMTOOL_BIN"
+}
+
 # FerretDB's storage: PostgreSQL (Debian's server binaries). Without it FerretDB falls back to
 # SQLite, one writer at a time (packages/local-services says so at start).
 newest_postgres() {
@@ -230,12 +291,16 @@ setup_console() {
 WITH_COMPOSE=0
 WITH_POSTGRESQL=0
 WITH_BROWSER=0
+WITH_HELM=0
+WITH_PROMTOOL=0
 for arg in "$@"; do
   case "$arg" in
     --with-compose) WITH_COMPOSE=1 ;;
     --with-postgresql) WITH_POSTGRESQL=1 ;;
     --with-browser) WITH_BROWSER=1 ;;
-    *) die "unknown argument: $arg (known: --with-compose --with-postgresql --with-browser)" ;;
+    --with-helm) WITH_HELM=1 ;;
+    --with-promtool) WITH_PROMTOOL=1 ;;
+    *) die "unknown argument: $arg (known: --with-compose --with-postgresql --with-browser --with-helm --with-promtool)" ;;
   esac
 done
 
@@ -248,4 +313,8 @@ setup_console
 # tests): `npm test` asks for them.
 [ "$WITH_COMPOSE" -eq 0 ] || setup_compose
 [ "$WITH_BROWSER" -eq 0 ] || setup_browser
+# The Helm chart's test (test/deploy/helm-chart.test.ts) needs helm: `--with-helm`.
+[ "$WITH_HELM" -eq 0 ] || setup_helm
+# The monitoring test (test/deploy/monitoring.test.ts) needs promtool: `--with-promtool`.
+[ "$WITH_PROMTOOL" -eq 0 ] || setup_promtool
 say "done"
