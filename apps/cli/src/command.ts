@@ -12,7 +12,9 @@ export type OptionName =
   | 'where'
   | 'after'
   | 'rate-limit'
-  | 'allow-public-erase';
+  | 'allow-public-erase'
+  | 'in'
+  | 'out';
 
 /** Parsed arguments of one command. */
 export interface CommandArgs {

@@ -18,6 +18,8 @@ const OPTION_NAMES: readonly OptionName[] = [
   'after',
   'rate-limit',
   'allow-public-erase',
+  'in',
+  'out',
 ];
 
 function tokenize(argv: readonly string[]) {
@@ -38,6 +40,8 @@ function tokenize(argv: readonly string[]) {
         after: { type: 'string' },
         'rate-limit': { type: 'string' },
         'allow-public-erase': { type: 'string' },
+        in: { type: 'string' },
+        out: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -58,9 +62,12 @@ export function parseCommandLine(
 ): Invocation {
   const { values, positionals } = tokenize(argv);
   if (values.help === true) return { kind: 'help' };
-  const [noun, verb, ...rest] = positionals;
+  const [noun, verb, ...more] = positionals;
   if (noun === undefined) throw new UsageError('no command given');
-  const command = commands.find((c) => c.name === `${noun} ${verb ?? ''}`);
+  // `<noun> <verb>`, or a command of one word (`enrich`), whose positionals start after it.
+  const single = commands.find((c) => c.name === noun);
+  const command = single ?? commands.find((c) => c.name === `${noun} ${verb ?? ''}`);
+  const rest = single === undefined || verb === undefined ? more : [verb, ...more];
   if (command === undefined) {
     const known = commands.some((c) => c.name.startsWith(`${noun} `));
     throw new UsageError(

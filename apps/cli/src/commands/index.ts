@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { changeCommands } from './changes.js';
 import { deadLetterCommands } from './dead-letters.js';
+import { enrichCommands } from './enrich.js';
 import { erasureKeyCommands } from './erasure-key.js';
 import { groupCommands } from './groups.js';
 import { indexCommands } from './indexes.js';
@@ -13,6 +14,7 @@ export const commands: readonly Command[] = [
   ...erasureKeyCommands,
   ...deadLetterCommands,
   ...groupCommands,
+  ...enrichCommands,
   ...indexCommands,
   ...changeCommands,
   ...partitionCommands,
