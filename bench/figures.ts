@@ -1,5 +1,6 @@
 import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
+import type { LookupFigures } from './lookup-phase.js';
 import type { NeighbourFigures } from './neighbour-phase.js';
 import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures } from './scale-phase.js';
@@ -86,6 +87,12 @@ export interface Figures {
   neighbour_read_p99_ms: number;
   neighbour_read_p99_loaded_ms: number;
   neighbour_read_p99_ratio: number;
+  /**
+   * Groups read per second through `POST /api/groups/lookup` in batches of 1,000 ÷ through one
+   * `GET` each, same concurrency; and the batch rate itself.
+   */
+  lookup_batch_ratio: number;
+  lookup_keys_per_s: number;
 }
 
 export function figuresOf(
@@ -95,6 +102,7 @@ export function figuresOf(
   stack: StackFigures,
   where: WhereFigures,
   neighbours: NeighbourFigures,
+  lookup: LookupFigures,
 ): Figures {
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
   const [s10, s100] = stack.shapes;
@@ -149,5 +157,7 @@ export function figuresOf(
     neighbour_read_p99_ms: round(neighbours.unloaded.p99Ms, 1),
     neighbour_read_p99_loaded_ms: round(neighbours.loaded.p99Ms, 1),
     neighbour_read_p99_ratio: round(neighbours.loaded.p99Ms / neighbours.unloaded.p99Ms, 2),
+    lookup_batch_ratio: round(lookup.batchKeysPerSec / lookup.singleKeysPerSec, 1),
+    lookup_keys_per_s: Math.round(lookup.batchKeysPerSec),
   };
 }

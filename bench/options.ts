@@ -68,6 +68,9 @@ export interface BenchPlan {
   /** Noisy neighbour: the flooding project's stored groups, and seconds of each read run. */
   neighbourGroups: number;
   neighbourSeconds: number;
+  /** Lookup: stored groups read at random, and seconds of each way of reading them. */
+  lookupGroups: number;
+  lookupSeconds: number;
 }
 
 export function planOf(options: BenchOptions): BenchPlan {
@@ -92,6 +95,8 @@ export function planOf(options: BenchOptions): BenchPlan {
       whereRepeats: 3,
       neighbourGroups: 2_000,
       neighbourSeconds: 3,
+      lookupGroups: 2_000,
+      lookupSeconds: 2,
     };
   return {
     loadSeconds: 6,
@@ -113,5 +118,7 @@ export function planOf(options: BenchOptions): BenchPlan {
     whereRepeats: 7,
     neighbourGroups: 100_000,
     neighbourSeconds: 15,
+    lookupGroups: 100_000,
+    lookupSeconds: 10,
   };
 }

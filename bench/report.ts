@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import type { Figures } from './figures.js';
 import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
+import type { LookupFigures } from './lookup-phase.js';
 import type { NeighbourFigures } from './neighbour-phase.js';
 import type { BenchPlan } from './options.js';
 import type { PipelineFigures } from './pipeline-phase.js';
@@ -38,10 +39,11 @@ export function resultsTable(
     stack: StackFigures;
     where: WhereFigures;
     neighbours: NeighbourFigures;
+    lookup: LookupFigures;
   },
   plan: BenchPlan,
 ): string {
-  const { ingest, pipe, scale, stack, where, neighbours } = phases;
+  const { ingest, pipe, scale, stack, where, neighbours, lookup } = phases;
   const i1 = median(ingest.ingest1);
   const b1 = median(ingest.bare1);
   const i100 = median(ingest.ingest100);
@@ -170,6 +172,14 @@ export function resultsTable(
       '',
     ],
     ...whereRows(f, where),
+    [
+      `lookup, batches of 1,000 (${n(lookup.groups)} groups, ${lookup.concurrency} requests at once)`,
+      `${n(lookup.batchKeysPerSec)} groups/s`,
+      `one GET per group: ${n(lookup.singleKeysPerSec)} groups/s`,
+      `× ${f.lookup_batch_ratio.toFixed(1)}`,
+      '≥ 20 ×',
+      mark(f.lookup_batch_ratio >= 20),
+    ],
     neighbourRow(f, neighbours),
   );
   if (pipe.scaling !== undefined)

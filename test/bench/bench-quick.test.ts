@@ -41,6 +41,8 @@ const KEYS = [
   'neighbour_read_p99_ms',
   'neighbour_read_p99_loaded_ms',
   'neighbour_read_p99_ratio',
+  'lookup_batch_ratio',
+  'lookup_keys_per_s',
 ];
 const TIMEOUT_MS = 240_000;
 
