@@ -89,10 +89,13 @@ async function pingRedisUrl(url: string): Promise<void> {
 }
 
 async function pingCluster(nodes: string): Promise<void> {
-  const client = connectRedis('redis://unused', nodes, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-  });
+  const client = connectRedis(
+    { REDIS_URL: 'redis://unused', REDIS_CLUSTER_NODES: nodes },
+    {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+    },
+  );
   try {
     await client.connect();
     await client.ping();

@@ -318,6 +318,24 @@ describe('the Helm chart deploy/helm/groupidentify', () => {
       });
     });
 
+    it('in sentinel mode, asks the Sentinels for the master, with REDIS_URL for its password', () => {
+      const sentinel = render([
+        '--set',
+        'connections.redisMode=sentinel',
+        '--set',
+        'connections.redisSentinels=sentinel-0:26379\\,sentinel-1:26379',
+      ]);
+      for (const name of ['ingest', 'worker']) {
+        const c = container(find(sentinel, 'Deployment', `${FULLNAME}-${name}`));
+        expect(env(c, 'REDIS_SENTINELS')?.value).toBe('sentinel-0:26379,sentinel-1:26379');
+        expect(env(c, 'REDIS_SENTINEL_MASTER')?.value).toBe('mymaster');
+        expect(env(c, 'REDIS_URL')?.valueFrom?.secretKeyRef?.key).toBe('REDIS_URL');
+      }
+      expect(
+        helmError(['template', RELEASE, '.', '--set', 'connections.redisMode=sentinel']),
+      ).toContain('connections.redisSentinels');
+    });
+
     it('reads REDIS_CLUSTER_NODES and MONGO_URL from the existing Secret', () => {
       for (const name of ['ingest', 'worker']) {
         const c = container(find(objects, 'Deployment', `${FULLNAME}-${name}`));

@@ -36,7 +36,7 @@ export function createCliContext(config: CliConfig, io: CliIo): CliContext {
     }
   };
   const connectRedis = async (): Promise<RedisClient> => {
-    const client = connectQueueRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+    const client = connectQueueRedis(config, {
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
       maxRetriesPerRequest: 1,

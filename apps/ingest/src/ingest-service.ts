@@ -36,7 +36,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   // send a command again after a reconnect: an enqueue whose reply the lost connection took may
   // have run, and running it again adds its identifications twice (ioredis resends by default).
   // The enqueue's timeout answers 503 instead: maybe accepted, as an SDK retry assumes.
-  const redis = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+  const redis = connectRedis(config, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     autoResendUnfulfilledCommands: false,
@@ -57,7 +57,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
 
   await once(redis, 'ready');
   // One subscription for every change feed reader of this process (docs/api.md#change-feed).
-  const subscriber = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+  const subscriber = connectRedis(config, {
     maxRetriesPerRequest: null,
   });
   subscriber.on('error', (err: Error) =>

@@ -30,10 +30,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     maintain: { historyRetentionDays: config.HISTORY_RETENTION_DAYS },
   });
 
-  const connection = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+  const connection = connectRedis(config, {
     maxRetriesPerRequest: null,
   });
-  const redis = connectRedis(config.REDIS_URL, config.REDIS_CLUSTER_NODES, {
+  const redis = connectRedis(config, {
     maxRetriesPerRequest: 2,
   });
   await claimPartitionCount(redis, config.QUEUE_PREFIX, config.PARTITIONS, (p) =>

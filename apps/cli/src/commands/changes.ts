@@ -29,7 +29,7 @@ const tail: Command = {
         );
       from = cursor;
     }
-    const subscriber = connectRedis(ctx.config.REDIS_URL, ctx.config.REDIS_CLUSTER_NODES, {
+    const subscriber = connectRedis(ctx.config, {
       maxRetriesPerRequest: null,
     });
     subscriber.on('error', () => undefined); // reconnects by itself; the store is the truth

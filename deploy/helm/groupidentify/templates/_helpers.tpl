@@ -53,8 +53,11 @@ turned off (the worker's probes and the autoscaler read it).
 {{- if le $grace $drain }}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must be above the apps' 25 s shutdown deadline plus ingest.preStopSleepSeconds (%d s in all)" $grace $drain) }}
 {{- end }}
-{{- if not (has .Values.connections.redisMode (list "single" "cluster")) }}
-{{- fail (printf "connections.redisMode must be single or cluster, not %q" .Values.connections.redisMode) }}
+{{- if not (has .Values.connections.redisMode (list "single" "cluster" "sentinel")) }}
+{{- fail (printf "connections.redisMode must be single, cluster or sentinel, not %q" .Values.connections.redisMode) }}
+{{- end }}
+{{- if and (eq .Values.connections.redisMode "sentinel") (not .Values.connections.redisSentinels) }}
+{{- fail "connections.redisSentinels (host:port,host:port) is needed with redisMode sentinel" }}
 {{- end }}
 {{- if and .Values.worker.keda.enabled (gt (int .Values.worker.keda.maxReplicaCount) (int .Values.config.partitions)) }}
 {{- fail (printf "worker.keda.maxReplicaCount (%d) is above config.partitions (%d): the extra workers would have no partition to consume" (int .Values.worker.keda.maxReplicaCount) (int .Values.config.partitions)) }}
@@ -62,7 +65,7 @@ turned off (the worker's probes and the autoscaler read it).
 {{- if or (lt (int .Values.ingest.metricsPort) 1) (lt (int .Values.worker.metricsPort) 1) }}
 {{- fail "ingest.metricsPort and worker.metricsPort must be set: probes, scraping and the autoscaler use them" }}
 {{- end }}
-{{- $managed := list "PORT" "METRICS_PORT" "PARTITIONS" "QUEUE_PREFIX" "LOG_LEVEL" "REDIS_URL" "REDIS_CLUSTER_NODES" "MONGO_URL" "ADMIN_TOKEN" }}
+{{- $managed := list "PORT" "METRICS_PORT" "PARTITIONS" "QUEUE_PREFIX" "LOG_LEVEL" "REDIS_URL" "REDIS_CLUSTER_NODES" "REDIS_SENTINELS" "REDIS_SENTINEL_MASTER" "MONGO_URL" "ADMIN_TOKEN" }}
 {{- range $key, $_ := merge (dict) (.Values.ingest.env | default dict) (.Values.worker.env | default dict) }}
 {{- if has $key $managed }}
 {{- fail (printf "%s is set by the chart (see README.md): remove it from ingest.env / worker.env" $key) }}
@@ -90,6 +93,12 @@ turned off (the worker's probes and the autoscaler read it).
     secretKeyRef:
       name: {{ include "groupidentify.secretName" . }}
       key: {{ .Values.connections.secretKeys.redisUrl }}
+{{- if eq .Values.connections.redisMode "sentinel" }}
+- name: REDIS_SENTINELS
+  value: {{ .Values.connections.redisSentinels | quote }}
+- name: REDIS_SENTINEL_MASTER
+  value: {{ .Values.connections.redisSentinelMaster | quote }}
+{{- end }}
 {{- end }}
 - name: MONGO_URL
   valueFrom:
