@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
-import { pollUntil } from '../helpers/services.js';
+import { instantPassed } from '../helpers/clock.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
 import { runCliProcess, type CliEnv } from './cli-process.js';
 
@@ -47,16 +47,6 @@ async function identify(value: string, properties: Record<string, unknown>): Pro
     },
   });
   expect(reply.status).toBe(200);
-}
-
-/** Now, once the clock has moved past it, in ms. */
-async function instantPassed(): Promise<number> {
-  const now = Date.now();
-  await pollUntil(() => Promise.resolve(Date.now() > now ? true : undefined), {
-    timeoutMs: 1000,
-    description: 'the clock moving',
-  });
-  return now;
 }
 
 function file(name: string, lines: readonly string[]): string {

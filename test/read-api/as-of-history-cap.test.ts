@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
-import { pollUntil } from '../helpers/services.js';
+import { instantPassed } from '../helpers/clock.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
 
 // An `as_of` undoes at most AS_OF_MAX_HISTORY history records of a group
@@ -17,7 +17,7 @@ const after: string[] = [];
 
 beforeAll(async () => {
   ingest = services.ingest();
-  after.push(await instantPassed());
+  after.push(new Date(await instantPassed()).toISOString());
   for (let n = 1; n <= 5; n++) {
     const reply = await send(ingest.url, {
       json: {
@@ -26,20 +26,10 @@ beforeAll(async () => {
       },
     });
     expect(reply.status).toBe(200);
-    after.push(await instantPassed());
+    after.push(new Date(await instantPassed()).toISOString());
   }
   await waitForVersion(ingest, type, 'busy', 5);
 });
-
-/** Now, once the clock has moved past it (so that what comes next is accepted later). */
-async function instantPassed(): Promise<string> {
-  const at = Date.now();
-  await pollUntil(() => Promise.resolve(Date.now() > at ? true : undefined), {
-    timeoutMs: 1000,
-    description: 'the clock moving',
-  });
-  return new Date(at).toISOString();
-}
 
 async function get(path: string) {
   const res = await fetch(`${ingest.url}${path}`, {
