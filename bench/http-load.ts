@@ -4,6 +4,8 @@ import { FORM } from './bodies.js';
 export interface LoadOptions {
   connections: number;
   seconds: number;
+  /** Count `429` answers (a rate limit or backlog refusing) instead of failing the run. */
+  refusalsAllowed?: boolean;
 }
 
 export interface LoadResult {
@@ -16,14 +18,14 @@ export interface LoadResult {
 /**
  * Loads `POST <url>/groupidentify` with autocannon as fast as it answers (closed loop; constant
  * rates use bench/paced-load.ts), cycling through `bodies` (each connection walks the list in
- * order). Any non-2xx answer or connection error fails the run: a figure
- * measured on errors means nothing.
+ * order). Any other non-2xx answer (and a `429` unless `refusalsAllowed`, then counted in
+ * `refused`) or connection error fails the run: a figure measured on errors means nothing.
  */
 export async function loadGroupIdentify(
   url: string,
   bodies: readonly Buffer[],
   options: LoadOptions,
-): Promise<LoadResult> {
+): Promise<LoadResult & { refused: number }> {
   let next = 0;
   const result = await autocannon({
     url: `${url}/groupidentify`,
@@ -37,7 +39,9 @@ export async function loadGroupIdentify(
       },
     ],
   });
-  if (result.non2xx > 0 || result.errors > 0) {
+  const refused =
+    options.refusalsAllowed === true ? (result.statusCodeStats?.['429']?.count ?? 0) : 0;
+  if (result.non2xx > refused || result.errors > 0) {
     throw new Error(
       `load on ${url} got ${result.non2xx} non-2xx answers and ${result.errors} errors: ` +
         JSON.stringify(result.statusCodeStats),
@@ -47,6 +51,7 @@ export async function loadGroupIdentify(
     reqPerSec: result['2xx'] / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    refused,
   };
 }
 
