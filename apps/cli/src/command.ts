@@ -1,6 +1,6 @@
 import type { CliContext } from './cli-context.js';
 
-/** Options a command may take; every one is a string except the flags. */
+/** Options a command may take; every one is a string, the flags (`--check`) `'true'` when given. */
 export type OptionName =
   | 'name'
   | 'id'
@@ -14,7 +14,11 @@ export type OptionName =
   | 'rate-limit'
   | 'allow-public-erase'
   | 'in'
-  | 'out';
+  | 'out'
+  | 'format'
+  | 'skip-bad'
+  | 'check'
+  | 'resume';
 
 /** Parsed arguments of one command. */
 export interface CommandArgs {

@@ -8,6 +8,10 @@ const io: CliIo = {
   interrupted: interrupted.signal,
   out: (text) => void process.stdout.write(`${text}\n`),
   err: (text) => void process.stderr.write(`${text}\n`),
+  progress: {
+    isTTY: process.stderr.isTTY,
+    write: (text) => void process.stderr.write(text),
+  },
   write: (chunk) => (process.stdout.write(chunk) ? Promise.resolve() : drained()),
 };
 

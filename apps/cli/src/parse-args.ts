@@ -20,7 +20,14 @@ const OPTION_NAMES: readonly OptionName[] = [
   'allow-public-erase',
   'in',
   'out',
+  'format',
+  'skip-bad',
+  'check',
+  'resume',
 ];
+
+/** Options that take no value: present means `'true'`. */
+const FLAGS: ReadonlySet<OptionName> = new Set(['check', 'resume']);
 
 function tokenize(argv: readonly string[]) {
   try {
@@ -42,6 +49,10 @@ function tokenize(argv: readonly string[]) {
         'allow-public-erase': { type: 'string' },
         in: { type: 'string' },
         out: { type: 'string' },
+        format: { type: 'string' },
+        'skip-bad': { type: 'string' },
+        check: { type: 'boolean' },
+        resume: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -91,7 +102,12 @@ export function parseCommandLine(
     const value = values[name];
     if (value === undefined) continue;
     if (!allowed.has(name)) throw new UsageError(`${command.name} has no option --${name}`);
-    if (value.trim() === '') throw new UsageError(`--${name} must not be empty`);
+    if (FLAGS.has(name)) {
+      options[name] = 'true';
+      continue;
+    }
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new UsageError(`--${name} must not be empty`);
     options[name] = value;
   }
   for (const name of command.required ?? []) {

@@ -229,6 +229,7 @@ function historyOf(p: Planned, now: Date, hashes: ReadonlyMap<string, string>): 
         project: item.project,
         receivedAt: item.received_at,
         insertId: isDeletion(item) ? undefined : item.insert_id,
+        source: isDeletion(item) ? undefined : item.source,
         groupProperties: isDeletion(item) ? undefined : item.group_properties,
         applied,
         groupHash: applied.kind === 'delete' ? hashes.get(groupId) : undefined,

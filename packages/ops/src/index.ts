@@ -18,3 +18,4 @@ export * from './platforms.js';
 export * from './where.js';
 export * from './instant.js';
 export { codePointLength } from './normalize-value.js';
+export * from './import-rows.js';

@@ -11,6 +11,8 @@ export interface QueuedIdentification {
   insert_id?: string;
   /** When ingest accepted the request (ms since epoch). */
   received_at: number;
+  /** Where it came from when not from a client's request: `import` (`groups import`). */
+  source?: 'import';
 }
 
 /**
@@ -49,6 +51,7 @@ const identificationSchema = z.object({
   ...groupFields,
   group_properties: jsonObject,
   insert_id: z.string().min(1).optional(),
+  source: z.literal('import').optional(),
 });
 
 const deletionSchema = z.object({ ...groupFields, kind: z.literal('delete') });

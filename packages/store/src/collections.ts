@@ -5,6 +5,7 @@ import type {
   FeedHeadDocument,
   GroupDocument,
   HistoryDocument,
+  ImportRunDocument,
   InsertIdClaim,
   ProjectDocument,
   PropertyIndexDocument,
@@ -19,6 +20,7 @@ export interface Collections {
   insertIds: Collection<InsertIdClaim>;
   propertyIndexes: Collection<PropertyIndexDocument>;
   feedHeads: Collection<FeedHeadDocument>;
+  importRuns: Collection<ImportRunDocument>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -30,6 +32,7 @@ export function collectionsOf(db: Db): Collections {
     insertIds: db.collection<InsertIdClaim>('insert_ids'),
     propertyIndexes: db.collection<PropertyIndexDocument>('property_indexes'),
     feedHeads: db.collection<FeedHeadDocument>('feed_heads'),
+    importRuns: db.collection<ImportRunDocument>('import_runs'),
   };
 }
 

@@ -50,6 +50,8 @@ export interface HistoryDocument {
   received_at: Date;
   applied_at: Date;
   insert_id?: string;
+  /** `import` for a line of `groups import`; absent for a client's identification. */
+  source?: 'import';
   /**
    * +1 when the item created the group, -1 when it erased a life that existed before its batch;
    * absent otherwise (and in records written before counts were kept). The change feed's commits
@@ -154,4 +156,25 @@ export interface FeedReservation {
   job: string;
   first: number;
   count: number;
+}
+
+/**
+ * One run of `groups import` (docs/import.md#resuming): what `--resume` continues. Lines up to
+ * `queued_through` are durably queued; the ones after it may be, and carry the same `insert_id`
+ * when sent again.
+ */
+export interface ImportRunDocument {
+  /** The run's id, in each line's `insert_id` (`import:<id>:<line>`). */
+  _id: string;
+  project: string;
+  /** SHA-256 (hex) of the file's bytes: a resume must read the very same file. */
+  file_sha256: string;
+  format: 'ndjson' | 'csv';
+  /** Lines in the file (the last line's number). */
+  lines: number;
+  queued_through: number;
+  started_at: Date;
+  updated_at: Date;
+  /** Set once every line is queued. */
+  finished_at?: Date;
 }

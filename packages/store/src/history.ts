@@ -28,6 +28,8 @@ export interface AppliedRecord {
   /** When ingest accepted it (ms since epoch). */
   receivedAt: number;
   insertId?: string | undefined;
+  /** `import` for a line of `groups import`; undefined for a client's identification. */
+  source?: 'import' | undefined;
   /** As sent; undefined for an erasure. */
   groupProperties: JsonObject | undefined;
   applied: AppliedItem;
@@ -82,6 +84,7 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
     record: JSON.stringify(body),
   };
   if (r.insertId !== undefined) record.insert_id = r.insertId;
+  if (r.source !== undefined) record.source = r.source;
   if (r.groupHash !== undefined) {
     // The value leaves the record: `group` keeps the project and the type (the feed's type filter
     // and the group counts read them), the hash stands for the value.
@@ -102,6 +105,8 @@ export interface HistoryView {
   received_at: string;
   applied_at: string;
   insert_id?: string;
+  /** `import` when a line of `groups import` made it (absent for a client's identification). */
+  source?: 'import';
   group_properties: JsonValue;
   changes: Record<string, HistoryChange>;
   skipped: SkippedOperation[];
@@ -149,6 +154,7 @@ function historyView(doc: HistoryDocument, base: number): HistoryView {
     received_at: doc.received_at.toISOString(),
     applied_at: doc.applied_at.toISOString(),
     ...(doc.insert_id === undefined ? {} : { insert_id: doc.insert_id }),
+    ...(doc.source === undefined ? {} : { source: doc.source }),
     group_properties: body.groupProperties ?? {},
     changes: body.changes,
     skipped: body.skipped,

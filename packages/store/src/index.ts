@@ -3,9 +3,11 @@ export type {
   DeadLetterDocument,
   GroupDocument,
   HistoryDocument,
+  ImportRunDocument,
   InsertIdClaim,
   ProjectDocument,
 } from './documents.js';
+export type { ImportRuns } from './import-runs.js';
 export type {
   IngestProject,
   ProjectSettingsUpdate,

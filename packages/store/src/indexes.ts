@@ -29,6 +29,11 @@ export async function ensureIndexes(
     { name: 'item_group' },
     undefined,
   );
+  await c.importRuns.createIndex(
+    { project: 1, file_sha256: 1, started_at: -1 },
+    { name: 'project_file_started' },
+    undefined,
+  );
   const ttl = await expiryIndex(c.insertIds, 'created_at', INSERT_ID_RETENTION_SECONDS);
   if (historyRetentionSeconds !== undefined)
     await expiryIndex(c.history, 'applied_at', historyRetentionSeconds);

@@ -5,6 +5,7 @@ import { deadLetterStore, type DeadLetterStore } from './dead-letters.js';
 import { groupStore, type GroupStore } from './groups.js';
 import { historyStore, type HistoryStore } from './history.js';
 import { ensureIndexes, sweepExpired } from './indexes.js';
+import { importRuns, type ImportRuns } from './import-runs.js';
 import { insertIdClaims, type InsertIdClaims } from './insert-id-claims.js';
 import { projectStore, type ProjectStore } from './projects.js';
 import { erasureKeys, type ErasureKeys } from './erasure-keys.js';
@@ -27,6 +28,7 @@ export interface Store {
   readonly propertyIndexes: PropertyIndexes;
   readonly feed: ChangeFeedStore;
   readonly erasureKeys: ErasureKeys;
+  readonly importRuns: ImportRuns;
   /** The `maxTimeMS` of every read, if the store was opened with one. */
   readonly queryTimeoutMS: number | undefined;
   /** Asked of the server once, on first use. */
@@ -91,6 +93,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     propertyIndexes: propertyIndexes(c),
     feed: changeFeedStore(c),
     erasureKeys: erasureKeys(c),
+    importRuns: importRuns(c),
     queryTimeoutMS: limit,
     capabilities() {
       capabilities ??= db

@@ -4,6 +4,7 @@ import { deadLetterCommands } from './dead-letters.js';
 import { enrichCommands } from './enrich.js';
 import { erasureKeyCommands } from './erasure-key.js';
 import { groupCommands } from './groups.js';
+import { importCommands } from './import.js';
 import { indexCommands } from './indexes.js';
 import { partitionCommands } from './partitions.js';
 import { projectCommands } from './project.js';
@@ -14,6 +15,7 @@ export const commands: readonly Command[] = [
   ...erasureKeyCommands,
   ...deadLetterCommands,
   ...groupCommands,
+  ...importCommands,
   ...enrichCommands,
   ...indexCommands,
   ...changeCommands,
