@@ -295,3 +295,20 @@ async function killWhenWaiting(args: readonly string[]): Promise<void> {
     });
   });
 }
+
+describe('examples/import', { timeout: 60_000 }, () => {
+  const examples = join(import.meta.dirname, '../../examples/import');
+  it.each([
+    'our-export.ndjson',
+    'amplitude-groups.csv',
+    'mixpanel-groups.ndjson',
+    'posthog-groups.csv',
+  ])('%s passes --check', async (name) => {
+    const run = await runCliProcess(
+      ['groups', 'import', '--project', ingest.projectId, '--check', join(examples, name)],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/checked \d+ lines, 0 bad: ready to import/);
+  });
+});
