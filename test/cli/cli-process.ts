@@ -17,15 +17,21 @@ export interface CliRun {
   stderr: string;
 }
 
+/** A CLI process still running: what it printed so far, and its end. */
+export interface RunningCli {
+  output(): { stdout: string; stderr: string };
+  /** Resolves once stderr contains `text`; rejects if the process ends first. */
+  stderrShows(text: string): Promise<void>;
+  /** Resolves when it exits (or was killed); rejects on a spawn error. */
+  exited: Promise<CliRun & { signal: NodeJS.Signals | null }>;
+  kill(): void;
+}
+
 /**
- * Runs `apps/cli/src/main.ts` as a real process (as `npm run cli` does) and waits for it to exit.
- * A run that outlives `timeoutMs` is killed and fails the test: the CLI must exit on its own.
+ * Starts `apps/cli/src/main.ts` as a real process (as `npm run cli` does). It is killed when the
+ * test process exits, so nothing outlives the run.
  */
-export async function runCliProcess(
-  args: readonly string[],
-  env: CliEnv,
-  timeoutMs = 30_000,
-): Promise<CliRun> {
+export function startCliProcess(args: readonly string[], env: CliEnv): RunningCli {
   const child = spawn(
     process.execPath,
     ['--conditions=@groupidentify/source', '--import', 'tsx', 'apps/cli/src/main.ts', ...args],
@@ -33,27 +39,68 @@ export async function runCliProcess(
   );
   let stdout = '';
   let stderr = '';
+  const watchers = new Set<() => void>();
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const killOnExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`cli ${args.join(' ')} still running after ${timeoutMs} ms\n${stderr}`));
-      }, timeoutMs);
-      child.once('error', reject);
-      child.once('close', (exitCode) => {
-        clearTimeout(timer);
-        resolve(exitCode);
-      });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const w of watchers) w();
+  });
+  const kill = (): void => void child.kill('SIGKILL');
+  process.once('exit', kill);
+  const exited = new Promise<CliRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      process.removeListener('exit', kill);
+      resolve({ code, signal, stdout, stderr });
     });
+  });
+  return {
+    output: () => ({ stdout, stderr }),
+    exited,
+    kill,
+    stderrShows: (text) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!stderr.includes(text)) return;
+          watchers.delete(check);
+          resolve();
+        };
+        watchers.add(check);
+        check();
+        void exited.then(() => {
+          if (!stderr.includes(text))
+            reject(new Error(`cli ${args.join(' ')} ended without printing ${text}:\n${stderr}`));
+        });
+      }),
+  };
+}
+
+/**
+ * Runs the CLI to its end (see {@link startCliProcess}). A run that outlives `timeoutMs` is
+ * killed and fails the test: the CLI must exit on its own.
+ */
+export async function runCliProcess(
+  args: readonly string[],
+  env: CliEnv,
+  timeoutMs = 30_000,
+): Promise<CliRun> {
+  const cli = startCliProcess(args, env);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cli.kill();
+      reject(
+        new Error(
+          `cli ${args.join(' ')} still running after ${timeoutMs} ms\n${cli.output().stderr}`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    const { code, stdout, stderr } = await Promise.race([cli.exited, timeout]);
     return { code, stdout, stderr };
   } finally {
-    process.removeListener('exit', killOnExit);
+    clearTimeout(timer);
   }
 }
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
-import { runCliProcess, type CliEnv } from './cli-process.js';
+import { runCliProcess, startCliProcess, type CliEnv } from './cli-process.js';
 
 // `npm run cli -- groups import` (docs/import.md): our export and CSV files, through the ordered,
 // exactly-once path; bad lines by number; resumable after a SIGKILL without applying anything twice.
@@ -221,7 +220,10 @@ describe('groups import', { timeout: 180_000 }, () => {
     const partitions = Array.from({ length: ingest.config.PARTITIONS }, (_, p) => p);
     // With no worker taking jobs, the import fills each partition up to its limit and waits.
     await Promise.all(partitions.map((p) => ingest.queue(p).pause()));
-    await killWhenWaiting(['groups', 'import', '--project', target.id, path]);
+    const first = startCliProcess(['groups', 'import', '--project', target.id, path], env);
+    await first.stderrShows('waiting for the workers');
+    first.kill();
+    expect((await first.exited).signal).toBe('SIGKILL');
     const [run] = await ingest.raw.importRuns.find({ project: target.id }).toArray();
     expect(run?.finished_at).toBeUndefined();
     expect(run?.queued_through).toBeGreaterThan(0);
@@ -266,35 +268,6 @@ describe('groups import', { timeout: 180_000 }, () => {
     expect(done.stderr).toContain('nothing to resume');
   });
 });
-
-/** Runs the CLI and SIGKILLs it once it says it waits for the workers. */
-async function killWhenWaiting(args: readonly string[]): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@groupidentify/source', '--import', 'tsx', 'apps/cli/src/main.ts', ...args],
-    {
-      cwd: join(import.meta.dirname, '../..'),
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the import never waited for the workers:\n${stderr}`));
-    }, 60_000);
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('waiting for the workers')) child.kill('SIGKILL');
-    });
-    child.once('close', (_code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve();
-      else reject(new Error(`the import ended before it was killed:\n${stderr}`));
-    });
-  });
-}
 
 describe('examples/import', { timeout: 60_000 }, () => {
   const examples = join(import.meta.dirname, '../../examples/import');

@@ -41,15 +41,15 @@ export interface QueuedImport {
 /**
  * Queues the good lines of `lines` after `options.after`, each as an identification `$set`ting
  * its properties with `insert_id` `import:<run>:<line>` (so that a line sent again after a resume
- * is skipped by the worker's insert_id dedup), in chunks of up to one full job per partition.
- * Before a partition gets more, it waits until the workers have taken its queue down to
- * {@link IMPORT_MAX_WAITING_JOBS}. After each chunk, the checkpoint moves to the chunk's last line.
+ * is skipped by the worker's insert_id dedup), in chunks that end when one partition has a full
+ * job: each chunk adds at most one job to a partition, after waiting until the workers have taken
+ * the partition's queue below {@link IMPORT_MAX_WAITING_JOBS} waiting jobs. After each chunk, the
+ * checkpoint moves to the chunk's last line.
  */
 export async function queueImport(
   lines: AsyncIterable<ImportLine>,
   options: QueueImportOptions,
 ): Promise<QueuedImport> {
-  const chunkLines = options.partitions * IMPORT_JOB_ITEMS;
   const done: QueuedImport = { queued: 0, lastJobs: new Map() };
   let chunk = new Map<number, QueuedIdentification[]>();
   let inChunk = 0;
@@ -59,9 +59,8 @@ export async function queueImport(
       [...chunk].map(async ([partition, items]) => {
         const queue = options.queueOf(partition);
         await roomIn(queue, (waiting) => options.progress({ line: lastLine, ...done, waiting }));
-        const ids = await enqueueJobs(queue, jobsOf(items));
-        const last = ids.at(-1);
-        if (last !== undefined) done.lastJobs.set(partition, last);
+        const [id] = await enqueueJobs(queue, [{ v: 1, items }]);
+        if (id !== undefined) done.lastJobs.set(partition, id);
       }),
     );
     done.queued += inChunk;
@@ -88,17 +87,11 @@ export async function queueImport(
     const items = chunk.get(partition) ?? [];
     items.push(item);
     chunk.set(partition, items);
-    if (++inChunk >= chunkLines) await flush();
+    inChunk++;
+    if (items.length >= IMPORT_JOB_ITEMS) await flush();
   }
   await flush();
   return done;
-}
-
-function jobsOf(items: readonly QueuedIdentification[]): JobPayload[] {
-  const jobs: JobPayload[] = [];
-  for (let i = 0; i < items.length; i += IMPORT_JOB_ITEMS)
-    jobs.push({ v: 1, items: items.slice(i, i + IMPORT_JOB_ITEMS) });
-  return jobs;
 }
 
 /** Resolves once `queue` holds fewer than {@link IMPORT_MAX_WAITING_JOBS} waiting jobs. */
