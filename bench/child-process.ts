@@ -15,6 +15,14 @@ export interface Child {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** Resolves with its exit code when it ends by itself (a command, not a server). */
+  exited(): Promise<number | null>;
+}
+
+/** For a command run as a child: its arguments, and each line it prints as it goes. */
+export interface ChildCommand {
+  args?: readonly string[];
+  onLine?: (line: string) => void;
 }
 
 /**
@@ -28,8 +36,9 @@ export function spawnChild(
   entry: string,
   env: Record<string, string>,
   nodeArgs: readonly string[] = [],
+  command: ChildCommand = {},
 ): Child {
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...(command.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -37,8 +46,14 @@ export function spawnChild(
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
   const pid = child.pid;
   let output = '';
+  let partial = '';
   const keep = (d: Buffer) => {
     output += d.toString();
+    if (command.onLine !== undefined) {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') command.onLine(line);
+    }
     if (output.length > 200_000) output = output.slice(-100_000);
   };
   child.stdout.on('data', keep);
@@ -46,13 +61,14 @@ export function spawnChild(
   let exited = false;
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const gone = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+  const exitCode = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
       exited = true;
       process.removeListener('exit', killOnExit);
-      resolve();
+      resolve(code);
     }),
   );
+  const gone = exitCode.then(() => undefined);
   const stopNow = async (graceMs = 10_000) => {
     if (exited) return;
     child.kill('SIGTERM');
@@ -76,6 +92,11 @@ export function spawnChild(
     async stop(graceMs) {
       await stopNow(graceMs);
       await stop();
+    },
+    async exited() {
+      const code = await exitCode;
+      await stop();
+      return code;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
+import type { ImportFigures } from './import-phase.js';
 import type { LookupFigures } from './lookup-phase.js';
 import type { NeighbourFigures } from './neighbour-phase.js';
 import type { PipelineFigures } from './pipeline-phase.js';
@@ -93,6 +94,12 @@ export interface Figures {
    */
   lookup_batch_ratio: number;
   lookup_keys_per_s: number;
+  /**
+   * `groups import` of new groups on the embedded default, lines per second from its start until
+   * the workers applied the last line ÷ the store's bulk upserts of as many new documents.
+   */
+  import_ratio: number;
+  import_lines_per_s: number;
 }
 
 export function figuresOf(
@@ -103,6 +110,7 @@ export function figuresOf(
   where: WhereFigures,
   neighbours: NeighbourFigures,
   lookup: LookupFigures,
+  imported: ImportFigures,
 ): Figures {
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
   const [s10, s100] = stack.shapes;
@@ -159,5 +167,7 @@ export function figuresOf(
     neighbour_read_p99_ratio: round(neighbours.loaded.p99Ms / neighbours.unloaded.p99Ms, 2),
     lookup_batch_ratio: round(lookup.batchKeysPerSec / lookup.singleKeysPerSec, 1),
     lookup_keys_per_s: Math.round(lookup.batchKeysPerSec),
+    import_ratio: round(imported.linesPerSec / imported.storeIdsPerSec, 2),
+    import_lines_per_s: Math.round(imported.linesPerSec),
   };
 }

@@ -71,6 +71,8 @@ export interface BenchPlan {
   /** Lookup: stored groups read at random, and seconds of each way of reading them. */
   lookupGroups: number;
   lookupSeconds: number;
+  /** Import: lines of the file, one new group each. */
+  importLines: number;
 }
 
 export function planOf(options: BenchOptions): BenchPlan {
@@ -97,6 +99,7 @@ export function planOf(options: BenchOptions): BenchPlan {
       neighbourSeconds: 2,
       lookupGroups: 2_000,
       lookupSeconds: 1,
+      importLines: 5_000,
     };
   return {
     loadSeconds: 6,
@@ -120,5 +123,6 @@ export function planOf(options: BenchOptions): BenchPlan {
     neighbourSeconds: 15,
     lookupGroups: 100_000,
     lookupSeconds: 10,
+    importLines: 100_000,
   };
 }

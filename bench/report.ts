@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import type { Figures } from './figures.js';
 import { median } from './http-load.js';
 import type { IngestFigures } from './ingest-phase.js';
+import type { ImportFigures } from './import-phase.js';
 import type { LookupFigures } from './lookup-phase.js';
 import type { NeighbourFigures } from './neighbour-phase.js';
 import type { BenchPlan } from './options.js';
@@ -40,10 +41,11 @@ export function resultsTable(
     where: WhereFigures;
     neighbours: NeighbourFigures;
     lookup: LookupFigures;
+    imported: ImportFigures;
   },
   plan: BenchPlan,
 ): string {
-  const { ingest, pipe, scale, stack, where, neighbours, lookup } = phases;
+  const { ingest, pipe, scale, stack, where, neighbours, lookup, imported } = phases;
   const i1 = median(ingest.ingest1);
   const b1 = median(ingest.bare1);
   const i100 = median(ingest.ingest100);
@@ -179,6 +181,14 @@ export function resultsTable(
       `× ${f.lookup_batch_ratio.toFixed(1)}`,
       '≥ 20 ×',
       mark(f.lookup_batch_ratio >= 20),
+    ],
+    [
+      `import, ${n(imported.lines)} new groups (embedded default, until applied)`,
+      `${n(imported.linesPerSec)} lines/s (${imported.seconds.toFixed(1)} s)`,
+      `store bulk upserts of as many new documents: ${n(imported.storeIdsPerSec)}/s (batches of 1,000, ${imported.storeStreams} at a time)`,
+      `× ${f.import_ratio.toFixed(2)}`,
+      '≥ 0.5 ×',
+      mark(f.import_ratio >= 0.5),
     ],
     neighbourRow(f, neighbours),
   );

@@ -8,6 +8,7 @@ import { buildIfStale } from '../scripts/stack/build-apps.js';
 import { runEntry, type Cleanup } from './cleanup.js';
 import { figuresOf } from './figures.js';
 import { measureIngest } from './ingest-phase.js';
+import { measureImport } from './import-phase.js';
 import { measureLookup } from './lookup-phase.js';
 import { measureNeighbours } from './neighbour-phase.js';
 import { elapsedSeconds, step } from './log.js';
@@ -70,6 +71,11 @@ async function main(cleanup: Cleanup): Promise<void> {
     { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
     plan,
   );
+  const imported = await measureImport(
+    cleanup,
+    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
+    plan,
+  );
   const neighbours = await measureNeighbours(
     cleanup,
     { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
@@ -78,8 +84,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   step('stopping the services');
   await cleanup.run();
 
-  const figures = figuresOf(ingest, pipe, scale, stack, where, neighbours, lookup);
-  const table = `${resultsTable(figures, { ingest, pipe, scale, stack, where, neighbours, lookup }, plan)}\n\n${stepSplitTable(scale, stack)}`;
+  const figures = figuresOf(ingest, pipe, scale, stack, where, neighbours, lookup, imported);
+  const table = `${resultsTable(figures, { ingest, pipe, scale, stack, where, neighbours, lookup, imported }, plan)}\n\n${stepSplitTable(scale, stack)}`;
   const command = ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
   const facts = machineFacts({
     command,

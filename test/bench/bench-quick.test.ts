@@ -43,6 +43,8 @@ const KEYS = [
   'neighbour_read_p99_ratio',
   'lookup_batch_ratio',
   'lookup_keys_per_s',
+  'import_ratio',
+  'import_lines_per_s',
 ];
 const TIMEOUT_MS = 240_000;
 

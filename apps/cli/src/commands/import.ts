@@ -181,7 +181,7 @@ async function queueAndWait(
     await store.importRuns.finish(run._id, new Date());
     const applying = new ImportProgress(ctx.io.progress, 'applying', undefined);
     const { failedJobs } = await waitApplied(queued.lastJobs, queueOf, (left) =>
-      applying.update(run.lines, `${left} partitions still applying`),
+      applying.note(`the workers are applying the last lines, in ${left} partitions`),
     );
     applying.end();
     const seconds = (Date.now() - started) / 1000;

@@ -29,9 +29,21 @@ export class ImportProgress {
   /** Reached line `line`; `note` says what it waits for, if anything. */
   update(line: number, note?: string): void {
     const now = Date.now();
-    if (now - this.shownAt < (this.out.isTTY ? REDRAW_EVERY_MS : LINE_EVERY_MS)) return;
+    if (this.due(now)) this.show(this.describe(line, now, note));
+  }
+
+  /** Where a phase without lines stands (the workers applying what was queued). */
+  note(text: string): void {
+    if (this.due(Date.now())) this.show(`${this.phase}: ${text}`);
+  }
+
+  private due(now: number): boolean {
+    if (now - this.shownAt < (this.out.isTTY ? REDRAW_EVERY_MS : LINE_EVERY_MS)) return false;
     this.shownAt = now;
-    const text = this.describe(line, now, note);
+    return true;
+  }
+
+  private show(text: string): void {
     if (this.out.isTTY) {
       this.out.write(`\r\x1b[2K${text}`);
       this.drawn = true;
