@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { TestIngest } from '../helpers/ingest.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -9,6 +10,16 @@ export interface CliEnv {
   MONGO_URL: string;
   QUEUE_PREFIX: string;
   PARTITIONS: string;
+}
+
+/** The settings that point a CLI run at the Redis, database, queues and partitions of `ingest`. */
+export function cliEnvOf(ingest: { config: TestIngest['config'] }): CliEnv {
+  return {
+    REDIS_URL: ingest.config.REDIS_URL,
+    MONGO_URL: ingest.config.MONGO_URL,
+    QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
+    PARTITIONS: String(ingest.config.PARTITIONS),
+  };
 }
 
 export interface CliRun {

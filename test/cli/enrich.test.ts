@@ -6,7 +6,7 @@ import { send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { instantPassed } from '../helpers/clock.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
-import { runCliProcess, type CliEnv } from './cli-process.js';
+import { runCliProcess, type CliEnv, cliEnvOf } from './cli-process.js';
 
 // `npm run cli -- enrich` (docs/operations.md#enriching-events): each NDJSON event gets its groups'
 // properties at its `time`, through the real pipeline's history; bad lines are reported by number.
@@ -20,12 +20,7 @@ const at: Record<'before' | 'free' | 'after', number> = { before: 0, free: 0, af
 
 beforeAll(async () => {
   ingest = services.ingest();
-  env = {
-    REDIS_URL: ingest.config.REDIS_URL,
-    MONGO_URL: ingest.config.MONGO_URL,
-    QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
-    PARTITIONS: String(ingest.config.PARTITIONS),
-  };
+  env = cliEnvOf(ingest);
   at.before = await instantPassed();
   await identify('acme', { plan: 'free' });
   await waitForVersion(ingest, 'org', 'acme', 1);

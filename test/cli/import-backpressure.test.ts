@@ -6,7 +6,7 @@ import { partitionOf } from '@groupidentify/queue-contract';
 import { send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { useIngestAndWorker } from '../helpers/worker.js';
-import { startCliProcess, type CliEnv } from './cli-process.js';
+import { startCliProcess, type CliEnv, cliEnvOf } from './cli-process.js';
 
 // An import slows down to the workers' pace (docs/import.md#progress-speed-and-live-traffic): it
 // never holds more than 2 waiting jobs in a partition, so live traffic is not refused because
@@ -20,12 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'groupidentify-import-pace-'));
 
 beforeAll(() => {
   ingest = services.ingest();
-  env = {
-    REDIS_URL: ingest.config.REDIS_URL,
-    MONGO_URL: ingest.config.MONGO_URL,
-    QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
-    PARTITIONS: String(ingest.config.PARTITIONS),
-  };
+  env = cliEnvOf(ingest);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

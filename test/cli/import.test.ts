@@ -7,7 +7,7 @@ import { send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
-import { runCliProcess, startCliProcess, type CliEnv } from './cli-process.js';
+import { runCliProcess, startCliProcess, type CliEnv, cliEnvOf } from './cli-process.js';
 
 // `npm run cli -- groups import` (docs/import.md): our export and CSV files, through the ordered,
 // exactly-once path; bad lines by number; resumable after a SIGKILL without applying anything twice.
@@ -19,12 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'groupidentify-import-'));
 
 beforeAll(() => {
   ingest = services.ingest();
-  env = {
-    REDIS_URL: ingest.config.REDIS_URL,
-    MONGO_URL: ingest.config.MONGO_URL,
-    QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
-    PARTITIONS: String(ingest.config.PARTITIONS),
-  };
+  env = cliEnvOf(ingest);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,19 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { startTestWorker } from '../helpers/worker.js';
-import { cliJson, runCliProcess, type CliEnv } from './cli-process.js';
+import { cliJson, runCliProcess, type CliEnv, cliEnvOf } from './cli-process.js';
 
 // docs/guarantees.md: PARTITIONS is fixed while jobs exist; `partitions resize` drains, then switches.
 let ingest: TestIngest;
 let env: CliEnv;
 beforeAll(async () => {
   ingest = await startTestIngest({ PARTITIONS: '4' });
-  env = {
-    REDIS_URL: ingest.config.REDIS_URL,
-    MONGO_URL: ingest.config.MONGO_URL,
-    QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
-    PARTITIONS: '4',
-  };
+  env = cliEnvOf(ingest);
 });
 afterAll(async () => {
   await ingest.close();

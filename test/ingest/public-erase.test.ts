@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliJson } from '../cli/cli-process.js';
+import { cliJson, cliEnvOf } from '../cli/cli-process.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
 import { readGroup, useIngestAndWorker } from '../helpers/worker.js';
@@ -84,12 +84,7 @@ describe('Mixpanel $delete through the public token', () => {
     const keys = await ingest.addProject();
     const org = randomUUID();
     await written(keys, org);
-    const env = {
-      REDIS_URL: ingest.config.REDIS_URL,
-      MONGO_URL: ingest.config.MONGO_URL,
-      QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
-      PARTITIONS: String(ingest.config.PARTITIONS),
-    };
+    const env = cliEnvOf(ingest);
     const updated = await cliJson(
       ['project', 'update', '--id', keys.id, '--allow-public-erase', 'true'],
       env,

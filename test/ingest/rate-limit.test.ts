@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliJson, type CliEnv } from '../cli/cli-process.js';
+import { cliJson, type CliEnv, cliEnvOf } from '../cli/cli-process.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
@@ -54,12 +54,7 @@ async function exhaustedProject(): Promise<Keys> {
   return keys;
 }
 
-const cliEnv = (): CliEnv => ({
-  REDIS_URL: ingest.config.REDIS_URL,
-  MONGO_URL: ingest.config.MONGO_URL,
-  QUEUE_PREFIX: ingest.config.QUEUE_PREFIX,
-  PARTITIONS: String(ingest.config.PARTITIONS),
-});
+const cliEnv = (): CliEnv => cliEnvOf(ingest);
 
 describe('per-project rate limit', () => {
   it('over it the whole request is 429 with Retry-After and retry_after_ms, nothing enqueued; under it accepted', async () => {
