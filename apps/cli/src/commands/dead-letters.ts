@@ -2,8 +2,8 @@ import type { Command } from '../command.js';
 import type { GroupRef } from '@groupidentify/store';
 import { formatTable } from '../format-table.js';
 import { ReplayError, replayDeadLetters, type ReplayResult } from '@groupidentify/erasure';
-import { openPartitionQueue } from '@groupidentify/queue-contract';
 import { CliError } from '../cli-error.js';
+import { lazyPartitionQueues } from '../partition-queues.js';
 
 const showGroup = (g: GroupRef | null): string =>
   g === null ? '(unreadable job)' : `${g.group_type}/${g.group_value} (project ${g.project})`;
@@ -48,25 +48,21 @@ const replay: Command = {
   summary: 're-enqueue dead letters not replayed yet (or the one --id names)',
   optional: ['id'],
   async run(ctx, { options }) {
-    const redis = await ctx.redis();
-    const queues = new Map<number, ReturnType<typeof openPartitionQueue>>();
-    const queueOf = (partition: number) => {
-      let queue = queues.get(partition);
-      if (queue === undefined) {
-        queue = openPartitionQueue(redis, ctx.config.QUEUE_PREFIX, partition);
-        queues.set(partition, queue);
-      }
-      return queue;
-    };
+    const queues = lazyPartitionQueues(await ctx.redis(), ctx.config.QUEUE_PREFIX);
     try {
       const store = await ctx.store();
-      const result = await replayDeadLetters(store, queueOf, ctx.config.PARTITIONS, options.id);
+      const result = await replayDeadLetters(
+        store,
+        queues.queueOf,
+        ctx.config.PARTITIONS,
+        options.id,
+      );
       return { json: result, text: describeReplay(result) };
     } catch (error) {
       if (error instanceof ReplayError) throw new CliError(error.message);
       throw error;
     } finally {
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await queues.close();
     }
   },
 };

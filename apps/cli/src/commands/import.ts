@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Queue } from 'bullmq';
-import {
-  limitToOneConsumer,
-  openPartitionQueue,
-  type JobPayload,
-} from '@groupidentify/queue-contract';
+import { limitToOneConsumer } from '@groupidentify/queue-contract';
 import type { ImportRunDocument, Store } from '@groupidentify/store';
 import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext } from '../cli-context.js';
 import type { Command } from '../command.js';
 import { requireProject } from '../not-found.js';
+import { lazyPartitionQueues } from '../partition-queues.js';
 import { openImportFile } from '../import/import-file.js';
 import { importLines, type ImportFormat } from '../import/import-lines.js';
 import { ImportProgress } from '../import/import-progress.js';
@@ -145,17 +141,9 @@ async function queueAndWait(
   path: string,
   run: ImportRunDocument,
 ): Promise<string> {
-  const redis = await ctx.redis();
   const { PARTITIONS, QUEUE_PREFIX } = ctx.config;
-  const queues = new Map<number, Queue<JobPayload>>();
-  const queueOf = (partition: number) => {
-    let queue = queues.get(partition);
-    if (queue === undefined) {
-      queue = openPartitionQueue(redis, QUEUE_PREFIX, partition);
-      queues.set(partition, queue);
-    }
-    return queue;
-  };
+  const queues = lazyPartitionQueues(await ctx.redis(), QUEUE_PREFIX);
+  const { queueOf } = queues;
   const started = Date.now();
   if (run.queued_through > 0)
     ctx.io.err(
@@ -190,7 +178,7 @@ async function queueAndWait(
       throw new CliError(`${summary}, but ${failedJobs} jobs failed: see dead-letters list`);
     return summary;
   } finally {
-    await Promise.all([...queues.values()].map((q) => q.close()));
+    await queues.close();
   }
 }
 
