@@ -49,38 +49,16 @@ async function main(cleanup: Cleanup): Promise<void> {
     secretKey: project.secret_key,
   };
 
+  // The Redis and the MongoDB wire server each phase makes its own databases on.
+  const servers = { redisUrl: services.redisUrl, serverUrl: services.mongoUrl };
   const ingest = await measureIngest(cleanup, setup, plan);
   const pipe = await measurePipeline(cleanup, { ...setup, mongoUrl: services.mongoUrl }, plan);
-  const scale = await measureScale(
-    cleanup,
-    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
-    plan,
-  );
-  const stack = await measureStack(
-    cleanup,
-    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
-    plan,
-  );
-  const where = await measureWhere(
-    cleanup,
-    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
-    plan,
-  );
-  const lookup = await measureLookup(
-    cleanup,
-    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
-    plan,
-  );
-  const imported = await measureImport(
-    cleanup,
-    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
-    plan,
-  );
-  const neighbours = await measureNeighbours(
-    cleanup,
-    { redisUrl: services.redisUrl, serverUrl: services.mongoUrl },
-    plan,
-  );
+  const scale = await measureScale(cleanup, servers, plan);
+  const stack = await measureStack(cleanup, servers, plan);
+  const where = await measureWhere(cleanup, servers, plan);
+  const lookup = await measureLookup(cleanup, servers, plan);
+  const imported = await measureImport(cleanup, servers, plan);
+  const neighbours = await measureNeighbours(cleanup, servers, plan);
   step('stopping the services');
   await cleanup.run();
 
