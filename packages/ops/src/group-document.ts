@@ -1,4 +1,5 @@
 import type { AppliedSequence } from './applied-sequence.js';
+import type { EventKey } from './event-time.js';
 import type { JsonObject } from './json.js';
 
 /** Who a group is: a project's (group_type, group_value). */
@@ -31,6 +32,16 @@ export interface GroupDocument extends GroupKey {
    * stale write can never bring erased values back. The API answers 404 for it.
    */
   erased?: true;
+  /**
+   * For a group placed in event-time order: the place of its latest identification
+   * (docs/semantics.md#event-time). An identification placed before it is late.
+   */
+  event_key?: EventKey;
+  /**
+   * The version after which the current event-time order began: its last identification placed
+   * by arrival (absent: the life's start). A late one is never placed before it.
+   */
+  fold_from?: number;
   /** The last applied item; items at or below it are skipped on redelivery. */
   applied?: AppliedSequence;
   /** When the current life began. */

@@ -13,6 +13,7 @@ export * from './property-update.js';
 export * from './plan-group-write.js';
 export * from './validate-identifications.js';
 export * from './rewind.js';
+export * from './event-time.js';
 export * from './http-v2-events.js';
 export * from './platforms.js';
 export * from './where.js';

@@ -4,14 +4,24 @@ import {
   type SkippedOperation,
 } from './apply-identification.js';
 import { isAlreadyApplied, type AppliedSequence } from './applied-sequence.js';
+import { Timeline, type EventKey, type FoldStep, type TimelineEntry } from './event-time.js';
 import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
 import type { JsonObject, Properties } from './json.js';
 import { propertyUpdate, type MongoUpdate } from './property-update.js';
 import type { StoredForm } from './stored-form.js';
 
-/** One queued item for a group, in acceptance order: an identification, or an erasure. */
+/**
+ * One queued item for a group, in acceptance order: an identification, or an erasure. An
+ * identification of an `event_time` project carries its place in event-time order (`event`:
+ * its event time and tie-break, docs/semantics.md#event-time).
+ */
 export type FoldItem =
-  | { seq: AppliedSequence; group_properties: JsonObject; erase?: undefined }
+  | {
+      seq: AppliedSequence;
+      group_properties: JsonObject;
+      event?: { time: number; tie: string } | undefined;
+      erase?: undefined;
+    }
   | { seq: AppliedSequence; erase: true };
 
 /**
@@ -34,6 +44,11 @@ export interface AppliedItem {
   visibleVersion: number;
   changes: Record<string, PropertyChange>;
   skipped: SkippedOperation[];
+  /**
+   * For an identification placed by event time: its place, and what it does there once the
+   * whole batch is placed (`changes` is then the net difference its arrival made).
+   */
+  event?: { key: EventKey; step: FoldStep };
   /**
    * How the item changed the number of live groups, as its history record tells it: +1 for a
    * creation, -1 for an erasure of a life that existed before this batch, 0 otherwise (an erasure
@@ -67,6 +82,11 @@ export interface GroupWritePlan {
   eraseBelow: number | undefined;
   /** Undefined when every item was already applied: nothing to write. */
   write: GroupWrite | undefined;
+  /**
+   * Identifications applied before this batch whose step in event-time order changed because a
+   * late one was placed before them: their history records are to be told (`step` from `version`).
+   */
+  refolded: { recordId: string; step: FoldStep }[];
 }
 
 interface Life {
@@ -79,6 +99,10 @@ interface Life {
   createdNow: boolean;
   /** The batch ended a life (an erasure) or began one over a stored document. */
   replaced: boolean;
+  /** The event-time order of the life's latest identifications, while they are placed by time. */
+  timeline?: Timeline | undefined;
+  /** The version where the current event-time order began (after an erasure or an arrival-order item). */
+  foldFrom: number | undefined;
 }
 
 /**
@@ -88,6 +112,10 @@ interface Life {
  * begins a new life: identifications after it create the group anew (version 1, `created_at`
  * now). A new `_id` is one insert; an existing one, one classic-operator update guarded on the
  * version read. `now` stamps the times.
+ *
+ * Identifications with an `event` are placed in event-time order (docs/semantics.md#event-time):
+ * `tail` must hold every identification of the stored life placed by time after the earliest of
+ * them (by key), each with its step now; an empty tail when none of them is late.
  */
 export function planGroupWrite(
   stored: GroupDocument | null,
@@ -95,6 +123,7 @@ export function planGroupWrite(
   items: readonly FoldItem[],
   now: Date,
   form: StoredForm,
+  tail: readonly TimelineEntry[] = [],
 ): GroupWritePlan {
   const exists = stored !== null && stored.erased !== true;
   const before = exists ? form.decodeProperties(stored.properties) : undefined;
@@ -105,16 +134,31 @@ export function planGroupWrite(
     exists,
     createdNow: false,
     replaced: false,
+    foldFrom: stored?.fold_from,
   };
   let last = stored?.applied;
   let eraseBelow: number | undefined;
+  let storedTail: readonly TimelineEntry[] | undefined = tail;
   const applied: AppliedItem[] = [];
+  const placed: AppliedItem[] = [];
+  const refolded: GroupWritePlan['refolded'] = [];
+  /** Ends the event-time order open now: its items learn their final steps. */
+  const closeTimeline = (erased: boolean) => {
+    const timeline = life.timeline;
+    if (timeline === undefined) return;
+    for (const a of placed.splice(0))
+      if (a.event !== undefined) a.event.step = timeline.stepOf(a.event.key);
+    if (!erased) refolded.push(...timeline.changedRecords());
+    life.timeline = undefined;
+  };
 
   items.forEach((item, position) => {
     if (isAlreadyApplied(item.seq, last)) return;
     last = item.seq;
     life.version += 1;
     if (item.erase === true) {
+      closeTimeline(true);
+      storedTail = undefined;
       // The erased life's last version is what the API last showed for the group.
       const erasedVersion = life.version - 1 - life.base;
       const liveDelta = life.exists && !life.createdNow ? -1 : 0;
@@ -138,24 +182,65 @@ export function planGroupWrite(
       return;
     }
     const created = !life.exists;
-    const result = applyIdentification(life.properties, item.group_properties);
+    let result: {
+      properties: Properties;
+      changes: Record<string, PropertyChange>;
+      skipped: SkippedOperation[];
+    };
+    let event: AppliedItem['event'];
+    if (item.event === undefined) {
+      // Placed by arrival: the event-time order (if any) ends before it.
+      closeTimeline(false);
+      storedTail = undefined;
+      life.foldFrom = life.version;
+      result = applyIdentification(life.properties, item.group_properties);
+    } else {
+      life.timeline ??= Timeline.of(life.properties, storedTail ?? []);
+      storedTail = undefined;
+      const eventKey = { ...item.event, version: life.version };
+      const added = life.timeline.add(eventKey, item.group_properties);
+      result = { properties: added.properties, changes: added.changes, skipped: [] };
+      event = { key: eventKey, step: { changes: {}, skipped: [] } };
+    }
     life.properties = result.properties;
     if (created) {
       Object.assign(life, { exists: true, createdNow: true });
       if (stored !== null) life.replaced = true;
     }
     const kind = created ? 'create' : Object.keys(result.changes).length > 0 ? 'update' : 'none';
-    applied.push({
+    const entry: AppliedItem = {
       ...appliedAt(life, position, kind),
       changes: result.changes,
       skipped: result.skipped,
       liveDelta: created ? 1 : 0,
-    });
+    };
+    if (event !== undefined) {
+      entry.event = event;
+      placed.push(entry);
+    }
+    applied.push(entry);
   });
+  const timeline = life.timeline;
+  closeTimeline(false);
+  for (const a of applied) if (a.event !== undefined) a.skipped = a.event.step.skipped;
 
-  const plan = { properties: life.properties, version: life.version, applied, eraseBelow };
+  const plan = {
+    properties: life.properties,
+    version: life.version,
+    applied,
+    eraseBelow,
+    refolded,
+  };
   if (applied.length === 0 || last === undefined) return { ...plan, write: undefined };
-  return { ...plan, write: writeOf(stored, key, life, last, before, now, form) };
+  const order: EventOrder = { lastKey: timeline?.lastKey, foldFrom: life.foldFrom };
+  return { ...plan, write: writeOf(stored, key, life, last, before, now, form, order) };
+}
+
+/** Where the group's event-time order stands after the batch. */
+interface EventOrder {
+  /** The latest identification placed by time, when the batch ends inside an event-time order. */
+  lastKey: EventKey | undefined;
+  foldFrom: number | undefined;
 }
 
 function appliedAt(life: Life, position: number, kind: AppliedKind) {
@@ -170,6 +255,7 @@ function writeOf(
   before: Properties | undefined,
   now: Date,
   form: StoredForm,
+  order: EventOrder,
 ): GroupWrite {
   if (stored === null) {
     // Inserted whole: a filter on `_id` alone is the only one every MongoDB-wire server answers
@@ -182,6 +268,8 @@ function writeOf(
       ...(life.base > 0 ? { base: life.base } : {}),
       ...(life.exists ? {} : { erased: true as const }),
       applied: last,
+      ...(order.lastKey === undefined ? {} : { event_key: order.lastKey }),
+      ...(order.foldFrom === undefined ? {} : { fold_from: order.foldFrom }),
       created_at: now,
       updated_at: now,
     };
@@ -193,6 +281,10 @@ function writeOf(
   update.$set.version = life.version;
   update.$set.applied = last;
   update.$set.updated_at = now;
+  if (order.lastKey !== undefined) update.$set.event_key = order.lastKey;
+  else if (stored.event_key !== undefined) (update.$unset ??= {}).event_key = '';
+  if (order.foldFrom !== undefined && order.foldFrom !== stored.fold_from)
+    update.$set.fold_from = order.foldFrom;
   update.$setOnInsert = life.replaced ? { ...key } : { ...key, created_at: now };
   const filter = { _id: stored._id, version: stored.version };
   return { kind: 'update', filter, update };

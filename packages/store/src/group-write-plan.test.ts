@@ -15,8 +15,11 @@ import { encodeProperties, storedForm } from './stored-form.js';
 // The write a fold of queued items becomes, in the store's form (the translation is in
 // packages/ops, the encoding and the int32 rule are the store's).
 const planWrite = (
-  ...args: Parameters<typeof planGroupWrite> extends [...infer A, unknown] ? A : never
-) => planGroupWrite(...args, storedForm);
+  stored: GroupDocument | null,
+  group: GroupKey,
+  items: readonly FoldItem[],
+  at: Date,
+) => planGroupWrite(stored, group, items, at, storedForm);
 
 const key: GroupKey = { project: 'p1', group_type: 'org', group_value: 'acme' };
 const now = new Date('2026-01-01T00:00:00Z');
