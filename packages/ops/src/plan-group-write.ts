@@ -139,6 +139,8 @@ export function planGroupWrite(
   let last = stored?.applied;
   let eraseBelow: number | undefined;
   let storedTail: readonly TimelineEntry[] | undefined = tail;
+  /** The group's latest identification was placed by event time. */
+  let inEventOrder = exists && stored.event_key !== undefined;
   const applied: AppliedItem[] = [];
   const placed: AppliedItem[] = [];
   const refolded: GroupWritePlan['refolded'] = [];
@@ -159,6 +161,7 @@ export function planGroupWrite(
     if (item.erase === true) {
       closeTimeline(true);
       storedTail = undefined;
+      inEventOrder = false;
       // The erased life's last version is what the API last showed for the group.
       const erasedVersion = life.version - 1 - life.base;
       const liveDelta = life.exists && !life.createdNow ? -1 : 0;
@@ -192,9 +195,11 @@ export function planGroupWrite(
       // Placed by arrival: the event-time order (if any) ends before it.
       closeTimeline(false);
       storedTail = undefined;
-      life.foldFrom = life.version;
+      if (inEventOrder) life.foldFrom = life.version;
+      inEventOrder = false;
       result = applyIdentification(life.properties, item.group_properties);
     } else {
+      inEventOrder = true;
       life.timeline ??= Timeline.of(life.properties, storedTail ?? []);
       storedTail = undefined;
       const eventKey = { ...item.event, version: life.version };
