@@ -9,6 +9,8 @@ const saved = z.object({
   name: z.string(),
   api_key: z.string(),
   secret_key: z.string(),
+  // Keys saved before projects had an ordering are of a `received` project.
+  ordering: z.enum(['received', 'event_time']).default('received'),
 });
 
 async function readSaved(file: string): Promise<ProjectWithKeys | undefined> {

@@ -58,6 +58,7 @@ interface Keys {
   name: string;
   api_key: string;
   secret_key: string;
+  ordering: string;
 }
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
@@ -71,7 +72,8 @@ describe.concurrent('project', SLOW, () => {
     expect(run.code).toBe(0);
     expect(lines(run.stdout)).toHaveLength(1);
     const keys = JSON.parse(run.stdout) as Keys;
-    expect(Object.keys(keys)).toEqual(['id', 'name', 'api_key', 'secret_key']);
+    expect(Object.keys(keys)).toEqual(['id', 'name', 'api_key', 'secret_key', 'ordering']);
+    expect(keys.ordering).toBe('received');
     expect(keys.name).toBe('Acme Inc');
     const doc = await store.projects.findOne({ _id: keys.id });
     expect(doc?.api_key).toBe(keys.api_key);
@@ -82,15 +84,33 @@ describe.concurrent('project', SLOW, () => {
     expect(again.name).toBe('Other');
   });
 
+  it('create --ordering event_time makes a project whose groups order by event time', async () => {
+    const keys = (await cliJson(
+      ['project', 'create', '--name', 'Timed', '--ordering', 'event_time'],
+      env,
+    )) as Keys;
+    expect(keys.ordering).toBe('event_time');
+    expect((await store.projects.findOne({ _id: keys.id }))?.ordering).toBe('event_time');
+    // And back, with update: `received` is the default, so it is not stored.
+    const updated = (await cliJson(
+      ['project', 'update', '--id', keys.id, '--ordering', 'received'],
+      env,
+    )) as Keys;
+    expect(updated.ordering).toBe('received');
+    expect((await store.projects.findOne({ _id: keys.id }))?.ordering).toBeUndefined();
+  });
+
   it('list shows projects as a table, and as one JSON array with --json, never a secret', async () => {
     const keys = (await cliJson(['project', 'create', '--name', 'Listed'], env)) as Keys;
     const table = await runCliProcess(['project', 'list'], env);
     expect(table.code).toBe(0);
     expect(lines(table.stdout)[0]).toMatch(
-      /^ID\s+NAME\s+API_KEY\s+CREATED_AT\s+RATE_LIMIT\s+PUBLIC_ERASE$/,
+      /^ID\s+NAME\s+API_KEY\s+CREATED_AT\s+RATE_LIMIT\s+PUBLIC_ERASE\s+ORDERING$/,
     );
     expect(table.stdout).toMatch(
-      new RegExp(`${keys.id}\\s+Listed\\s+${keys.api_key}\\s+\\d{4}-\\S+\\s+default\\s+refused`),
+      new RegExp(
+        `${keys.id}\\s+Listed\\s+${keys.api_key}\\s+\\d{4}-\\S+\\s+default\\s+refused\\s+received`,
+      ),
     );
     const json = (await cliJson(['project', 'list', '--json'], env)) as Record<string, unknown>[];
     expect(json).toContainEqual({
@@ -100,6 +120,7 @@ describe.concurrent('project', SLOW, () => {
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
       rate_limit_per_s: null,
       allow_public_erase: false,
+      ordering: 'received',
     });
     expect(JSON.stringify(json)).not.toMatch(/secret/);
   });
@@ -140,6 +161,7 @@ describe.concurrent('project', SLOW, () => {
       created_at: expect.stringMatching(/^\d{4}-/) as unknown,
       rate_limit_per_s: 500,
       allow_public_erase: true,
+      ordering: 'received',
     });
     const doc = await store.projects.findOne({ _id: keys.id });
     expect(doc).toMatchObject({ rate_limit_per_s: 500, allow_public_erase: true });
@@ -192,7 +214,15 @@ describe.concurrent('bad arguments: usage on stderr, exit 2, nothing on stdout',
   it.each([
     [
       ['project', 'update', '--id', 'x'],
-      'project update needs --rate-limit or --allow-public-erase',
+      'project update needs --rate-limit, --allow-public-erase or --ordering',
+    ],
+    [
+      ['project', 'update', '--id', 'x', '--ordering', 'arrival'],
+      '--ordering must be received or event_time',
+    ],
+    [
+      ['project', 'create', '--name', 'x', '--ordering', 'time'],
+      '--ordering must be received or event_time',
     ],
     [
       ['project', 'update', '--id', 'x', '--rate-limit', '1.5'],

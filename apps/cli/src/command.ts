@@ -13,6 +13,7 @@ export type OptionName =
   | 'after'
   | 'rate-limit'
   | 'allow-public-erase'
+  | 'ordering'
   | 'in'
   | 'out'
   | 'format'

@@ -19,6 +19,7 @@ const project = (id: string): IngestProject => ({
   id,
   rate_limit_per_s: undefined,
   allow_public_erase: false,
+  ordering: 'received',
 });
 
 /** A store lookup answering from `projects` (api_key → project id), counting its calls. */

@@ -7,6 +7,7 @@ const project = (id: string, rate?: number): IngestProject => ({
   id,
   rate_limit_per_s: rate,
   allow_public_erase: false,
+  ordering: 'received',
 });
 
 /** The 429 `take` threw, or undefined when it took the tokens. */

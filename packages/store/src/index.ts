@@ -8,12 +8,14 @@ export type {
   ProjectDocument,
 } from './documents.js';
 export type { ImportRuns } from './import-runs.js';
-export type {
-  IngestProject,
-  ProjectSettingsUpdate,
-  ProjectStore,
-  ProjectSummary,
-  ProjectWithKeys,
+export {
+  ORDERINGS,
+  type IngestProject,
+  type Ordering,
+  type ProjectSettingsUpdate,
+  type ProjectStore,
+  type ProjectSummary,
+  type ProjectWithKeys,
 } from './projects.js';
 export {
   MAX_PROPERTIES_BYTES,
@@ -29,10 +31,12 @@ export {
   MAX_HISTORY_RECORD_BYTES,
   historyRecord,
   type AppliedRecord,
+  type FoldUpdate,
   type HistoryChange,
   type HistoryPage,
   type HistoryStore,
   type HistoryView,
+  type TailRecord,
 } from './history.js';
 export type { DeadLetter, DeadLetterStore, DeadLetterView, GroupRef } from './dead-letters.js';
 export type { InsertIdClaimRequest, InsertIdClaims } from './insert-id-claims.js';

@@ -8,7 +8,16 @@ export interface ProjectWithKeys {
   name: string;
   api_key: string;
   secret_key: string;
+  ordering: Ordering;
 }
+
+/**
+ * How a project's groups order their identifications (docs/semantics.md#event-time): by
+ * arrival (`received`, the default), or by the event time each carries (`event_time`).
+ */
+export type Ordering = 'received' | 'event_time';
+
+export const ORDERINGS: readonly Ordering[] = ['received', 'event_time'];
 
 /** A project as listed: never a secret. */
 export interface ProjectSummary {
@@ -20,6 +29,7 @@ export interface ProjectSummary {
   rate_limit_per_s: number | null;
   /** Whether its public api_key may erase groups. */
   allow_public_erase: boolean;
+  ordering: Ordering;
 }
 
 /** What ingest needs of the project of an api_key: read with the key, and cached with it. */
@@ -29,12 +39,14 @@ export interface IngestProject {
   rate_limit_per_s: number | undefined;
   /** Whether its public api_key may erase groups (Mixpanel `$delete`). */
   allow_public_erase: boolean;
+  ordering: Ordering;
 }
 
 /** The settings `project update` changes; a `null` rate limit goes back to ingest's default. */
 export interface ProjectSettingsUpdate {
   rate_limit_per_s?: number | null;
   allow_public_erase?: boolean;
+  ordering?: Ordering;
 }
 
 /**
@@ -56,8 +68,8 @@ const token = (bytes: number): string => randomBytes(bytes).toString('hex');
 
 /** Projects and their keys. */
 export interface ProjectStore {
-  /** Creates a project with fresh keys. */
-  create(name: string, now?: Date): Promise<ProjectWithKeys>;
+  /** Creates a project with fresh keys (ordering `received` unless told). */
+  create(name: string, options?: { ordering?: Ordering; now?: Date }): Promise<ProjectWithKeys>;
   /**
    * Replaces both keys; the old ones stop working at once for reads and within the ingest cache
    * TTL for ingestion. Undefined for an unknown project.
@@ -73,12 +85,12 @@ export interface ProjectStore {
   authenticate(apiKey: string, secretKey: string): Promise<string | undefined>;
   exists(id: string): Promise<boolean>;
   /** Whether a project with these keys exists as given (the stack's saved demo keys). */
-  hasKeys(keys: ProjectWithKeys): Promise<boolean>;
+  hasKeys(keys: Pick<ProjectWithKeys, 'id' | 'api_key' | 'secret_key'>): Promise<boolean>;
 }
 
 export function projectStore({ projects }: Collections): ProjectStore {
   return {
-    async create(name, now = new Date()) {
+    async create(name, { ordering = 'received', now = new Date() } = {}) {
       const keys = { id: token(8), api_key: token(16), secret_key: token(32) };
       const doc: ProjectDocument = {
         _id: keys.id,
@@ -87,9 +99,11 @@ export function projectStore({ projects }: Collections): ProjectStore {
         secret_key_hash: hashSecret(keys.secret_key),
         created_at: now,
         maintained_counts: true,
+        ...(ordering === 'received' ? {} : { ordering }),
       };
       await projects.insertOne(doc);
-      return { id: keys.id, name, api_key: keys.api_key, secret_key: keys.secret_key };
+      const { id, api_key, secret_key } = keys;
+      return { id, name, api_key, secret_key, ordering };
     },
     async rotateKeys(id) {
       const api_key = token(16);
@@ -99,7 +113,8 @@ export function projectStore({ projects }: Collections): ProjectStore {
         { $set: { api_key, secret_key_hash: hashSecret(secret_key) } },
         { returnDocument: 'after' },
       );
-      return updated === null ? undefined : { id, name: updated.name, api_key, secret_key };
+      if (updated === null) return undefined;
+      return { id, name: updated.name, api_key, secret_key, ordering: orderingOf(updated) };
     },
     async list() {
       const docs = await projects.find({}).sort({ created_at: 1, _id: 1 }).toArray();
@@ -108,13 +123,14 @@ export function projectStore({ projects }: Collections): ProjectStore {
     async forIngest(apiKey) {
       const doc = await projects.findOne(
         { api_key: apiKey },
-        { projection: { _id: 1, rate_limit_per_s: 1, allow_public_erase: 1 } },
+        { projection: { _id: 1, rate_limit_per_s: 1, allow_public_erase: 1, ordering: 1 } },
       );
       if (doc === null) return undefined;
       return {
         id: doc._id,
         rate_limit_per_s: doc.rate_limit_per_s,
         allow_public_erase: doc.allow_public_erase === true,
+        ordering: orderingOf(doc),
       };
     },
     async update(id, settings) {
@@ -125,6 +141,8 @@ export function projectStore({ projects }: Collections): ProjectStore {
         set.rate_limit_per_s = settings.rate_limit_per_s;
       if (settings.allow_public_erase !== undefined)
         set.allow_public_erase = settings.allow_public_erase;
+      if (settings.ordering === 'received') unset['ordering'] = '';
+      else if (settings.ordering !== undefined) set.ordering = settings.ordering;
       const change = {
         ...(Object.keys(set).length > 0 ? { $set: set } : {}),
         ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
@@ -162,5 +180,8 @@ function summaryOf(doc: ProjectDocument): ProjectSummary {
     created_at: doc.created_at,
     rate_limit_per_s: doc.rate_limit_per_s ?? null,
     allow_public_erase: doc.allow_public_erase === true,
+    ordering: orderingOf(doc),
   };
 }
+
+const orderingOf = (doc: Pick<ProjectDocument, 'ordering'>): Ordering => doc.ordering ?? 'received';

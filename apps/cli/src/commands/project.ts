@@ -1,15 +1,22 @@
-import type { ProjectSettingsUpdate, ProjectSummary } from '@groupidentify/store';
+import {
+  ORDERINGS,
+  type Ordering,
+  type ProjectSettingsUpdate,
+  type ProjectSummary,
+} from '@groupidentify/store';
 import { CliError, UsageError } from '../cli-error.js';
 import { jsonOnly, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 
 const create: Command = {
   name: 'project create',
-  synopsis: '--name <name>',
+  synopsis: '--name <name> [--ordering received|event_time]',
   summary: 'create a project; prints its keys (the secret is shown only now)',
   required: ['name'],
+  optional: ['ordering'],
   async run(ctx, { options }) {
-    const project = await (await ctx.store()).projects.create(options.name ?? '');
+    const ordering = orderingOf(options.ordering) ?? 'received';
+    const project = await (await ctx.store()).projects.create(options.name ?? '', { ordering });
     return jsonOnly(project);
   },
 };
@@ -24,7 +31,7 @@ const list: Command = {
       projects.length === 0
         ? 'no projects (create one with: project create --name <name>)'
         : formatTable(
-            ['ID', 'NAME', 'API_KEY', 'CREATED_AT', 'RATE_LIMIT', 'PUBLIC_ERASE'],
+            ['ID', 'NAME', 'API_KEY', 'CREATED_AT', 'RATE_LIMIT', 'PUBLIC_ERASE', 'ORDERING'],
             projects.map((p) => [
               p.id,
               p.name,
@@ -32,6 +39,7 @@ const list: Command = {
               p.created_at,
               p.rate_limit_per_s === null ? 'default' : `${p.rate_limit_per_s}/s`,
               p.allow_public_erase ? 'allowed' : 'refused',
+              p.ordering,
             ]),
           );
     return { json: projects, text };
@@ -45,12 +53,17 @@ function listed(p: ProjectSummary) {
 
 const update: Command = {
   name: 'project update',
-  synopsis: '--id <id> [--rate-limit <n>|default] [--allow-public-erase true|false]',
+  synopsis:
+    '--id <id> [--rate-limit <n>|default] [--allow-public-erase true|false] [--ordering received|event_time]',
   summary: "change a project's settings; prints the project",
   required: ['id'],
-  optional: ['rate-limit', 'allow-public-erase'],
+  optional: ['rate-limit', 'allow-public-erase', 'ordering'],
   async run(ctx, { options }) {
     const settings = settingsOf(options['rate-limit'], options['allow-public-erase']);
+    const ordering = orderingOf(options.ordering);
+    if (ordering !== undefined) settings.ordering = ordering;
+    if (Object.keys(settings).length === 0)
+      throw new UsageError('project update needs --rate-limit, --allow-public-erase or --ordering');
     const id = options.id ?? '';
     const project = await (await ctx.store()).projects.update(id, settings);
     if (project === undefined) throw new CliError(`project ${id} not found`);
@@ -65,8 +78,6 @@ function settingsOf(
   rateLimit: string | undefined,
   allowPublicErase: string | undefined,
 ): ProjectSettingsUpdate {
-  if (rateLimit === undefined && allowPublicErase === undefined)
-    throw new UsageError('project update needs --rate-limit or --allow-public-erase');
   const settings: ProjectSettingsUpdate = {};
   if (rateLimit === 'default') settings.rate_limit_per_s = null;
   else if (rateLimit !== undefined) {
@@ -83,6 +94,14 @@ function settingsOf(
     settings.allow_public_erase = allowPublicErase === 'true';
   }
   return settings;
+}
+
+/** `--ordering` (docs/semantics.md#event-time); undefined when not given. */
+function orderingOf(text: string | undefined): Ordering | undefined {
+  if (text === undefined) return undefined;
+  const ordering = ORDERINGS.find((o) => o === text);
+  if (ordering === undefined) throw new UsageError(`--ordering must be ${ORDERINGS.join(' or ')}`);
+  return ordering;
 }
 
 const rotate: Command = {
