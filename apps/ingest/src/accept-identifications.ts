@@ -8,6 +8,7 @@ import { serviceUnavailable, tooManyRequests } from './http-error.js';
 import type { IngestMetrics } from './metrics.js';
 import type { IngestProject } from './project-lookup.js';
 import type { ProjectRateLimits } from './project-rate-limits.js';
+import { queuedIdentification } from './queued-identification.js';
 
 export interface AcceptDeps {
   partitions: number;
@@ -34,11 +35,7 @@ export async function acceptIdentifications(
   identifications: readonly Identification[],
   receivedAt: number,
 ): Promise<void> {
-  const items = identifications.map((id): QueuedItem => ({
-    project: project.id,
-    ...id,
-    received_at: receivedAt,
-  }));
+  const items = identifications.map((id) => queuedIdentification(project, id, receivedAt));
   const partitions = await enqueueItems(deps, items, project);
   deps.metrics.accepted.inc(identifications.length);
   const lag = Math.max(0, ...partitions.map((p) => deps.backlog.oldestAgeSeconds(p)));

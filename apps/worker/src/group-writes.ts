@@ -15,8 +15,10 @@ import {
   storedForm,
   type HistoryDocument,
   type Store,
+  type TailRecord,
 } from '@groupidentify/store';
 import { isDeletion } from '@groupidentify/queue-contract';
+import { eventOf, foldUpdates, loadEventTails, newRecordFolds } from './event-order.js';
 import type { SequencedItem } from './sequenced-item.js';
 import { untimed, type StepTimer } from './step-timer.js';
 
@@ -80,8 +82,9 @@ export async function applyGroups(
     outcome.raced ||= round > 0;
     const ids = pending.map((b) => b.groupId);
     const docs = await time('read', () => store.groups.load(ids));
+    const tails = await time('read', () => loadEventTails(store, pending, docs));
     const plans = pending.map((batch) =>
-      planWithinLimit(docs.get(batch.groupId) ?? null, batch, now),
+      planWithinLimit(docs.get(batch.groupId) ?? null, batch, now, tails.get(batch.groupId)),
     );
     if (round === 0)
       for (const r of await time('read', () => earlierRecords(store, plans))) counted.set(r._id, r);
@@ -90,6 +93,9 @@ export async function applyGroups(
     const history = plans.flatMap((p) => historyOf(p, now, hashes));
     for (const r of history) counted.set(r._id, r);
     const fresh = await time('history', () => store.history.write(history));
+    const folds = plans.flatMap((p) => foldUpdates(p.plan, tails.get(p.batch.groupId) ?? []));
+    if (!fresh) folds.push(...newRecordFolds(history));
+    await time('history', () => store.history.refold(folds));
     const failures = await time('write', () => writeGroups(store, plans));
     plain &&= round === 0 && fresh && failures.size === 0;
     plain &&= plans.every((p) => p.plan.eraseBelow === undefined);
@@ -170,20 +176,35 @@ async function eraseEarlierLives(
   }
 }
 
-/** Plans the batch; an item that would take the group past the size limit is set aside. */
-function planWithinLimit(doc: GroupDocument | null, batch: GroupBatch, now: Date): Planned {
-  const plan = planGroupWrite(doc, batch.key, foldItems(batch.entries), now, storedForm);
+/**
+ * Plans the batch; an item that would take the group past the size limit is set aside. `tail`:
+ * what its late identifications are placed before (`loadEventTails`).
+ */
+function planWithinLimit(
+  doc: GroupDocument | null,
+  batch: GroupBatch,
+  now: Date,
+  tail: readonly TailRecord[] = [],
+): Planned {
+  const plan = planGroupWrite(doc, batch.key, foldItems(batch.entries), now, storedForm, tail);
   if (!exceedsDocumentLimit(plan.properties)) return { batch, plan, poisoned: [] };
   const kept: SequencedItem[] = [];
   const poisoned: Poisoned[] = [];
   for (const entry of batch.entries) {
-    const trial = planGroupWrite(doc, batch.key, foldItems([...kept, entry]), now, storedForm);
+    const trial = planGroupWrite(
+      doc,
+      batch.key,
+      foldItems([...kept, entry]),
+      now,
+      storedForm,
+      tail,
+    );
     if (!exceedsDocumentLimit(trial.properties)) kept.push(entry);
     else poisoned.push({ entry, reason: 'the group document would exceed the 16 MB limit' });
   }
   return {
     batch: { ...batch, entries: kept },
-    plan: planGroupWrite(doc, batch.key, foldItems(kept), now, storedForm),
+    plan: planGroupWrite(doc, batch.key, foldItems(kept), now, storedForm, tail),
     poisoned,
   };
 }
@@ -193,7 +214,7 @@ function foldItems(entries: readonly SequencedItem[]): FoldItem[] {
   return entries.map((e) =>
     isDeletion(e.item)
       ? { seq: e.seq, erase: true }
-      : { seq: e.seq, group_properties: e.item.group_properties },
+      : { seq: e.seq, group_properties: e.item.group_properties, event: eventOf(e.item) },
   );
 }
 
@@ -231,7 +252,10 @@ function historyOf(p: Planned, now: Date, hashes: ReadonlyMap<string, string>): 
         insertId: isDeletion(item) ? undefined : item.insert_id,
         source: isDeletion(item) ? undefined : item.source,
         groupProperties: isDeletion(item) ? undefined : item.group_properties,
+        time: isDeletion(item) ? undefined : (item.time ?? item.received_at),
+        timeReplaced: isDeletion(item) ? undefined : item.time_replaced,
         applied,
+        foldFrom: p.plan.version,
         groupHash: applied.kind === 'delete' ? hashes.get(groupId) : undefined,
       },
       now,
@@ -269,10 +293,15 @@ async function applyOneByOne(
     const single: GroupBatch = { ...batch, entries: [entry] };
     for (let round = 0; ; round++) {
       const docs = await store.groups.load([batch.groupId]);
-      const p = planWithinLimit(docs.get(batch.groupId) ?? null, single, now);
+      const tail = (await loadEventTails(store, [single], docs)).get(batch.groupId) ?? [];
+      const p = planWithinLimit(docs.get(batch.groupId) ?? null, single, now, tail);
       await eraseEarlierLives(store, [p], docs);
       const history = historyOf(p, now, hashes);
-      await store.history.write(history);
+      const fresh = await store.history.write(history);
+      await store.history.refold([
+        ...foldUpdates(p.plan, tail),
+        ...(fresh ? [] : newRecordFolds(history)),
+      ]);
       const failure = (await writeGroups(store, [p])).get(0);
       if (failure === undefined) {
         collect(outcome, p);

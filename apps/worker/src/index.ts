@@ -3,3 +3,4 @@
 export { loadConfig, selectedPartitions, workerSettingNames, type WorkerConfig } from './config.js';
 export { startWorker, type WorkerService } from './worker-service.js';
 export { applyJob, type ApplyOutcome, type JobPosition } from './apply-items.js';
+export { eventOf } from './event-order.js';

@@ -164,3 +164,21 @@ function replay(properties: Properties, step: FoldStep): Properties {
 function sameStep(a: FoldStep, b: FoldStep): boolean {
   return deepEqual(a as unknown as JsonValue, b as unknown as JsonValue);
 }
+
+/** How far after its receipt an event time may be: beyond, the receipt time is taken. */
+export const MAX_TIME_AHEAD_MS = 60 * 60 * 1000;
+
+/**
+ * The event time an identification is given when accepted at `receivedAt` with the time it was
+ * sent with (`sent`): that time, unless it is more than {@link MAX_TIME_AHEAD_MS} ahead — a
+ * wrong clock — when it is the receipt time and `replaced` keeps what was sent. Without a sent
+ * time the event time is the receipt time (`time` undefined: it is `received_at`).
+ */
+export function acceptedTime(
+  sent: number | undefined,
+  receivedAt: number,
+): { time?: number; replaced?: number } {
+  if (sent === undefined) return {};
+  if (sent > receivedAt + MAX_TIME_AHEAD_MS) return { time: receivedAt, replaced: sent };
+  return { time: sent };
+}

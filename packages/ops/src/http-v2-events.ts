@@ -47,6 +47,7 @@ export function identificationsFromEvents(events: readonly unknown[]): EventsRea
         group_value: groupValue,
         group_properties: event['group_properties'] ?? {},
         insert_id: event['insert_id'],
+        time: event['time'],
       };
       const identification = validateIdentification(raw, index, problems);
       if (identification !== undefined) identifications.push(identification);

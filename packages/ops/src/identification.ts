@@ -11,6 +11,8 @@ export interface Identification {
   /** Plain keys and/or operation keys (`$set`, `$add`, …), as sent (after truncation). */
   group_properties: JsonObject;
   insert_id?: string;
+  /** Its event time as sent (ms since the epoch; docs/semantics.md#event-time). */
+  time?: number;
 }
 
 /** One problem found in a request, reported to the client (docs/api.md `invalid` list). */

@@ -221,6 +221,23 @@ const fieldCases: FieldCase[] = [
     raw: ident({ insert_id: value }),
     problems: [['insert_id', 'must be a string of 1 to 128 characters']] satisfies Problem[],
   })),
+  ...[
+    -1,
+    1.5,
+    2 ** 53,
+    Date.UTC(10000, 0, 1),
+    'yesterday',
+    '12/05/2026',
+    '2026-13-01',
+    true,
+    {},
+  ].map((value) => ({
+    name: `time ${JSON.stringify(value)}`,
+    raw: ident({ time: value }),
+    problems: [
+      ['time', 'must be milliseconds since the epoch or an ISO-8601 date-time'],
+    ] satisfies Problem[],
+  })),
   {
     name: 'every field wrong, in field order',
     raw: { insert_id: '', group_properties: [], group_value: false, group_type: '' },
@@ -289,6 +306,27 @@ describe('validateIdentification: top-level fields', () => {
       raw: ident({ insert_id: 'i' }),
       expected: { insert_id: 'i' },
     },
+    {
+      name: 'time in ms',
+      raw: ident({ time: 1_796_000_000_000 }),
+      expected: { time: 1_796_000_000_000 },
+    },
+    { name: 'time 0', raw: ident({ time: 0 }), expected: { time: 0 } },
+    {
+      name: 'an ISO-8601 time',
+      raw: ident({ time: '2026-12-05T10:00:00Z' }),
+      expected: { time: Date.UTC(2026, 11, 5, 10) },
+    },
+    {
+      name: 'an ISO-8601 time with an offset and milliseconds',
+      raw: ident({ time: '2026-12-05T11:00:00.250+01:00' }),
+      expected: { time: Date.UTC(2026, 11, 5, 10, 0, 0, 250) },
+    },
+    {
+      name: 'a date',
+      raw: ident({ time: '2026-12-05' }),
+      expected: { time: Date.UTC(2026, 11, 5) },
+    },
   ])('accepts $name', ({ raw, expected }) => {
     expect(acceptedOne(raw)).toEqual({ ...BASE, ...expected });
   });
@@ -312,6 +350,7 @@ describe('validateIdentification: top-level fields', () => {
       group_value: 'acme',
       group_properties: {},
       insert_id: 'i',
+      time: 5,
     });
   });
 

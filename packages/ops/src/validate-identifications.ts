@@ -2,6 +2,7 @@ import type { Identification, ValidationProblem } from './identification.js';
 import { getOwn, isJsonObject, type JsonObject } from './json.js';
 import { LIMITS } from './limits.js';
 import { codePointLength, isPlainObject } from './normalize-value.js';
+import { parseInstant } from './instant.js';
 import { isOperatorKey } from './operations.js';
 import { validateGroupProperties, type ReportProblem } from './validate-group-properties.js';
 
@@ -77,6 +78,8 @@ function batchItems(raw: unknown): readonly unknown[] | string {
  * - `group_properties`: required plain object, `{}` included; see `validateGroupProperties`.
  * - `insert_id`: optional (`null` counts as absent); a string of 1 to
  *   {@link LIMITS.maxInsertIdLength} code points.
+ * - `time`: optional (`null` counts as absent); integer milliseconds since the epoch, or an
+ *   ISO-8601 date-time (see {@link readEventTime}).
  * - Other keys are ignored and not copied. `null` counts as missing for required keys.
  *
  * The result is a fresh deep copy (built with `setOwn`); `raw` is never mutated.
@@ -98,6 +101,7 @@ export function validateIdentification(
   const groupValue = validateGroupValue(getOwn(raw, 'group_value'), report);
   const groupProperties = validateGroupPropertiesField(getOwn(raw, 'group_properties'), report);
   const insertId = validateInsertId(getOwn(raw, 'insert_id'), report);
+  const time = validateTime(getOwn(raw, 'time'), report);
   if (
     problems.length > before ||
     groupType === undefined ||
@@ -112,6 +116,7 @@ export function validateIdentification(
     group_properties: groupProperties,
   };
   if (insertId !== undefined) identification.insert_id = insertId;
+  if (time !== undefined) identification.time = time;
   return identification;
 }
 
@@ -175,6 +180,30 @@ function validateInsertId(value: unknown, report: ReportProblem): string | undef
   }
   report('insert_id', `must be a string of 1 to ${LIMITS.maxInsertIdLength} characters`);
   return undefined;
+}
+
+/** The latest event time taken as sent: year 9999. */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * An event time as clients send it: integer milliseconds since the epoch (Amplitude's HTTP V2
+ * `time`), or an ISO-8601 date-time text such as `2026-12-05T10:00:00Z` or `…+01:00` (Segment's
+ * `timestamp`). Undefined when it is neither.
+ */
+export function readEventTime(value: unknown): number | undefined {
+  if (typeof value === 'number')
+    return Number.isSafeInteger(value) && value >= 0 && value <= MAX_TIME_MS ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const ms = parseInstant(value)?.getTime();
+  return ms !== undefined && ms >= 0 && ms <= MAX_TIME_MS ? ms : undefined;
+}
+
+function validateTime(value: unknown, report: ReportProblem): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const time = readEventTime(value);
+  if (time === undefined)
+    report('time', 'must be milliseconds since the epoch or an ISO-8601 date-time');
+  return time;
 }
 
 function isNameLength(text: string): boolean {

@@ -13,6 +13,15 @@ export interface QueuedIdentification {
   received_at: number;
   /** Where it came from when not from a client's request: `import` (`groups import`). */
   source?: 'import';
+  /**
+   * Its event time (ms since epoch, docs/semantics.md#event-time): the time the client sent, or
+   * `received_at` when none was sent or the one sent was more than an hour ahead.
+   */
+  time?: number;
+  /** The time the client sent, when it was more than an hour after receipt (`time` is receipt). */
+  time_replaced?: number;
+  /** Set when the project places identifications by event time: the worker then does. */
+  ordering?: 'event_time';
 }
 
 /**
@@ -52,6 +61,9 @@ const identificationSchema = z.object({
   group_properties: jsonObject,
   insert_id: z.string().min(1).optional(),
   source: z.literal('import').optional(),
+  time: z.number().int().nonnegative().optional(),
+  time_replaced: z.number().int().optional(),
+  ordering: z.literal('event_time').optional(),
 });
 
 const deletionSchema = z.object({ ...groupFields, kind: z.literal('delete') });

@@ -29,6 +29,11 @@ export interface ProjectDocument {
    * made on the project's first erasure.
    */
   erasure_key?: string;
+  /**
+   * `event_time` when its groups order identifications by event time (`project create|update
+   * --ordering`, docs/semantics.md#event-time); absent: by arrival.
+   */
+  ordering?: 'event_time';
 }
 
 /**
@@ -52,6 +57,22 @@ export interface HistoryDocument {
   insert_id?: string;
   /** `import` for a line of `groups import`; absent for a client's identification. */
   source?: 'import';
+  /** The identification's event time (absent in records written before event time existed). */
+  time?: Date;
+  /** The time the client sent when it was more than an hour after receipt (`time` is then receipt). */
+  time_replaced?: Date;
+  /**
+   * For an identification placed in event-time order: its tie-break (docs/semantics.md#event-time).
+   * Its `changes` are then the net difference its arrival made; what it does at its place in the
+   * order is `fold`, or the same as `changes` while `fold` has no entry.
+   */
+  tie?: string;
+  /**
+   * What the identification does at its place in event-time order, from a group version on:
+   * `{"<version>": JSON of {changes, skipped}}`. The entry in effect at group version V is the
+   * one with the highest version ≤ V (docs/storage.md#event-time).
+   */
+  fold?: Record<string, string>;
   /**
    * +1 when the item created the group, -1 when it erased a life that existed before its batch;
    * absent otherwise (and in records written before counts were kept). The change feed's commits

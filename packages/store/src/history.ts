@@ -1,8 +1,12 @@
 import {
+  canonicalJson,
   groupId,
   setOwn,
   type AppliedItem,
   type AppliedSequence,
+  type EventKey,
+  type FoldStep,
+  type TimelineEntry,
   type GroupKey,
   type JsonObject,
   type JsonValue,
@@ -32,7 +36,13 @@ export interface AppliedRecord {
   source?: 'import' | undefined;
   /** As sent; undefined for an erasure. */
   groupProperties: JsonObject | undefined;
+  /** Event time (ms since epoch); undefined for an erasure. */
+  time?: number | undefined;
+  /** The time the client sent, when it was replaced by the receipt time (more than 1 h ahead). */
+  timeReplaced?: number | undefined;
   applied: AppliedItem;
+  /** The group's version after the item's batch: from it on, its step in event-time order holds. */
+  foldFrom?: number | undefined;
   /**
    * For an erasure: the keyed hash of the group's value (`groupHash`), kept in its record
    * instead of the value.
@@ -85,6 +95,15 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
   };
   if (r.insertId !== undefined) record.insert_id = r.insertId;
   if (r.source !== undefined) record.source = r.source;
+  if (r.time !== undefined) record.time = new Date(r.time);
+  if (r.timeReplaced !== undefined) record.time_replaced = new Date(r.timeReplaced);
+  const event = r.applied.event;
+  if (event !== undefined) {
+    record.tie = event.key.tie;
+    // Its step where it stands in event-time order, when that is not the difference it made.
+    if (r.foldFrom !== undefined && !sameChanges(event.step.changes, r.applied.changes))
+      record.fold = { [String(r.foldFrom)]: JSON.stringify(event.step) };
+  }
   if (r.groupHash !== undefined) {
     // The value leaves the record: `group` keeps the project and the type (the feed's type filter
     // and the group counts read them), the hash stands for the value.
@@ -94,6 +113,13 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
   }
   if (r.applied.liveDelta !== 0) record.live_delta = r.applied.liveDelta;
   return record;
+}
+
+function sameChanges(
+  a: Record<string, PropertyChange>,
+  b: Record<string, PropertyChange>,
+): boolean {
+  return canonicalJson(a as JsonObject) === canonicalJson(b as JsonObject);
 }
 
 /** A recorded change; `omitted` lists sides too large to have been kept in history. */
@@ -107,6 +133,10 @@ export interface HistoryView {
   insert_id?: string;
   /** `import` when a line of `groups import` made it (absent for a client's identification). */
   source?: 'import';
+  /** Event time (absent in records written before it was kept). */
+  time?: string;
+  /** The time the client sent, when it was more than 1 h after receipt and `time` is receipt. */
+  time_replaced?: string;
   group_properties: JsonValue;
   changes: Record<string, HistoryChange>;
   skipped: SkippedOperation[];
@@ -155,6 +185,8 @@ function historyView(doc: HistoryDocument, base: number): HistoryView {
     applied_at: doc.applied_at.toISOString(),
     ...(doc.insert_id === undefined ? {} : { insert_id: doc.insert_id }),
     ...(doc.source === undefined ? {} : { source: doc.source }),
+    ...(doc.time === undefined ? {} : { time: doc.time.toISOString() }),
+    ...(doc.time_replaced === undefined ? {} : { time_replaced: doc.time_replaced.toISOString() }),
     group_properties: body.groupProperties ?? {},
     changes: body.changes,
     skipped: body.skipped,
@@ -192,6 +224,32 @@ export interface HistoryStore {
     above: number,
     limit?: number,
   ): AsyncIterable<{ version: number; receivedAt: Date; changes: Record<string, HistoryChange> }>;
+  /**
+   * The identifications of a group's event-time order that come after `earliest` (by time, then
+   * tie): those with a version in (`above`, `upTo`], each with its step in effect at `upTo`.
+   */
+  eventTail(group: string, above: number, upTo: number, earliest: EventKey): Promise<TailRecord[]>;
+  /** Writes steps in event-time order (`fold` entries) and drops the stale ones. */
+  refold(updates: readonly FoldUpdate[]): Promise<void>;
+}
+
+/** An applied identification after a late one, as the event-time fold takes it. */
+export interface TailRecord extends TimelineEntry {
+  recordId: string;
+  /**
+   * `fold` entries it no longer needs: of versions above the group's (left by a write that did
+   * not complete) and below the one in effect.
+   */
+  stale: string[];
+  /** A change of its step was too large to keep in history: it cannot be undone. */
+  oversized: boolean;
+}
+
+/** New `fold` entries of one record (version → JSON of the step), and entries it no longer needs. */
+export interface FoldUpdate {
+  recordId: string;
+  set: Readonly<Record<string, string>>;
+  drop: readonly string[];
 }
 
 export function historyStore({ history, groups }: Collections): HistoryStore {
@@ -228,5 +286,54 @@ export function historyStore({ history, groups }: Collections): HistoryStore {
       for await (const h of records)
         yield { version: h.version, receivedAt: h.received_at, changes: bodyOf(h).changes };
     },
+    async eventTail(group, above, upTo, earliest) {
+      const docs = await history
+        .find({
+          group,
+          time: { $gte: new Date(earliest.time) },
+          version: { $gt: above, $lte: upTo },
+        })
+        .toArray();
+      return docs.flatMap((h) => (isAfter(h, earliest) ? [tailRecord(h, upTo)] : []));
+    },
+    async refold(updates) {
+      const ops = updates.flatMap(({ recordId, set, drop }) => {
+        const update: { $set?: Record<string, string>; $unset?: Record<string, ''> } = {};
+        const entries = Object.entries(set);
+        if (entries.length > 0)
+          update.$set = Object.fromEntries(entries.map(([v, step]) => [`fold.${v}`, step]));
+        if (drop.length > 0) update.$unset = Object.fromEntries(drop.map((v) => [`fold.${v}`, '']));
+        return update.$set === undefined && update.$unset === undefined
+          ? []
+          : [{ updateOne: { filter: { _id: recordId }, update } }];
+      });
+      if (ops.length > 0) await history.bulkWrite(ops, { ordered: false });
+    },
+  };
+}
+
+function isAfter(h: HistoryDocument, earliest: EventKey): boolean {
+  if (h.time === undefined || h.tie === undefined) return false;
+  const time = h.time.getTime();
+  return time > earliest.time || (time === earliest.time && h.tie > earliest.tie);
+}
+
+/** A record of the tail with its step in effect at group version `upTo`. */
+function tailRecord(h: HistoryDocument, upTo: number): TailRecord {
+  const body = bodyOf(h);
+  const versions = Object.keys(h.fold ?? {}).map(Number);
+  const inEffect = Math.max(-1, ...versions.filter((v) => v <= upTo));
+  const folded = h.fold?.[String(inEffect)];
+  const step: FoldStep =
+    folded === undefined
+      ? { changes: body.changes, skipped: body.skipped }
+      : (JSON.parse(folded) as FoldStep);
+  return {
+    recordId: h._id,
+    key: { time: (h.time as Date).getTime(), tie: h.tie as string, version: h.version },
+    group_properties: (body.groupProperties ?? {}) as JsonObject,
+    step,
+    stale: versions.filter((v) => v > upTo || v < inEffect).map(String),
+    oversized: Object.values(step.changes).some((c) => (c as HistoryChange).omitted !== undefined),
   };
 }

@@ -1,3 +1,4 @@
+import { queuedIdentification } from '../queued-identification.js';
 import {
   LIMITS,
   problemsOfCalls,
@@ -76,7 +77,7 @@ export async function acceptPlatformCalls(
     validation.identifications.forEach((identification, i) => {
       items.push({
         index: calls.callIndexes[i] ?? i,
-        item: { project: project.id, ...identification, received_at: receivedAt },
+        item: queuedIdentification(project, identification, receivedAt),
       });
     });
     accepted = validation.identifications.length;

@@ -1,0 +1,25 @@
+import { acceptedTime, type Identification } from '@groupidentify/ops';
+import type { QueuedIdentification } from '@groupidentify/queue-contract';
+import type { IngestProject } from './project-lookup.js';
+
+/**
+ * An accepted identification as queued: its project, receipt time and event time
+ * (docs/semantics.md#event-time), and the project's ordering when the worker is to place it by
+ * event time.
+ */
+export function queuedIdentification(
+  project: IngestProject,
+  { time: sent, ...identification }: Identification,
+  receivedAt: number,
+): QueuedIdentification {
+  const item: QueuedIdentification = {
+    project: project.id,
+    ...identification,
+    received_at: receivedAt,
+  };
+  const { time, replaced } = acceptedTime(sent, receivedAt);
+  if (time !== undefined) item.time = time;
+  if (replaced !== undefined) item.time_replaced = replaced;
+  if (project.ordering === 'event_time') item.ordering = 'event_time';
+  return item;
+}

@@ -1,0 +1,150 @@
+import fc from 'fast-check';
+import {
+  validateIdentification,
+  type JsonObject,
+  type JsonValue,
+  type ValidationProblem,
+} from '@groupidentify/ops';
+import {
+  canonicalMap,
+  canonicalObject,
+  groupProperties,
+  modelApply,
+} from '@groupidentify/ops/testing';
+import { partitionOf } from '@groupidentify/queue-contract';
+import { eventOf } from '@groupidentify/worker';
+import { describe, expect, it } from 'vitest';
+import { deferCleanups } from '../helpers/cleanups.js';
+import { send } from '../helpers/http.js';
+import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
+import { startTestWorker, waitForVersion } from '../helpers/worker.js';
+
+// An `event_time` project's group equals the fold of all its identifications in event-time
+// order, whatever order they arrive in and however the worker batches them
+// (docs/semantics.md#event-time). Each run sends one set of identifications to two groups in two
+// random arrival orders, through ingest, the queue and a real worker and store.
+
+const defer = deferCleanups('all');
+const HOUR = 3_600_000;
+
+interface Sent {
+  time: number;
+  group_properties: JsonObject;
+}
+
+/** The reference: the model's fold of `sent` in (time, tie) order. */
+function foldInTimeOrder(sent: readonly Sent[], project: string): string {
+  const keyed = sent.map((s) => {
+    const event = eventOf({
+      project,
+      group_type: 'org',
+      group_value: 'x',
+      received_at: 0,
+      ordering: 'event_time',
+      ...s,
+    });
+    return { s, time: event?.time ?? 0, tie: event?.tie ?? '' };
+  });
+  keyed.sort((a, b) => a.time - b.time || (a.tie < b.tie ? -1 : a.tie > b.tie ? 1 : 0));
+  const model = new Map<string, JsonValue>();
+  for (const { s } of keyed) modelApply(model, s.group_properties);
+  return canonicalMap(model);
+}
+
+async function setUp() {
+  const ingest = await startTestIngest({ PARTITIONS: '2' });
+  defer(() => ingest.close());
+  const worker = await startTestWorker(ingest, { APPLY_BATCH_MAX_ITEMS: '3' });
+  defer(() => worker.close());
+  const project = await ingest.store.projects.create('event time', { ordering: 'event_time' });
+  return { ingest, project };
+}
+
+/** Sends `sent` one identification per request, in this order; some in one request. */
+async function sendAll(
+  ingest: TestIngest,
+  apiKey: string,
+  value: string,
+  sent: readonly Sent[],
+  together: readonly number[],
+): Promise<void> {
+  for (let i = 0, r = 0; i < sent.length; r++) {
+    const size = together[r] ?? 1;
+    const identification = sent
+      .slice(i, i + size)
+      .map((s) => ({ group_type: 'org', group_value: value, ...s }));
+    const reply = await send(ingest.url, { json: { api_key: apiKey, identification } });
+    expect(reply.status, reply.text).toBe(200);
+    i += size;
+  }
+}
+
+/** What ingest accepts (the model's operations also make plain `$` keys, which it refuses). */
+const acceptable = (groupProperties: JsonObject): boolean => {
+  const problems: ValidationProblem[] = [];
+  validateIdentification(
+    { group_type: 'org', group_value: 'x', group_properties: groupProperties },
+    0,
+    problems,
+  );
+  return problems.length === 0;
+};
+
+const sentList = (start: number) =>
+  fc.array(
+    fc.record({
+      // Few distinct times: equal times (the tie-break) are common.
+      time: fc.integer({ min: 0, max: 6 }).map((k) => start + k * 600_000),
+      group_properties: groupProperties.filter(acceptable),
+    }),
+    { minLength: 2, maxLength: 10 },
+  );
+
+describe('event-time order, through the worker and the store', () => {
+  it('gives the fold in time order whatever the arrival order and batching', async () => {
+    const { ingest, project } = await setUp();
+    const start = Date.now() - 2 * HOUR;
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        sentList(start).chain((sent) =>
+          fc.tuple(
+            fc.constant(sent),
+            fc.shuffledSubarray(sent, { minLength: sent.length }),
+            fc.shuffledSubarray(sent, { minLength: sent.length }),
+            fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: sent.length }),
+            fc.boolean(),
+          ),
+        ),
+        async ([sent, first, second, together, paused]) => {
+          run += 1;
+          const values = [`a${run}`, `b${run}`];
+          // Queued while the worker waits, or applied as they come: batches of several jobs
+          // or of one.
+          const queues = values.map((value) =>
+            ingest.queue(
+              partitionOf(
+                { project: project.id, group_type: 'org', group_value: value },
+                ingest.config.PARTITIONS,
+              ),
+            ),
+          );
+          if (paused) await Promise.all(queues.map((q) => q.pause()));
+          await sendAll(ingest, project.api_key, values[0] as string, first, together);
+          await sendAll(ingest, project.api_key, values[1] as string, second, []);
+          if (paused) await Promise.all(queues.map((q) => q.resume()));
+          const expected = foldInTimeOrder(sent, project.id);
+          const a = await waitFor(ingest, project.id, values[0] as string, sent.length);
+          const b = await waitFor(ingest, project.id, values[1] as string, sent.length);
+          expect(canonicalObject(a.properties)).toBe(expected);
+          expect(canonicalObject(b.properties)).toBe(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+async function waitFor(ingest: TestIngest, project: string, value: string, version: number) {
+  return waitForVersion({ ...ingest, projectId: project }, 'org', value, version);
+}
