@@ -73,6 +73,9 @@ export interface BenchPlan {
   lookupSeconds: number;
   /** Import: lines of the file, one new group each. */
   importLines: number;
+  /** Event time: groups of each run, and identifications each gets (one per round). */
+  lateGroups: number;
+  lateRounds: number;
 }
 
 export function planOf(options: BenchOptions): BenchPlan {
@@ -100,6 +103,8 @@ export function planOf(options: BenchOptions): BenchPlan {
       lookupGroups: 2_000,
       lookupSeconds: 1,
       importLines: 5_000,
+      lateGroups: 1_000,
+      lateRounds: 3,
     };
   return {
     loadSeconds: 6,
@@ -124,5 +129,7 @@ export function planOf(options: BenchOptions): BenchPlan {
     lookupGroups: 100_000,
     lookupSeconds: 10,
     importLines: 100_000,
+    lateGroups: 10_000,
+    lateRounds: 5,
   };
 }

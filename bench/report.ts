@@ -1,12 +1,8 @@
 import { cpus, totalmem } from 'node:os';
-import type { Figures } from './figures.js';
+import type { Figures, Phases } from './figures.js';
 import { median } from './http-load.js';
-import type { IngestFigures } from './ingest-phase.js';
-import type { ImportFigures } from './import-phase.js';
-import type { LookupFigures } from './lookup-phase.js';
 import type { NeighbourFigures } from './neighbour-phase.js';
 import type { BenchPlan } from './options.js';
-import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures, SteadyApply } from './scale-phase.js';
 import type { LagRun } from './paced-lag.js';
 import type { StackFigures } from './stack-phase.js';
@@ -31,21 +27,8 @@ const ROUTE = {
 } as const;
 
 /** The results as a Markdown table (readable as plain text too). */
-export function resultsTable(
-  f: Figures,
-  phases: {
-    ingest: IngestFigures;
-    pipe: PipelineFigures;
-    scale: ScaleFigures;
-    stack: StackFigures;
-    where: WhereFigures;
-    neighbours: NeighbourFigures;
-    lookup: LookupFigures;
-    imported: ImportFigures;
-  },
-  plan: BenchPlan,
-): string {
-  const { ingest, pipe, scale, stack, where, neighbours, lookup, imported } = phases;
+export function resultsTable(f: Figures, phases: Phases, plan: BenchPlan): string {
+  const { ingest, pipe, scale, stack, where, neighbours, lookup, imported, late } = phases;
   const i1 = median(ingest.ingest1);
   const b1 = median(ingest.bare1);
   const i100 = median(ingest.ingest100);
@@ -189,6 +172,14 @@ export function resultsTable(
       `× ${f.import_ratio.toFixed(2)}`,
       '≥ 0.5 ×',
       mark(f.import_ratio >= 0.5),
+    ],
+    [
+      `event time, 10 % up to 1 h late (${n(late.identifications)} ids, embedded default)`,
+      `${n(late.lateIdsPerSec)} ids/s applied`,
+      `same, in order: ${n(late.inOrderIdsPerSec)} ids/s`,
+      `× ${f.late_apply_ratio.toFixed(2)}`,
+      '≥ 0.5 ×',
+      mark(f.late_apply_ratio >= 0.5),
     ],
     neighbourRow(f, neighbours),
   );

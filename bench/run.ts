@@ -9,6 +9,7 @@ import { runEntry, type Cleanup } from './cleanup.js';
 import { figuresOf } from './figures.js';
 import { measureIngest } from './ingest-phase.js';
 import { measureImport } from './import-phase.js';
+import { measureLate } from './late-phase.js';
 import { measureLookup } from './lookup-phase.js';
 import { measureNeighbours } from './neighbour-phase.js';
 import { elapsedSeconds, step } from './log.js';
@@ -58,12 +59,14 @@ async function main(cleanup: Cleanup): Promise<void> {
   const where = await measureWhere(cleanup, servers, plan);
   const lookup = await measureLookup(cleanup, servers, plan);
   const imported = await measureImport(cleanup, servers, plan);
+  const late = await measureLate(cleanup, servers, plan);
   const neighbours = await measureNeighbours(cleanup, servers, plan);
   step('stopping the services');
   await cleanup.run();
 
-  const figures = figuresOf(ingest, pipe, scale, stack, where, neighbours, lookup, imported);
-  const table = `${resultsTable(figures, { ingest, pipe, scale, stack, where, neighbours, lookup, imported }, plan)}\n\n${stepSplitTable(scale, stack)}`;
+  const phases = { ingest, pipe, scale, stack, where, neighbours, lookup, imported, late };
+  const figures = figuresOf(phases);
+  const table = `${resultsTable(figures, phases, plan)}\n\n${stepSplitTable(scale, stack)}`;
   const command = ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');
   const facts = machineFacts({
     command,

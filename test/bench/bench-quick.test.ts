@@ -45,6 +45,8 @@ const KEYS = [
   'lookup_keys_per_s',
   'import_ratio',
   'import_lines_per_s',
+  'late_apply_ratio',
+  'late_apply_ids_per_s',
 ];
 const TIMEOUT_MS = 240_000;
 
