@@ -15,7 +15,7 @@ import { partitionOf } from '@groupidentify/queue-contract';
 import { eventOf } from '@groupidentify/worker';
 import { describe, expect, it } from 'vitest';
 import { deferCleanups } from '../helpers/cleanups.js';
-import { send } from '../helpers/http.js';
+import { basic, send } from '../helpers/http.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { startTestWorker, waitForVersion } from '../helpers/worker.js';
 
@@ -148,3 +148,108 @@ describe('event-time order, through the worker and the store', () => {
 async function waitFor(ingest: TestIngest, project: string, value: string, version: number) {
   return waitForVersion({ ...ingest, projectId: project }, 'org', value, version);
 }
+
+describe('event time on the way in, and in history and the change feed', () => {
+  const get = async (
+    ingest: TestIngest,
+    keys: { api_key: string; secret_key: string },
+    path: string,
+  ) => {
+    const res = await fetch(`${ingest.url}${path}`, {
+      headers: { authorization: basic(keys.api_key, keys.secret_key) },
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { items: Record<string, unknown>[] };
+  };
+
+  it('takes time from /groupidentify and HTTP V2, replaces one over an hour ahead, and feeds a late arrival as its net difference', async () => {
+    const { ingest, project } = await setUp();
+    const identify = (identification: unknown) =>
+      send(ingest.url, { json: { api_key: project.api_key, identification } });
+    const org = (time: unknown, group_properties: JsonObject) => ({
+      group_type: 'org',
+      group_value: 'late',
+      time,
+      group_properties,
+    });
+    expect((await identify(org('2026-12-05T10:00:00Z', { plan: 'pro' }))).status).toBe(200);
+    await waitFor(ingest, project.id, 'late', 1);
+    // Sent later, happened earlier: `plan` stays, `seats` is new.
+    const early = Date.UTC(2026, 11, 5, 9);
+    expect((await identify(org(early, { plan: 'free', seats: 3 }))).status).toBe(200);
+    const group = await waitFor(ingest, project.id, 'late', 2);
+    expect(group.properties).toEqual({ plan: 'pro', seats: 3 });
+
+    // Through HTTP V2, with a time two hours ahead: the receipt time is taken.
+    const ahead = Date.now() + 2 * HOUR;
+    const v2 = await send(ingest.url, {
+      path: '/2/httpapi',
+      json: {
+        api_key: project.api_key,
+        events: [
+          {
+            event_type: '$groupidentify',
+            groups: { org: 'late' },
+            group_properties: { $set: { plan: 'enterprise' } },
+            time: ahead,
+          },
+        ],
+      },
+    });
+    expect(v2.status, v2.text).toBe(200);
+    expect((await waitFor(ingest, project.id, 'late', 3)).properties).toEqual({
+      plan: 'enterprise',
+      seats: 3,
+    });
+
+    const history = await get(ingest, project, '/api/groups/org/late/history');
+    const [third, second, first] = history.items;
+    expect(first).toMatchObject({ version: 1, time: '2026-12-05T10:00:00.000Z' });
+    expect(second).toMatchObject({
+      version: 2,
+      time: new Date(early).toISOString(),
+      changes: { seats: { to: 3 } },
+    });
+    expect(third?.['time']).toBe(third?.['received_at']);
+    expect(third?.['time_replaced']).toBe(new Date(ahead).toISOString());
+    expect(first?.['time_replaced']).toBeUndefined();
+
+    // The change feed: one update per arrival; the late one with only what it changed.
+    const feed = await get(ingest, project, '/api/changes?group_type=org');
+    const mine = feed.items.filter((c) => c['group_value'] === 'late');
+    expect(mine.map((c) => [c['kind'], c['version'], c['changes']])).toEqual([
+      ['create', 1, { plan: { to: 'pro' } }],
+      ['update', 2, { seats: { to: 3 } }],
+      ['update', 3, { plan: { from: 'pro', to: 'enterprise' } }],
+    ]);
+  });
+
+  it('refuses an unreadable time with the field, on /groupidentify and HTTP V2', async () => {
+    const { ingest, project } = await setUp();
+    const bad = await send(ingest.url, {
+      json: {
+        api_key: project.api_key,
+        identification: { group_type: 'org', group_value: 'x', group_properties: {}, time: 'soon' },
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.text)).toMatchObject({
+      invalid: [
+        {
+          index: 0,
+          field: 'time',
+          reason: 'must be milliseconds since the epoch or an ISO-8601 date-time',
+        },
+      ],
+    });
+    const v2 = await send(ingest.url, {
+      path: '/2/httpapi',
+      json: {
+        api_key: project.api_key,
+        events: [{ event_type: '$groupidentify', groups: { org: 'x' }, time: -5 }],
+      },
+    });
+    expect(v2.status).toBe(400);
+    expect(JSON.parse(v2.text)).toMatchObject({ events_with_invalid_fields: { time: [0] } });
+  });
+});
