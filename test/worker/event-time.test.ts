@@ -253,3 +253,39 @@ describe('event time on the way in, and in history and the change feed', () => {
     expect(JSON.parse(v2.text)).toMatchObject({ events_with_invalid_fields: { time: [0] } });
   });
 });
+
+describe('as_of in an event_time project', () => {
+  it('undoes the identifications whose event time is after as_of, whatever their arrival', async () => {
+    const { ingest, project } = await setUp();
+    const at = (hour: number) => Date.UTC(2026, 11, 5, hour);
+    // Arrive 11:00, 9:00, 10:00.
+    const sent: Sent[] = [
+      { time: at(11), group_properties: { $set: { plan: 'enterprise' }, $append: { seen: 11 } } },
+      { time: at(9), group_properties: { $set: { plan: 'free', seats: 1 }, $append: { seen: 9 } } },
+      { time: at(10), group_properties: { $setOnce: { first: 10 }, $append: { seen: 10 } } },
+    ];
+    await sendAll(ingest, project.api_key, 'asof', sent, []);
+    await waitFor(ingest, project.id, 'asof', 3);
+    const asOf = async (hour: number, minute = 0) => {
+      const instant = new Date(Date.UTC(2026, 11, 5, hour, minute)).toISOString();
+      const res = await fetch(`${ingest.url}/api/groups/org/asof?as_of=${instant}`, {
+        headers: { authorization: basic(project.api_key, project.secret_key) },
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect((await asOf(8, 59)).status).toBe(404);
+    expect((await asOf(9, 30)).body['properties']).toEqual({ plan: 'free', seats: 1, seen: [9] });
+    expect((await asOf(10)).body['properties']).toEqual({
+      plan: 'free',
+      seats: 1,
+      seen: [9, 10],
+      first: 10,
+    });
+    expect((await asOf(12)).body['properties']).toEqual({
+      plan: 'enterprise',
+      seats: 1,
+      seen: [9, 10, 11],
+      first: 10,
+    });
+  });
+});

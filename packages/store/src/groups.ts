@@ -1,6 +1,7 @@
 import { BSON, type AnyBulkWriteOperation } from 'mongodb';
 import {
   groupId,
+  compareEventKeys,
   rewind,
   visibleVersion,
   type GroupDocument,
@@ -245,7 +246,9 @@ function isItemOf(item: unknown, key: GroupKey, values: readonly (string | numbe
 
 /**
  * A stored group's properties as they were at `asOf`: walk back from now through its current
- * life, undoing every identification accepted after `asOf`, newest first.
+ * life, undoing every identification accepted after `asOf`, newest first. For a group in
+ * event-time order (docs/semantics.md#event-time), those of its order whose event time is after
+ * `asOf` are undone first, latest first, each by its step at its place in the order.
  */
 export async function groupAsOf(
   doc: GroupDocument,
@@ -254,14 +257,33 @@ export async function groupAsOf(
   options: AsOfOptions = {},
 ): Promise<GroupAsOf> {
   if (doc.erased === true) return { found: false, why: 'no-group' };
-  if (doc.updated_at <= asOf) return { found: true, group: viewOf(doc) }; // nothing since
+  const eventKey = doc.event_key;
+  if (doc.updated_at <= asOf && (eventKey === undefined || eventKey.time <= asOf.getTime()))
+    return { found: true, group: viewOf(doc) }; // nothing since
   let properties = decodeProperties(doc.properties);
   const base = doc.base ?? 0;
-  let earliest = doc.version + 1;
   const max = options.maxHistory;
-  // One record more than may be undone: the one at or before as_of that ends the walk.
   let undone = 0;
-  for await (const h of history.newestFirst(doc._id, base, max === undefined ? 0 : max + 1)) {
+  // Versions above `top` are undone already.
+  let top = doc.version;
+  if (eventKey !== undefined) {
+    const above = Math.max(base, doc.fold_from ?? 0);
+    const after = { time: asOf.getTime(), tie: '\uffff', version: Number.MAX_SAFE_INTEGER };
+    const later = await history.eventTail(doc._id, above, doc.version, after);
+    if (max !== undefined && later.length > max) return { found: false, why: 'history-too-long' };
+    if (later.some((r) => r.oversized)) return { found: false, why: 'history-omitted' };
+    for (const r of later.sort((a, b) => compareEventKeys(b.key, a.key)))
+      properties = rewind(properties, r.step.changes);
+    undone = later.length;
+    // Something of the order is at or before as_of: nothing before the order is later.
+    if (later.length < doc.version - above) return { found: true, group: viewOf(doc, properties) };
+    top = above;
+  }
+  let earliest = top + 1;
+  // One record more than may be undone: the one at or before as_of that ends the walk.
+  const limit = max === undefined ? 0 : max + 1 + (doc.version - top);
+  for await (const h of history.newestFirst(doc._id, base, limit)) {
+    if (h.version > top) continue;
     if (h.receivedAt <= asOf) break;
     if (max !== undefined && ++undone > max) return { found: false, why: 'history-too-long' };
     if (Object.values(h.changes).some((c) => c.omitted?.includes('from') === true))
