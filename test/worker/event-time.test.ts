@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  EVENT_INDEX_SIZE,
   validateIdentification,
   type JsonObject,
   type JsonValue,
@@ -287,5 +288,30 @@ describe('as_of in an event_time project', () => {
       seen: [9, 10, 11],
       first: 10,
     });
+  });
+});
+
+describe('a group with more identifications than its document lists', () => {
+  it('places a late one before all of them, reading history by group', async () => {
+    const { ingest, project } = await setUp();
+    const start = Date.UTC(2026, 11, 5);
+    const sent: Sent[] = Array.from({ length: EVENT_INDEX_SIZE + 20 }, (_, i) => ({
+      time: start + (i + 1) * 1000,
+      group_properties: { $append: { seen: i }, $setOnce: { first: i }, $set: { last: i } },
+    }));
+    await sendAll(ingest, project.api_key, 'many', sent, [sent.length]);
+    await waitFor(ingest, project.id, 'many', sent.length);
+    const doc = await ingest.raw.groups.findOne({ project: project.id, group_value: 'many' });
+    const late: Sent = {
+      time: start,
+      group_properties: { $append: { seen: -1 }, $setOnce: { first: -1 } },
+    };
+    await sendAll(ingest, project.api_key, 'many', [late], []);
+    const group = await waitFor(ingest, project.id, 'many', sent.length + 1);
+    expect(canonicalObject(group.properties)).toBe(foldInTimeOrder([...sent, late], project.id));
+    expect(group.properties['first']).toBe(-1);
+    // The document listed only the latest of them: the late one was placed by a query.
+    expect(doc?.event_index).toHaveLength(EVENT_INDEX_SIZE);
+    expect(doc?.event_index_trimmed).toBe(true);
   });
 });

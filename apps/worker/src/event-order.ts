@@ -43,9 +43,7 @@ export async function loadEventTails(
     if (doc?.event_key === undefined || doc.erased === true) continue;
     const earliest = earliestNew(batch, doc);
     if (earliest === undefined || compareEventKeys(earliest, doc.event_key) >= 0) continue;
-    const above = Math.max(doc.base ?? 0, doc.fold_from ?? 0);
-    const records = await store.history.eventTail(batch.groupId, above, doc.version, earliest);
-    tails.set(batch.groupId, undoable(records));
+    tails.set(batch.groupId, undoable(await store.history.eventTail(doc, earliest)));
   }
   return tails;
 }

@@ -11,6 +11,7 @@ import {
   groupHash,
   historyRecord,
   isDuplicateKey,
+  sequenceId,
   storeErrorMessage,
   storedForm,
   type HistoryDocument,
@@ -214,8 +215,14 @@ function foldItems(entries: readonly SequencedItem[]): FoldItem[] {
   return entries.map((e) =>
     isDeletion(e.item)
       ? { seq: e.seq, erase: true }
-      : { seq: e.seq, group_properties: e.item.group_properties, event: eventOf(e.item) },
+      : { seq: e.seq, group_properties: e.item.group_properties, event: placeOf(e) },
   );
+}
+
+/** Where an item goes in event-time order, with its history record (undefined: by arrival). */
+function placeOf(e: SequencedItem) {
+  const event = eventOf(e.item);
+  return event === undefined ? undefined : { ...event, record: e.recordId ?? sequenceId(e.seq) };
 }
 
 /**

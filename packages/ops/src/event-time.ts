@@ -182,3 +182,29 @@ export function acceptedTime(
   if (sent > receivedAt + MAX_TIME_AHEAD_MS) return { time: receivedAt, replaced: sent };
   return { time: sent };
 }
+
+/**
+ * One identification of a group's event-time order as its document lists it: its place and its
+ * history record's `_id`. The list lets the worker read what comes after a late one by `_id`,
+ * which every MongoDB-wire server serves from its index. (An object, not a tuple: FerretDB
+ * refuses arrays inside arrays.)
+ */
+export interface IndexedEvent extends EventKey {
+  record: string;
+}
+
+/** How many of its latest identifications (by event time) a group's document lists. */
+export const EVENT_INDEX_SIZE = 100;
+
+/**
+ * `entries` in event-time order, only the latest {@link EVENT_INDEX_SIZE} kept; `dropped` when
+ * some were left out.
+ */
+export function latestIndexed(entries: readonly IndexedEvent[]): {
+  entries: IndexedEvent[];
+  dropped: boolean;
+} {
+  const sorted = [...entries].sort(compareEventKeys);
+  const dropped = sorted.length > EVENT_INDEX_SIZE;
+  return { entries: dropped ? sorted.slice(-EVENT_INDEX_SIZE) : sorted, dropped };
+}

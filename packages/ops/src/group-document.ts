@@ -1,5 +1,5 @@
 import type { AppliedSequence } from './applied-sequence.js';
-import type { EventKey } from './event-time.js';
+import type { EventKey, IndexedEvent } from './event-time.js';
 import type { JsonObject } from './json.js';
 
 /** Who a group is: a project's (group_type, group_value). */
@@ -37,6 +37,13 @@ export interface GroupDocument extends GroupKey {
    * (docs/semantics.md#event-time). An identification placed before it is late.
    */
   event_key?: EventKey;
+  /**
+   * Its latest identifications in event-time order (at most `EVENT_INDEX_SIZE`), each with its
+   * history record: what a late one is placed before is read from there by `_id`.
+   */
+  event_index?: IndexedEvent[];
+  /** Earlier identifications of the order were left out of `event_index`. */
+  event_index_trimmed?: true;
   /**
    * The version after which the current event-time order began: its last identification placed
    * by arrival (absent: the life's start). A late one is never placed before it.

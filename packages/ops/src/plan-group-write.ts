@@ -4,7 +4,14 @@ import {
   type SkippedOperation,
 } from './apply-identification.js';
 import { isAlreadyApplied, type AppliedSequence } from './applied-sequence.js';
-import { Timeline, type EventKey, type FoldStep, type TimelineEntry } from './event-time.js';
+import {
+  Timeline,
+  latestIndexed,
+  type EventKey,
+  type FoldStep,
+  type IndexedEvent,
+  type TimelineEntry,
+} from './event-time.js';
 import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
 import type { JsonObject, Properties } from './json.js';
 import { propertyUpdate, type MongoUpdate } from './property-update.js';
@@ -19,7 +26,8 @@ export type FoldItem =
   | {
       seq: AppliedSequence;
       group_properties: JsonObject;
-      event?: { time: number; tie: string } | undefined;
+      /** Its place in event-time order, and its history record's `_id` (for `event_index`). */
+      event?: { time: number; tie: string; record?: string } | undefined;
       erase?: undefined;
     }
   | { seq: AppliedSequence; erase: true };
@@ -141,6 +149,11 @@ export function planGroupWrite(
   let storedTail: readonly TimelineEntry[] | undefined = tail;
   /** The group's latest identification was placed by event time. */
   let inEventOrder = exists && stored.event_key !== undefined;
+  /** The `event_index` of the order open now, and whether it ever left entries out. */
+  let index: IndexedEvent[] | undefined = inEventOrder
+    ? [...(stored?.event_index ?? [])]
+    : undefined;
+  let indexDropped = inEventOrder && stored?.event_index_trimmed === true;
   const applied: AppliedItem[] = [];
   const placed: AppliedItem[] = [];
   const refolded: GroupWritePlan['refolded'] = [];
@@ -162,6 +175,8 @@ export function planGroupWrite(
       closeTimeline(true);
       storedTail = undefined;
       inEventOrder = false;
+      index = undefined;
+      indexDropped = false;
       // The erased life's last version is what the API last showed for the group.
       const erasedVersion = life.version - 1 - life.base;
       const liveDelta = life.exists && !life.createdNow ? -1 : 0;
@@ -197,12 +212,15 @@ export function planGroupWrite(
       storedTail = undefined;
       if (inEventOrder) life.foldFrom = life.version;
       inEventOrder = false;
+      index = undefined;
+      indexDropped = false;
       result = applyIdentification(life.properties, item.group_properties);
     } else {
       inEventOrder = true;
       life.timeline ??= Timeline.of(life.properties, storedTail ?? []);
       storedTail = undefined;
-      const eventKey = { ...item.event, version: life.version };
+      const eventKey = { time: item.event.time, tie: item.event.tie, version: life.version };
+      (index ??= []).push({ ...eventKey, record: item.event.record ?? '' });
       const added = life.timeline.add(eventKey, item.group_properties);
       result = { properties: added.properties, changes: added.changes, skipped: [] };
       event = { key: eventKey, step: { changes: {}, skipped: [] } };
@@ -237,7 +255,15 @@ export function planGroupWrite(
     refolded,
   };
   if (applied.length === 0 || last === undefined) return { ...plan, write: undefined };
-  const order: EventOrder = { lastKey: timeline?.lastKey, foldFrom: life.foldFrom };
+  const latest = index === undefined ? undefined : latestIndexed(index);
+  const order: EventOrder = {
+    lastKey: timeline?.lastKey,
+    foldFrom: life.foldFrom,
+    index:
+      timeline === undefined || latest === undefined
+        ? undefined
+        : { entries: latest.entries, trimmed: indexDropped || latest.dropped },
+  };
   return { ...plan, write: writeOf(stored, key, life, last, before, now, form, order) };
 }
 
@@ -246,6 +272,8 @@ interface EventOrder {
   /** The latest identification placed by time, when the batch ends inside an event-time order. */
   lastKey: EventKey | undefined;
   foldFrom: number | undefined;
+  /** Its `event_index` then, when the batch ends inside an event-time order. */
+  index: { entries: IndexedEvent[]; trimmed: boolean } | undefined;
 }
 
 function appliedAt(life: Life, position: number, kind: AppliedKind) {
@@ -275,6 +303,8 @@ function writeOf(
       applied: last,
       ...(order.lastKey === undefined ? {} : { event_key: order.lastKey }),
       ...(order.foldFrom === undefined ? {} : { fold_from: order.foldFrom }),
+      ...(order.index === undefined ? {} : { event_index: order.index.entries }),
+      ...(order.index?.trimmed === true ? { event_index_trimmed: true as const } : {}),
       created_at: now,
       updated_at: now,
     };
@@ -288,6 +318,10 @@ function writeOf(
   update.$set.updated_at = now;
   if (order.lastKey !== undefined) update.$set.event_key = order.lastKey;
   else if (stored.event_key !== undefined) (update.$unset ??= {}).event_key = '';
+  if (order.index !== undefined) update.$set.event_index = order.index.entries;
+  else if (stored.event_index !== undefined) (update.$unset ??= {}).event_index = '';
+  if (order.index?.trimmed === true) update.$set.event_index_trimmed = true;
+  else if (stored.event_index_trimmed === true) (update.$unset ??= {}).event_index_trimmed = '';
   if (order.foldFrom !== undefined && order.foldFrom !== stored.fold_from)
     update.$set.fold_from = order.foldFrom;
   update.$setOnInsert = life.replaced ? { ...key } : { ...key, created_at: now };

@@ -269,7 +269,7 @@ export async function groupAsOf(
   if (eventKey !== undefined) {
     const above = Math.max(base, doc.fold_from ?? 0);
     const after = { time: asOf.getTime(), tie: '\uffff', version: Number.MAX_SAFE_INTEGER };
-    const later = await history.eventTail(doc._id, above, doc.version, after);
+    const later = await history.eventTail(doc, after);
     if (max !== undefined && later.length > max) return { found: false, why: 'history-too-long' };
     if (later.some((r) => r.oversized)) return { found: false, why: 'history-omitted' };
     for (const r of later.sort((a, b) => compareEventKeys(b.key, a.key)))

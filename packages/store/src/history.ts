@@ -5,6 +5,7 @@ import {
   type AppliedItem,
   type AppliedSequence,
   type EventKey,
+  type GroupDocument,
   type FoldStep,
   type TimelineEntry,
   type GroupKey,
@@ -225,10 +226,12 @@ export interface HistoryStore {
     limit?: number,
   ): AsyncIterable<{ version: number; receivedAt: Date; changes: Record<string, HistoryChange> }>;
   /**
-   * The identifications of a group's event-time order that come after `earliest` (by time, then
-   * tie): those with a version in (`above`, `upTo`], each with its step in effect at `upTo`.
+   * The records of the identifications of `group`'s event-time order that come after `earliest`
+   * (by time, then tie), each with its step in effect at the group's version. Read by `_id` from
+   * the group's `event_index` when it lists them all; otherwise by a query on the group (served
+   * by the `group_time` index on MongoDB, a scan of history on FerretDB).
    */
-  eventTail(group: string, above: number, upTo: number, earliest: EventKey): Promise<TailRecord[]>;
+  eventTail(group: GroupDocument, earliest: EventKey): Promise<TailRecord[]>;
   /** Writes steps in event-time order (`fold` entries) and drops the stale ones. */
   refold(updates: readonly FoldUpdate[]): Promise<void>;
 }
@@ -286,15 +289,32 @@ export function historyStore({ history, groups }: Collections): HistoryStore {
       for await (const h of records)
         yield { version: h.version, receivedAt: h.received_at, changes: bodyOf(h).changes };
     },
-    async eventTail(group, above, upTo, earliest) {
-      const docs = await history
-        .find({
-          group,
-          time: { $gte: new Date(earliest.time) },
-          version: { $gt: above, $lte: upTo },
-        })
-        .toArray();
-      return docs.flatMap((h) => (isAfter(h, earliest) ? [tailRecord(h, upTo)] : []));
+    async eventTail(group, earliest) {
+      const upTo = group.version;
+      const indexed = group.event_index ?? [];
+      const first = indexed[0];
+      const listsAll =
+        group.event_index_trimmed !== true || (first !== undefined && !keyIsAfter(first, earliest));
+      const docs = listsAll
+        ? await findByIds(
+            history,
+            indexed.filter((e) => keyIsAfter(e, earliest)).map((e) => e.record),
+          )
+        : await history
+            .find({
+              group: group._id,
+              time: { $gte: new Date(earliest.time) },
+              version: { $gt: Math.max(group.base ?? 0, group.fold_from ?? 0), $lte: upTo },
+            })
+            .toArray();
+      return docs.flatMap((h) =>
+        h.version <= upTo &&
+        h.time !== undefined &&
+        h.tie !== undefined &&
+        keyIsAfter(keyOf(h), earliest)
+          ? [tailRecord(h, upTo)]
+          : [],
+      );
     },
     async refold(updates) {
       const ops = updates.flatMap(({ recordId, set, drop }) => {
@@ -312,11 +332,16 @@ export function historyStore({ history, groups }: Collections): HistoryStore {
   };
 }
 
-function isAfter(h: HistoryDocument, earliest: EventKey): boolean {
-  if (h.time === undefined || h.tie === undefined) return false;
-  const time = h.time.getTime();
-  return time > earliest.time || (time === earliest.time && h.tie > earliest.tie);
+/** True when `key` comes after every identification with the (time, tie) of `earliest`. */
+function keyIsAfter(key: Pick<EventKey, 'time' | 'tie'>, earliest: EventKey): boolean {
+  return key.time > earliest.time || (key.time === earliest.time && key.tie > earliest.tie);
 }
+
+const keyOf = (h: HistoryDocument): EventKey => ({
+  time: (h.time as Date).getTime(),
+  tie: h.tie as string,
+  version: h.version,
+});
 
 /** A record of the tail with its step in effect at group version `upTo`. */
 function tailRecord(h: HistoryDocument, upTo: number): TailRecord {
@@ -330,7 +355,7 @@ function tailRecord(h: HistoryDocument, upTo: number): TailRecord {
       : (JSON.parse(folded) as FoldStep);
   return {
     recordId: h._id,
-    key: { time: (h.time as Date).getTime(), tie: h.tie as string, version: h.version },
+    key: keyOf(h),
     group_properties: (body.groupProperties ?? {}) as JsonObject,
     step,
     stale: versions.filter((v) => v > upTo || v < inEffect).map(String),

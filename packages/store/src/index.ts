@@ -42,6 +42,7 @@ export type { DeadLetter, DeadLetterStore, DeadLetterView, GroupRef } from './de
 export type { InsertIdClaimRequest, InsertIdClaims } from './insert-id-claims.js';
 export { INSERT_ID_RETENTION_SECONDS } from './indexes.js';
 export { storedForm } from './stored-form.js';
+export { sequenceId } from './sequence-id.js';
 export {
   isDuplicateKey,
   isQueryTimeout,
