@@ -129,7 +129,7 @@ export function planOf(options: BenchOptions): BenchPlan {
     lookupGroups: 100_000,
     lookupSeconds: 10,
     importLines: 100_000,
-    lateGroups: 10_000,
+    lateGroups: 5_000,
     lateRounds: 5,
   };
 }

@@ -9,6 +9,8 @@ export interface OrderedLoadOptions {
   groups: readonly string[];
   /** Most identifications sent per group. */
   rounds: number;
+  /** The event time (`time`) the n-th identification of a group carries; none when absent. */
+  timeOf?: (n: number) => number;
 }
 
 /** Per-group ordered traffic, as a client that waits for each `200` sends it (docs/guarantees.md). */
@@ -40,6 +42,7 @@ export function startOrderedLoad(ingest: TestIngest, options: OrderedLoadOptions
         group_type: options.groupType,
         group_value: group,
         group_properties: counted(n),
+        ...(options.timeOf === undefined ? {} : { time: options.timeOf(n) }),
       };
       const reply = await send(ingest.url, { json: { api_key: ingest.apiKey, identification } });
       if (reply.status !== 200) {
@@ -62,11 +65,14 @@ export function startOrderedLoad(ingest: TestIngest, options: OrderedLoadOptions
 }
 
 /** What a group of {@link startOrderedLoad} must hold after its `n` accepted identifications. */
-export function expectedAfter(n: number): { properties: JsonObject; version: number } {
-  return {
-    properties: n === 0 ? {} : { count: n, trail: Array.from({ length: n }, (_, i) => i) },
-    version: n,
-  };
+export function expectedAfter(
+  n: number,
+  timeOf?: (n: number) => number,
+): { properties: JsonObject; version: number } {
+  const trail = Array.from({ length: n }, (_, i) => i);
+  // In an event_time project the trail is in the order of the identifications' times.
+  if (timeOf !== undefined) trail.sort((a, b) => timeOf(a) - timeOf(b));
+  return { properties: n === 0 ? {} : { count: n, trail }, version: n };
 }
 
 /**
