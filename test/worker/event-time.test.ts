@@ -146,8 +146,14 @@ describe('event-time order, through the worker and the store', () => {
   });
 });
 
-async function waitFor(ingest: TestIngest, project: string, value: string, version: number) {
-  return waitForVersion({ ...ingest, projectId: project }, 'org', value, version);
+async function waitFor(
+  ingest: TestIngest,
+  project: string,
+  value: string,
+  version: number,
+  type = 'org',
+) {
+  return waitForVersion({ ...ingest, projectId: project }, type, value, version);
 }
 
 describe('event time on the way in, and in history and the change feed', () => {
@@ -313,5 +319,61 @@ describe('a group with more identifications than its document lists', () => {
     // The document listed only the latest of them: the late one was placed by a query.
     expect(doc?.event_index).toHaveLength(EVENT_INDEX_SIZE);
     expect(doc?.event_index_trimmed).toBe(true);
+  });
+});
+
+describe('event time from the other platforms', () => {
+  it('Segment timestamp, PostHog timestamp and Mixpanel $time order an event_time project', async () => {
+    const { ingest, project } = await setUp();
+    const at = (hour: number) => new Date(Date.UTC(2026, 11, 5, hour)).toISOString();
+    const segment = (hour: number, traits: JsonObject) =>
+      send(ingest.url, {
+        path: '/v1/batch',
+        headers: { authorization: basic(project.api_key, '') },
+        json: { batch: [{ type: 'group', groupId: 'p', traits, timestamp: at(hour) }] },
+      });
+    const posthog = (hour: number, set: JsonObject) =>
+      send(ingest.url, {
+        path: '/batch/',
+        json: {
+          api_key: project.api_key,
+          batch: [
+            {
+              event: '$groupidentify',
+              properties: { $group_type: 'company', $group_key: 'p', $group_set: set },
+              timestamp: at(hour),
+            },
+          ],
+        },
+      });
+    const mixpanel = (hour: number, set: JsonObject) =>
+      send(ingest.url, {
+        path: '/groups',
+        form: {
+          data: JSON.stringify({
+            $token: project.api_key,
+            $group_key: 'company',
+            $group_id: 'p',
+            $set: set,
+            $time: Date.parse(at(hour)) / 1000,
+          }),
+        },
+      });
+    // Arrive 12:00, 10:00, 11:00: the 12:00 value stays; each earlier one only adds.
+    expect((await segment(12, { plan: 'c', s: 1 })).status).toBe(200);
+    await waitFor(ingest, project.id, 'p', 1, 'company');
+    expect((await posthog(10, { plan: 'a', p: 1 })).status).toBe(200);
+    await waitFor(ingest, project.id, 'p', 2, 'company');
+    expect((await mixpanel(11, { plan: 'b', m: 1 })).status).toBe(200);
+    const group = await waitFor(ingest, project.id, 'p', 3, 'company');
+    expect(group.properties).toEqual({ plan: 'c', s: 1, p: 1, m: 1 });
+
+    const unreadable = await send(ingest.url, {
+      path: '/v1/batch',
+      headers: { authorization: basic(project.api_key, '') },
+      json: { batch: [{ type: 'group', groupId: 'p', traits: {}, timestamp: 'noon' }] },
+    });
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.text).toContain('timestamp');
   });
 });

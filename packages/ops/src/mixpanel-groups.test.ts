@@ -55,7 +55,7 @@ describe('readMixpanelUpdates: operations (docs/sdks.md)', () => {
     ],
     [
       'modifiers and keys without $ are ignored',
-      { $set: { a: 1 }, $ip: '1.2.3.4', $time: 5, $ignore_time: true, $ignore_alias: true, x: 1 },
+      { $set: { a: 1 }, $ip: '1.2.3.4', $ignore_time: true, $ignore_alias: true, x: 1 },
       { $set: { a: 1 } },
     ],
     ['$latitude/$longitude are modifiers', { $set: {}, $latitude: 1, $longitude: 2 }, { $set: {} }],
@@ -70,6 +70,18 @@ describe('readMixpanelUpdates: operations (docs/sdks.md)', () => {
       token: { ok: true, token: 'tok' },
       deletions: [],
     });
+  });
+
+  it.each([
+    ['seconds', 1_796_000_000, 1_796_000_000_000],
+    ['seconds with a fraction', 1_796_000_000.25, 1_796_000_000_250],
+    ['milliseconds', 1_796_000_000_123, 1_796_000_000_123],
+    ['an ISO-8601 text, left to validation', '2026-12-05T10:00:00Z', '2026-12-05T10:00:00Z'],
+  ])('$time in %s is the event time', (_name, time, expected) => {
+    const [identification] = readMixpanelUpdates(
+      update({ $set: { a: 1 }, $time: time }),
+    ).identifications;
+    expect(identification).toMatchObject({ time: expected });
   });
 
   it('reads an array in order; $delete becomes a deletion, not an identification', () => {

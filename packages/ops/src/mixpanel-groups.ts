@@ -1,6 +1,12 @@
 import type { ValidationProblem } from './identification.js';
 import { getOwn, isJsonObject, setOwn, type JsonObject, type JsonValue } from './json.js';
-import { oneToken, renameField, type PlatformCalls, type TokenReading } from './platform-calls.js';
+import {
+  oneToken,
+  renameField,
+  withTime,
+  type PlatformCalls,
+  type TokenReading,
+} from './platform-calls.js';
 
 /** A Mixpanel `$delete` update: the group to erase, as sent (not validated). */
 export interface MixpanelDeletion {
@@ -72,8 +78,9 @@ export function decodeMixpanelData(
  * `$group_key` → group_type, `$group_id` → group_value, and the operations `$set`,
  * `$set_once` → `$setOnce`, `$add`, `$union` → `$postInsert`, `$remove`, `$unset` (an array of
  * names) → `$unset`; several in one update make one identification. `$delete` makes a
- * {@link MixpanelDeletion} instead, whatever else the update holds. Modifiers (`$ip`, `$time`,
- * `$ignore_time`, `$ignore_alias`, `$latitude`, `$longitude`) and keys without `$` are ignored;
+ * {@link MixpanelDeletion} instead, whatever else the update holds. `$time` is the event time
+ * (see {@link mixpanelTime}). Other modifiers (`$ip`, `$ignore_time`, `$ignore_alias`,
+ * `$latitude`, `$longitude`) and keys without `$` are ignored;
  * any other `$` key is an unknown operation. Mixpanel sends no id per update, so no insert_id.
  */
 export function readMixpanelUpdates(data: unknown): MixpanelUpdates {
@@ -110,6 +117,7 @@ export function readMixpanelUpdates(data: unknown): MixpanelUpdates {
       group_type: groupType,
       group_value: groupValue,
       group_properties: groupProperties,
+      ...withTime(mixpanelTime(getOwn(update, '$time'))),
     });
     reading.callIndexes.push(index);
   }
@@ -162,7 +170,17 @@ const FIELDS = [
   ['group_properties.$setOnce', '$set_once'],
   ['group_properties.$postInsert', '$union'],
   ['group_properties', ''],
+  ['time', '$time'],
 ] as const;
+
+/**
+ * Mixpanel's `$time` as an event time: its documentation says seconds since the epoch, and some
+ * of its SDKs send milliseconds, so a number below 10^11 (year 5138 in seconds, 1973 in
+ * milliseconds) is taken as seconds. Anything else is left for validation to read or refuse.
+ */
+export function mixpanelTime(value: JsonValue | undefined): JsonValue | undefined {
+  return typeof value === 'number' && Math.abs(value) < 1e11 ? Math.round(value * 1000) : value;
+}
 
 /** An identification field in Mixpanel's terms: `group_properties.$setOnce.a` → `$set_once.a`. */
 export function mixpanelField(field: string): string {

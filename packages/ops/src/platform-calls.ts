@@ -68,3 +68,12 @@ export function problemsOfCalls(
     }))
     .sort((a, b) => a.index - b.index);
 }
+
+/**
+ * `{time}` for an identification built from a platform call that carries its event time
+ * (docs/semantics.md#event-time); nothing when the call has none, so that the receipt time is
+ * taken.
+ */
+export function withTime(time: unknown): { time?: unknown } {
+  return time === undefined || time === null ? {} : { time };
+}

@@ -127,7 +127,11 @@ describe('identificationsFromPostHogEvents (docs/sdks.md)', () => {
     ],
     [
       'no $group_set: an empty $set (the group is created)',
-      { event: '$groupidentify', properties: { $group_type: 'company', $group_key: 'acme' } },
+      {
+        event: '$groupidentify',
+        properties: { $group_type: 'company', $group_key: 'acme' },
+        timestamp: '2026-01-01T00:00:00.000Z',
+      },
       { $set: {} },
       undefined,
     ],
@@ -145,6 +149,7 @@ describe('identificationsFromPostHogEvents (docs/sdks.md)', () => {
           group_value: 'acme',
           group_properties: groupProperties,
           insert_id: insertId,
+          time: '2026-01-01T00:00:00.000Z',
         },
       ],
       callIndexes: [0],
@@ -222,6 +227,7 @@ describe('identificationsFromPostHogEvents (docs/sdks.md)', () => {
           group_value: '42',
           group_properties: { $set: { plan: 'pro' } },
           insert_id: '0190a5c4-7d3e-7000-8000-000000000001',
+          time: Date.UTC(2026, 0, 1),
         },
       ],
       propertyKeys: 1,

@@ -1,5 +1,11 @@
 import { getOwn, isJsonObject, setOwn, type JsonObject, type JsonValue } from './json.js';
-import { oneToken, renameField, type PlatformCalls, type TokenReading } from './platform-calls.js';
+import {
+  oneToken,
+  renameField,
+  withTime,
+  type PlatformCalls,
+  type TokenReading,
+} from './platform-calls.js';
 
 /** The PostHog event that creates or updates a group. */
 export const POSTHOG_GROUP_IDENTIFY = '$groupidentify';
@@ -66,6 +72,7 @@ export function identificationsFromPostHogEvents(events: readonly unknown[]): Pl
       group_value: getOwn(properties, '$group_key'),
       group_properties: groupProperties(properties),
       insert_id: getOwn(event, 'uuid'),
+      ...withTime(getOwn(event, 'timestamp')),
     });
     calls.callIndexes.push(index);
   }
@@ -108,6 +115,7 @@ const FIELDS = [
   ['group_properties.$set', 'properties.$group_set'],
   ['group_properties.$setOnce', 'properties.$group_set_once'],
   ['insert_id', 'uuid'],
+  ['time', 'timestamp'],
 ] as const;
 
 /** An identification field in PostHog's terms: `group_properties.$set.a` → `properties.$group_set.a`. */

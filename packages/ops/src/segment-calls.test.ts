@@ -64,7 +64,7 @@ describe('identificationsFromSegmentCalls (docs/sdks.md)', () => {
   const messageId = 'node-next-1700000000000-3f0b6f7e-0000-4000-8000-000000000001';
   it.each([
     [
-      'traits → $set, the default group_type, messageId → insert_id',
+      'traits → $set, the default group_type, messageId → insert_id, timestamp → time',
       group(),
       options,
       {
@@ -72,6 +72,7 @@ describe('identificationsFromSegmentCalls (docs/sdks.md)', () => {
         group_value: 'acme',
         group_properties: { $set: { plan: 'pro' } },
         insert_id: messageId,
+        time: '2026-01-01T00:00:00.000Z',
       },
     ],
     [
@@ -83,6 +84,7 @@ describe('identificationsFromSegmentCalls (docs/sdks.md)', () => {
         group_value: 'acme',
         group_properties: { $set: { plan: 'pro' } },
         insert_id: messageId,
+        time: '2026-01-01T00:00:00.000Z',
       },
     ],
     [
@@ -94,6 +96,7 @@ describe('identificationsFromSegmentCalls (docs/sdks.md)', () => {
         group_value: 'acme',
         group_properties: { $set: { a: 1 } },
         insert_id: messageId,
+        time: '2026-01-01T00:00:00.000Z',
       },
     ],
     [
@@ -116,6 +119,7 @@ describe('identificationsFromSegmentCalls (docs/sdks.md)', () => {
         group_value: 'acme',
         group_properties: { $set: { plan: 'pro' } },
         insert_id: messageId,
+        time: '2026-01-01T00:00:00.000Z',
       },
     ],
   ])('%s', (_name, call, callOptions, identification) => {

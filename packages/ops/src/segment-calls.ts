@@ -1,5 +1,5 @@
 import { getOwn, isJsonObject, setOwn, type JsonObject, type JsonValue } from './json.js';
-import { renameField, type PlatformCalls } from './platform-calls.js';
+import { renameField, withTime, type PlatformCalls } from './platform-calls.js';
 
 /** A Segment request body, read: its calls and the write key it may carry. */
 export type SegmentRequest =
@@ -33,7 +33,8 @@ export interface SegmentCallOptions {
 
 /**
  * Reads Segment calls as identifications: a `group` call's `groupId` → group_value, `traits` →
- * `$set` (`{}` when absent), `messageId` (stable across the SDK's retries) → insert_id, and
+ * `$set` (`{}` when absent), `messageId` (stable across the SDK's retries) → insert_id,
+ * `timestamp` (ISO-8601) → the event time (docs/semantics.md#event-time), and
  * `traits.group_type` → group_type when present — then it is not set as a property, since it
  * names the group rather than describing it — else `defaultGroupType`. Calls of any other type
  * (`track`, `identify`, …) are counted in `ignored`; a call that is not an object or has no type
@@ -70,6 +71,7 @@ export function identificationsFromSegmentCalls(
       group_value: getOwn(call, 'groupId'),
       group_properties: { $set: isJsonObject(traits) ? withoutGroupType(traits) : traits },
       insert_id: getOwn(call, 'messageId'),
+      ...withTime(getOwn(call, 'timestamp')),
     });
     read.callIndexes.push(index);
   }
@@ -89,6 +91,7 @@ const FIELDS = [
   ['group_value', 'groupId'],
   ['group_properties.$set', 'traits'],
   ['insert_id', 'messageId'],
+  ['time', 'timestamp'],
 ] as const;
 
 /** An identification field in Segment's terms: `group_properties.$set.a` → `traits.a`. */
