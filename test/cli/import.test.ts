@@ -135,6 +135,37 @@ describe('groups import', { timeout: 180_000 }, () => {
     });
   });
 
+  it('into an event_time project, places each line by its time, whatever the file order', async () => {
+    const { id } = await ingest.store.projects.create('import by time', { ordering: 'event_time' });
+    const lines = [
+      { time: '2026-12-05T12:00:00Z', properties: { plan: 'enterprise', seats: 50 } },
+      { time: Date.UTC(2026, 11, 5, 10), properties: { plan: 'free', trial: true } },
+      { time: '2026-12-05T11:00:00Z', properties: { plan: 'pro', seats: 5 } },
+    ].map((l) => JSON.stringify({ group_type: 'org', group_value: 'timed', ...l }));
+    const path = file('timed.ndjson', `${lines.join('\n')}\n`);
+    const run = await runCliProcess(['groups', 'import', '--project', id, path], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect((await view(id, 'org', 'timed'))?.properties).toStrictEqual({
+      plan: 'enterprise',
+      seats: 50,
+      trial: true,
+    });
+    const history = await historyOf(id, 'org', 'timed');
+    expect(history.map((h) => h.time)).toStrictEqual([
+      '2026-12-05T11:00:00.000Z',
+      '2026-12-05T10:00:00.000Z',
+      '2026-12-05T12:00:00.000Z',
+    ]);
+    // An unreadable time is a bad line like any other.
+    const bad = file(
+      'bad-time.ndjson',
+      '{"group_type":"org","group_value":"x","properties":{},"time":"noon"}\n',
+    );
+    const checked = await runCliProcess(['groups', 'import', '--project', id, '--check', bad], env);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toContain('line 1: time: must be milliseconds since the epoch');
+  });
+
   it('lists bad lines by number; writes nothing unless --skip-bad, which reports them', async () => {
     const target = await ingest.addProject();
     const lines = [

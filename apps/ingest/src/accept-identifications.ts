@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Identification } from '@groupidentify/ops';
-import { partitionOf, type QueuedItem } from '@groupidentify/queue-contract';
+import { partitionOf, queuedIdentification, type QueuedItem } from '@groupidentify/queue-contract';
 import type { BacklogMonitor } from './backlog-monitor.js';
 import { backpressureDelayMs } from './backpressure.js';
 import type { GroupCommitter } from './group-committer.js';
@@ -8,7 +8,6 @@ import { serviceUnavailable, tooManyRequests } from './http-error.js';
 import type { IngestMetrics } from './metrics.js';
 import type { IngestProject } from './project-lookup.js';
 import type { ProjectRateLimits } from './project-rate-limits.js';
-import { queuedIdentification } from './queued-identification.js';
 
 export interface AcceptDeps {
   partitions: number;

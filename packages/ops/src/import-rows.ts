@@ -9,8 +9,9 @@ export type ImportRow =
   { ok: true; identification: Identification } | { ok: false; reason: string };
 
 /**
- * A line of our own export (docs/import.md): `{"group_type","group_value","properties",…}`; the
- * other keys the export writes (`version`, times) are ignored.
+ * A line of our own export (docs/import.md): `{"group_type","group_value","properties",…}`, and
+ * an optional `time`, the event time (ms since the epoch or ISO-8601); the other keys the export
+ * writes (`version`, `created_at`, `updated_at`) are ignored.
  */
 export function importRowFromJsonLine(text: string): ImportRow {
   let parsed: unknown;
@@ -24,7 +25,8 @@ export function importRowFromJsonLine(text: string): ImportRow {
   if (properties === undefined || properties === null)
     return { ok: false, reason: 'properties: is required' };
   if (!isPlainObject(properties)) return { ok: false, reason: 'properties: must be an object' };
-  return setOf(getOwn(parsed, 'group_type'), getOwn(parsed, 'group_value'), properties);
+  const time = getOwn(parsed, 'time');
+  return setOf(getOwn(parsed, 'group_type'), getOwn(parsed, 'group_value'), properties, time);
 }
 
 /** The column names a CSV import needs first (docs/import.md). */
@@ -70,11 +72,24 @@ function cellValue(cell: string): JsonValue {
   }
 }
 
-/** Validates the group and its properties as a `/groupidentify` identification `$set`ting them. */
-function setOf(groupType: unknown, groupValue: unknown, properties: object): ImportRow {
+/**
+ * Validates the group and its properties as a `/groupidentify` identification `$set`ting them,
+ * at event time `time` when the line has one.
+ */
+function setOf(
+  groupType: unknown,
+  groupValue: unknown,
+  properties: object,
+  time?: unknown,
+): ImportRow {
   const problems: ValidationProblem[] = [];
   const identification = validateIdentification(
-    { group_type: groupType, group_value: groupValue, group_properties: { $set: properties } },
+    {
+      group_type: groupType,
+      group_value: groupValue,
+      group_properties: { $set: properties },
+      time,
+    },
     0,
     problems,
   );

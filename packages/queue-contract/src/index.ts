@@ -1,6 +1,7 @@
 export * from './partition.js';
 export * from './queue-names.js';
 export * from './job-payload.js';
+export * from './queued-identification.js';
 export * from './redis-connection.js';
 export * from './partition-count.js';
 export * from './partition-jobs.js';

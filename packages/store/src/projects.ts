@@ -84,6 +84,8 @@ export interface ProjectStore {
   /** The project of a valid `api_key` + `secret_key` pair (reads), or undefined. */
   authenticate(apiKey: string, secretKey: string): Promise<string | undefined>;
   exists(id: string): Promise<boolean>;
+  /** How the project orders its groups' identifications; undefined for an unknown project. */
+  ordering(id: string): Promise<Ordering | undefined>;
   /** Whether a project with these keys exists as given (the stack's saved demo keys). */
   hasKeys(keys: Pick<ProjectWithKeys, 'id' | 'api_key' | 'secret_key'>): Promise<boolean>;
 }
@@ -160,6 +162,10 @@ export function projectStore({ projects }: Collections): ProjectStore {
     },
     async exists(id) {
       return (await projects.countDocuments({ _id: id }, { limit: 1 })) > 0;
+    },
+    async ordering(id) {
+      const doc = await projects.findOne({ _id: id }, { projection: { ordering: 1 } });
+      return doc === null ? undefined : orderingOf(doc);
     },
     async hasKeys(keys) {
       const doc = await projects.findOne({ _id: keys.id });

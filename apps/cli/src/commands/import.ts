@@ -152,8 +152,9 @@ async function queueAndWait(
   try {
     await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => limitToOneConsumer(queueOf(p))));
     const queueing = new ImportProgress(ctx.io.progress, 'queueing', run.lines, run.queued_through);
+    const ordering = (await store.projects.ordering(run.project)) ?? 'received';
     const queued = await queueImport(importLines(path, run.format), {
-      project: run.project,
+      project: { id: run.project, ordering },
       runId: run._id,
       partitions: PARTITIONS,
       queueOf,

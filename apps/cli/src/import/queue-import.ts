@@ -3,8 +3,10 @@ import type { Queue } from 'bullmq';
 import {
   enqueueJobs,
   partitionOf,
+  queuedIdentification,
   type JobPayload,
   type QueuedIdentification,
+  type QueuingProject,
 } from '@groupidentify/queue-contract';
 import type { ImportLine } from './import-lines.js';
 
@@ -19,7 +21,7 @@ export const IMPORT_MAX_WAITING_JOBS = 2;
 const ROOM_POLL_MS = 100;
 
 export interface QueueImportOptions {
-  project: string;
+  project: QueuingProject;
   /** The run's id, in every line's `insert_id`. */
   runId: string;
   partitions: number;
@@ -73,14 +75,9 @@ export async function queueImport(
     if (line <= options.after) continue;
     lastLine = line;
     if (!row.ok) continue; // a bad line that --skip-bad reported
-    const { identification } = row;
     const item: QueuedIdentification = {
-      project: options.project,
-      group_type: identification.group_type,
-      group_value: identification.group_value,
-      group_properties: identification.group_properties,
+      ...queuedIdentification(options.project, row.identification, Date.now()),
       insert_id: `import:${options.runId}:${line}`,
-      received_at: Date.now(),
       source: 'import',
     };
     const partition = partitionOf(item, options.partitions);

@@ -1,4 +1,3 @@
-import { queuedIdentification } from '../queued-identification.js';
 import {
   LIMITS,
   problemsOfCalls,
@@ -6,7 +5,7 @@ import {
   type PlatformCalls,
   type ValidationProblem,
 } from '@groupidentify/ops';
-import type { QueuedItem } from '@groupidentify/queue-contract';
+import { queuedIdentification, type QueuedItem } from '@groupidentify/queue-contract';
 import { enqueueItems } from '../accept-identifications.js';
 import type { GroupIdentifyDeps } from '../group-identify-route.js';
 import { HttpError, payloadTooLarge } from '../http-error.js';

@@ -1,14 +1,20 @@
 import { acceptedTime, type Identification } from '@groupidentify/ops';
-import type { QueuedIdentification } from '@groupidentify/queue-contract';
-import type { IngestProject } from './project-lookup.js';
+import type { QueuedIdentification } from './job-payload.js';
+
+/** What the queue needs of an identification's project. */
+export interface QueuingProject {
+  id: string;
+  /** `event_time` when the worker places the project's identifications by event time. */
+  ordering: 'received' | 'event_time';
+}
 
 /**
- * An accepted identification as queued: its project, receipt time and event time
- * (docs/semantics.md#event-time), and the project's ordering when the worker is to place it by
- * event time.
+ * An accepted identification as queued (by ingest, and by `groups import`): its project, receipt
+ * time and event time (docs/semantics.md#event-time), and the project's ordering when the worker
+ * is to place it by event time.
  */
 export function queuedIdentification(
-  project: IngestProject,
+  project: QueuingProject,
   { time: sent, ...identification }: Identification,
   receivedAt: number,
 ): QueuedIdentification {
