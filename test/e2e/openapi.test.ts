@@ -167,6 +167,13 @@ describe('real responses match the OpenAPI 3.1 document', () => {
     expect((await call('GET', '/api/export')).status).toBe(401);
   });
 
+  it('project: 200 with the ordering, 401', async () => {
+    const res = await call('GET', '/api/project', { headers: auth() });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toMatchObject({ id: ingest.projectId, ordering: 'received' });
+    expect((await call('GET', '/api/project')).status).toBe(401);
+  });
+
   it('lookup: 200, 400, 401', async () => {
     await waitForVersion(ingest, 'org', 'oa', 4);
     const headers = { ...auth(), 'content-type': 'application/json' };

@@ -86,6 +86,8 @@ export interface ProjectStore {
   exists(id: string): Promise<boolean>;
   /** How the project orders its groups' identifications; undefined for an unknown project. */
   ordering(id: string): Promise<Ordering | undefined>;
+  /** What the read API tells a project about itself (`GET /api/project`). */
+  about(id: string): Promise<{ id: string; name: string; ordering: Ordering } | undefined>;
   /** Whether a project with these keys exists as given (the stack's saved demo keys). */
   hasKeys(keys: Pick<ProjectWithKeys, 'id' | 'api_key' | 'secret_key'>): Promise<boolean>;
 }
@@ -166,6 +168,10 @@ export function projectStore({ projects }: Collections): ProjectStore {
     async ordering(id) {
       const doc = await projects.findOne({ _id: id }, { projection: { ordering: 1 } });
       return doc === null ? undefined : orderingOf(doc);
+    },
+    async about(id) {
+      const doc = await projects.findOne({ _id: id }, { projection: { name: 1, ordering: 1 } });
+      return doc === null ? undefined : { id, name: doc.name, ordering: orderingOf(doc) };
     },
     async hasKeys(keys) {
       const doc = await projects.findOne({ _id: keys.id });

@@ -72,6 +72,15 @@ export function readRoutes(deps: ReadDeps): Router {
   };
 
   router.get(
+    '/project',
+    inTurn(async (_req, res) => {
+      const about = await store.projects.about(project(res));
+      if (about === undefined) throw new HttpError(404, 'Project not found');
+      res.json(about);
+    }),
+  );
+
+  router.get(
     '/groups',
     inTurn(async (req, res) => {
       const page = await store.groups.list(project(res), {

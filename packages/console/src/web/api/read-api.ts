@@ -7,7 +7,7 @@ import {
   requestJson,
   type StatusMeanings,
 } from './http';
-import type { ChangePage, Group, GroupSummary, HistoryItem, Page } from './types';
+import type { ChangePage, Group, GroupSummary, HistoryItem, Page, ProjectInfo } from './types';
 
 /** A project's keys, as the read API takes them (HTTP Basic `api_key:secret_key`). */
 export interface ProjectKeys {
@@ -84,6 +84,11 @@ export class ReadApi {
       404: asOf === undefined ? 'No such group in this project' : 'The group did not exist yet',
       422: 'The history is too large to rewind to that instant',
     });
+  }
+
+  /** The signed-in project: its name and how it orders identifications. */
+  project(): Promise<ProjectInfo> {
+    return this.get(apiUrl('project'));
   }
 
   history(

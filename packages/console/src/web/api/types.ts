@@ -41,6 +41,10 @@ export interface HistoryItem {
   version: number;
   received_at: string;
   applied_at: string;
+  /** Its event time (absent in records written before it was kept). */
+  time?: string;
+  /** The time the client sent, when more than 1 h ahead (`time` is then the receipt time). */
+  time_replaced?: string;
   insert_id?: string;
   group_properties: JsonObject;
   changes: Record<string, Change>;
@@ -103,4 +107,14 @@ export interface DeadLetter {
 export interface ReplayResult {
   replayed: { id: string; partition: number; job: string | null }[];
   skipped: { id: string; reason: string }[];
+}
+
+/**
+ * `GET /api/project`: the signed-in project. `ordering` says which instant `as_of` and the order
+ * of identifications go by: `received` (acceptance) or `event_time` (docs/semantics.md#event-time).
+ */
+export interface ProjectInfo {
+  id: string;
+  name: string;
+  ordering: 'received' | 'event_time';
 }

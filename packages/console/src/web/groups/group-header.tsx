@@ -6,10 +6,17 @@ interface Props {
   groupValue: string;
   /** The group's actions: Reload, and Delete (`DELETE /api/groups/{type}/{value}`). */
   actions: ComponentChildren;
+  /** How the project orders identifications, once known (`GET /api/project`). */
+  ordering: 'received' | 'event_time' | undefined;
 }
 
+const ORDERING_TEXT = {
+  received: 'Identifications apply in the order they arrive.',
+  event_time: 'Identifications apply in event-time order, whatever order they arrive in.',
+};
+
 /** Where the page is (Groups › type › value) and what can be done with the group. */
-export function GroupHeader({ groupType, groupValue, actions }: Props) {
+export function GroupHeader({ groupType, groupValue, actions, ordering }: Props) {
   return (
     <header class="group-header">
       <nav aria-label="Breadcrumb" class="breadcrumb">
@@ -29,6 +36,11 @@ export function GroupHeader({ groupType, groupValue, actions }: Props) {
         </h1>
         <div class="actions">{actions}</div>
       </div>
+      {ordering !== undefined && (
+        <p class="summary" data-testid="project-ordering">
+          {ORDERING_TEXT[ordering]}
+        </p>
+      )}
     </header>
   );
 }

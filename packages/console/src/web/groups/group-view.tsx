@@ -30,6 +30,8 @@ export function GroupView({ api, groupType, groupValue }: Props) {
     () => api.group(groupType, groupValue),
     [api, groupType, groupValue, reloads],
   );
+  const project = useAsync(() => api.project(), [api]);
+  const byEventTime = project.status === 'done' && project.value.ordering === 'event_time';
 
   const showAt = (iso: string) => {
     setAsOf(iso);
@@ -41,6 +43,7 @@ export function GroupView({ api, groupType, groupValue }: Props) {
       <GroupHeader
         groupType={groupType}
         groupValue={groupValue}
+        ordering={project.status === 'done' ? project.value.ordering : undefined}
         actions={
           <>
             {!deleted && (
@@ -84,6 +87,7 @@ export function GroupView({ api, groupType, groupValue }: Props) {
               api={api}
               groupType={groupType}
               groupValue={groupValue}
+              byEventTime={byEventTime}
               onShowAt={showAt}
             />
           </div>

@@ -7,17 +7,34 @@ import { formatCount } from '../format/numbers';
 
 interface Props {
   item: HistoryItem;
+  /** The project orders identifications by event time: "at this point" is its event time. */
+  byEventTime: boolean;
   onShowAt: (iso: string) => void;
 }
 
 /** One identification: what it changed (from → to), what it skipped and why, and what was sent. */
-export function HistoryEntry({ item, onShowAt }: Props) {
+export function HistoryEntry({ item, byEventTime, onShowAt }: Props) {
   const [showSent, setShowSent] = useState(false);
   const titleId = `version-${item.version}`;
   return (
     <article class="history-entry" aria-labelledby={titleId}>
       <h3 id={titleId}>Version {formatCount(item.version)}</h3>
       <dl class="facts">
+        {item.time !== undefined && (
+          <div>
+            <dt>Event time</dt>
+            <dd>
+              <TimeStamp iso={item.time} />
+              {item.time_replaced !== undefined && (
+                <span class="note">
+                  {' '}
+                  (sent <TimeStamp iso={item.time_replaced} />, over an hour ahead: receipt time
+                  used)
+                </span>
+              )}
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Received</dt>
           <dd>
@@ -56,7 +73,10 @@ export function HistoryEntry({ item, onShowAt }: Props) {
         <button type="button" aria-expanded={showSent} onClick={() => setShowSent(!showSent)}>
           {showSent ? 'Hide what was sent' : 'Show what was sent'}
         </button>
-        <button type="button" onClick={() => onShowAt(item.received_at)}>
+        <button
+          type="button"
+          onClick={() => onShowAt(byEventTime ? (item.time ?? item.received_at) : item.received_at)}
+        >
           Properties at this point
         </button>
       </div>

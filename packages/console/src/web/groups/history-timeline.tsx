@@ -11,7 +11,12 @@ interface Props {
   api: ReadApi;
   groupType: string;
   groupValue: string;
-  /** Called with an identification's `received_at`: show the properties just after it. */
+  /** The project orders identifications by event time (`GET /api/project`). */
+  byEventTime: boolean;
+  /**
+   * Called with an identification's `received_at` (its event time when `byEventTime`): show the
+   * properties just after it.
+   */
   onShowAt: (iso: string) => void;
 }
 
@@ -21,7 +26,7 @@ interface Loaded {
 }
 
 /** Every identification applied to the group, newest first, a page at a time. */
-export function HistoryTimeline({ api, groupType, groupValue, onShowAt }: Props) {
+export function HistoryTimeline({ api, groupType, groupValue, byEventTime, onShowAt }: Props) {
   const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -61,7 +66,7 @@ export function HistoryTimeline({ api, groupType, groupValue, onShowAt }: Props)
         <ol class="timeline">
           {loaded.items.map((item) => (
             <li key={item.version}>
-              <HistoryEntry item={item} onShowAt={onShowAt} />
+              <HistoryEntry item={item} byEventTime={byEventTime} onShowAt={onShowAt} />
             </li>
           ))}
         </ol>
