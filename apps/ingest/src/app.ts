@@ -4,8 +4,12 @@ import type { Logger } from 'pino';
 import type { Queue } from 'bullmq';
 import type { ChangeNotices, JobPayload } from '@groupidentify/queue-contract';
 import type { Store } from '@groupidentify/store';
-import { groupIdentifyHandler, type GroupIdentifyDeps } from './group-identify-route.js';
-import { httpApiHandler } from './http-api-route.js';
+import { allowMethods } from './allow-methods.js';
+import {
+  groupIdentifyHandler,
+  type GroupIdentifyDeps,
+} from './platforms/amplitude/group-identify-route.js';
+import { httpApiHandler } from './platforms/amplitude/http-api-route.js';
 import { HttpError, payloadTooLarge } from './http-error.js';
 import { openApiDocument } from './openapi-document.js';
 import { readRoutes, type ReadLimits } from './read-api/read-routes.js';
@@ -104,17 +108,6 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(errorHandler(deps.logger, deps.store));
   return app;
-}
-
-function allowMethods(...methods: string[]): RequestHandler {
-  return (req, res, next) => {
-    if (methods.includes(req.method)) {
-      next();
-      return;
-    }
-    res.setHeader('Allow', methods.join(', '));
-    next(new HttpError(405, 'Method not allowed'));
-  };
 }
 
 /**

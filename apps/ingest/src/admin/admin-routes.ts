@@ -5,7 +5,7 @@ import type { Store } from '@groupidentify/store';
 import type { BacklogMonitor } from '../backlog-monitor.js';
 import type { SignInThrottle } from '../sign-in-throttle.js';
 import { HttpError } from '../http-error.js';
-import { allowMethods } from './allow-methods.js';
+import { allowMethods } from '../allow-methods.js';
 import { bearerAuth } from './bearer-auth.js';
 import { deadLetterRoutes } from './dead-letter-routes.js';
 import { partitionsHandler } from './partitions-handler.js';

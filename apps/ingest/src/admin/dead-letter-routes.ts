@@ -4,7 +4,7 @@ import type { JobPayload } from '@groupidentify/queue-contract';
 import type { Queue } from 'bullmq';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
-import { allowMethods } from './allow-methods.js';
+import { allowMethods } from '../allow-methods.js';
 
 interface DeadLetterDeps {
   store: Store;

@@ -7,7 +7,7 @@ import {
 } from '@groupidentify/ops';
 import { queuedIdentification, type QueuedItem } from '@groupidentify/queue-contract';
 import { enqueueItems } from '../accept-identifications.js';
-import type { GroupIdentifyDeps } from '../group-identify-route.js';
+import type { GroupIdentifyDeps } from './amplitude/group-identify-route.js';
 import { HttpError, payloadTooLarge } from '../http-error.js';
 import { projectOrUnavailable, type IngestProject } from '../project-lookup.js';
 

@@ -1,5 +1,5 @@
 import { LIMITS } from '@groupidentify/ops';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { HttpError } from '../http-error.js';
 
@@ -55,16 +55,5 @@ export function platformErrors(logger: Logger, render: RenderFailure): ErrorRequ
     if (failure.status >= 500) logger.warn({ err }, failure.message);
     res.status(failure.status).set(failure.headers);
     render(res, failure, req);
-  };
-}
-
-/** 405 (with `Allow`) for any other method, in the service's own error shape. */
-export function allowMethods(...methods: string[]): RequestHandler {
-  return (req, _res, next) => {
-    if (methods.includes(req.method)) {
-      next();
-      return;
-    }
-    next(new HttpError(405, 'Method not allowed', {}, { Allow: methods.join(', ') }));
   };
 }

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import type { GroupIdentifyDeps } from '../group-identify-route.js';
-import { mixpanelRoutes } from './mixpanel-routes.js';
-import { postHogRoutes } from './posthog-routes.js';
-import { segmentRoutes } from './segment-routes.js';
+import type { GroupIdentifyDeps } from './amplitude/group-identify-route.js';
+import { mixpanelRoutes } from './mixpanel/mixpanel-routes.js';
+import { postHogRoutes } from './posthog/posthog-routes.js';
+import { segmentRoutes } from './segment/segment-routes.js';
 
 /** What the other platforms' ingestion routes need: the same as `/groupidentify`. */
 export interface PlatformDeps extends GroupIdentifyDeps {

@@ -1,18 +1,23 @@
 import {
-  LIMITS,
   decodeMixpanelData,
   mixpanelField,
   readMixpanelUpdates,
   type TokenReading,
 } from '@groupidentify/ops';
-import express, { Router, type Request, type Response } from 'express';
-import { formParams } from '../form-params.js';
-import { HttpError, publicEraseRefused } from '../http-error.js';
-import { single } from '../single-value.js';
-import { acceptPlatformCalls, projectOfKey, type PlatformNaming } from './accept-platform-calls.js';
+import { Router, type Request, type Response } from 'express';
+import { formParams } from '../../form-params.js';
+import { HttpError, publicEraseRefused } from '../../http-error.js';
+import { single } from '../../single-value.js';
+import {
+  acceptPlatformCalls,
+  projectOfKey,
+  type PlatformNaming,
+} from '../accept-platform-calls.js';
 import { erasuresOf } from './mixpanel-group-deletion.js';
-import { allowMethods, platformErrors, type PlatformFailure } from './platform-failure.js';
-import type { PlatformDeps } from './platform-routes.js';
+import { allowMethods } from '../../allow-methods.js';
+import { platformBody } from '../platform-body.js';
+import { platformErrors, type PlatformFailure } from '../platform-failure.js';
+import type { PlatformDeps } from '../platform-routes.js';
 
 const NAMING: PlatformNaming = { platform: 'mixpanel', noun: 'update', field: mixpanelField };
 
@@ -25,23 +30,27 @@ const NAMING: PlatformNaming = { platform: 'mixpanel', noun: 'update', field: mi
 export function mixpanelRoutes(deps: PlatformDeps): Router {
   // Strict like the app's other platform routes: `/groups` and `/groups/` only.
   const router = Router({ strict: true });
-  const body = express.raw({ type: () => true, limit: LIMITS.maxBodyBytes, inflate: true });
-  router.all(['/groups', '/groups/'], allowMethods('GET', 'POST'), body, async (req, res) => {
-    const receivedAt = Date.now();
-    const params = mixpanelParams(req);
-    res.locals['verbose'] = params.verbose;
-    if (params.data === undefined || params.data === '')
-      throw new HttpError(400, 'data, missing or empty');
-    const decoded = decodeMixpanelData(params.data);
-    if (!decoded.ok) throw new HttpError(400, decoded.reason);
-    const updates = readMixpanelUpdates(decoded.value);
-    const project = await projectOfKey(deps, tokenOf(updates.token), 'token, missing or empty');
-    // The token ships in web pages: erasing through it is the project's choice, off by default.
-    if (updates.deletions.length > 0 && !project.allow_public_erase) throw publicEraseRefused();
-    const erasures = erasuresOf(updates.deletions, updates.problems);
-    await acceptPlatformCalls(deps, NAMING, project, updates, receivedAt, erasures);
-    answer(res, params.verbose, undefined);
-  });
+  router.all(
+    ['/groups', '/groups/'],
+    allowMethods('GET', 'POST'),
+    platformBody,
+    async (req, res) => {
+      const receivedAt = Date.now();
+      const params = mixpanelParams(req);
+      res.locals['verbose'] = params.verbose;
+      if (params.data === undefined || params.data === '')
+        throw new HttpError(400, 'data, missing or empty');
+      const decoded = decodeMixpanelData(params.data);
+      if (!decoded.ok) throw new HttpError(400, decoded.reason);
+      const updates = readMixpanelUpdates(decoded.value);
+      const project = await projectOfKey(deps, tokenOf(updates.token), 'token, missing or empty');
+      // The token ships in web pages: erasing through it is the project's choice, off by default.
+      if (updates.deletions.length > 0 && !project.allow_public_erase) throw publicEraseRefused();
+      const erasures = erasuresOf(updates.deletions, updates.problems);
+      await acceptPlatformCalls(deps, NAMING, project, updates, receivedAt, erasures);
+      answer(res, params.verbose, undefined);
+    },
+  );
   router.use(
     platformErrors(deps.logger, (res, failure, req) => {
       answer(res, verboseOf(req, res), failure);

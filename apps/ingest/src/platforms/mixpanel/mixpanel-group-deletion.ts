@@ -4,7 +4,7 @@ import {
   type MixpanelDeletion,
   type ValidationProblem,
 } from '@groupidentify/ops';
-import type { PlatformErasure } from './accept-platform-calls.js';
+import type { PlatformErasure } from '../accept-platform-calls.js';
 
 /**
  * Mixpanel's `$delete` updates (`groups.delete_group()`) as erasures of the groups they name, in

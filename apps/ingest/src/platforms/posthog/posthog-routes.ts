@@ -1,15 +1,20 @@
 import {
-  LIMITS,
   identificationsFromPostHogEvents,
   postHogField,
   readPostHogRequest,
   type TokenReading,
 } from '@groupidentify/ops';
-import express, { Router, type Response } from 'express';
-import { HttpError } from '../http-error.js';
-import { acceptPlatformCalls, projectOfKey, type PlatformNaming } from './accept-platform-calls.js';
-import { allowMethods, platformErrors, type PlatformFailure } from './platform-failure.js';
-import type { PlatformDeps } from './platform-routes.js';
+import { Router, type Response } from 'express';
+import { HttpError } from '../../http-error.js';
+import {
+  acceptPlatformCalls,
+  projectOfKey,
+  type PlatformNaming,
+} from '../accept-platform-calls.js';
+import { allowMethods } from '../../allow-methods.js';
+import { platformBody } from '../platform-body.js';
+import { platformErrors, type PlatformFailure } from '../platform-failure.js';
+import type { PlatformDeps } from '../platform-routes.js';
 import { postHogJson } from './posthog-body.js';
 
 const NAMING: PlatformNaming = { platform: 'posthog', noun: 'event', field: postHogField };
@@ -36,8 +41,7 @@ export const POSTHOG_PATHS = [
  */
 export function postHogRoutes(deps: PlatformDeps): Router {
   const router = Router({ strict: true });
-  const body = express.raw({ type: () => true, limit: LIMITS.maxBodyBytes, inflate: true });
-  router.all(POSTHOG_PATHS, allowMethods('POST'), body, async (req, res) => {
+  router.all(POSTHOG_PATHS, allowMethods('POST'), platformBody, async (req, res) => {
     const receivedAt = Date.now();
     const request = readPostHogRequest(await postHogJson(req));
     if (!request.ok) throw new HttpError(400, `failed to parse request: ${request.reason}`);

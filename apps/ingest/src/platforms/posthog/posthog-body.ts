@@ -2,8 +2,8 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { LIMITS } from '@groupidentify/ops';
 import type { Request } from 'express';
-import { HttpError, payloadTooLarge } from '../http-error.js';
-import { single } from '../single-value.js';
+import { HttpError, payloadTooLarge } from '../../http-error.js';
+import { single } from '../../single-value.js';
 
 const gunzipAsync = promisify(gunzip);
 

@@ -1,9 +1,9 @@
 import { MAX_EVENTS, identificationsFromEvents } from '@groupidentify/ops';
 import type { Request, Response } from 'express';
-import { acceptIdentifications } from './accept-identifications.js';
+import { acceptIdentifications } from '../../accept-identifications.js';
 import type { GroupIdentifyDeps } from './group-identify-route.js';
-import { HttpError, missingField } from './http-error.js';
-import { projectOrUnavailable } from './project-lookup.js';
+import { HttpError, missingField } from '../../http-error.js';
+import { projectOrUnavailable } from '../../project-lookup.js';
 
 /**
  * `POST /2/httpapi` and `POST /batch` (docs/api.md): Amplitude HTTP V2, `$groupidentify` events

@@ -1,14 +1,19 @@
 import {
-  LIMITS,
   identificationsFromSegmentCalls,
   readSegmentRequest,
   segmentField,
 } from '@groupidentify/ops';
-import express, { Router, type Request, type Response } from 'express';
-import { HttpError } from '../http-error.js';
-import { acceptPlatformCalls, projectOfKey, type PlatformNaming } from './accept-platform-calls.js';
-import { allowMethods, platformErrors, type PlatformFailure } from './platform-failure.js';
-import type { PlatformDeps } from './platform-routes.js';
+import { Router, type Request, type Response } from 'express';
+import { HttpError } from '../../http-error.js';
+import {
+  acceptPlatformCalls,
+  projectOfKey,
+  type PlatformNaming,
+} from '../accept-platform-calls.js';
+import { allowMethods } from '../../allow-methods.js';
+import { platformBody } from '../platform-body.js';
+import { platformErrors, type PlatformFailure } from '../platform-failure.js';
+import type { PlatformDeps } from '../platform-routes.js';
 
 const NAMING: PlatformNaming = { platform: 'segment', noun: 'call', field: segmentField };
 
@@ -21,8 +26,7 @@ const NAMING: PlatformNaming = { platform: 'segment', noun: 'call', field: segme
  */
 export function segmentRoutes(deps: PlatformDeps): Router {
   const router = Router({ strict: true });
-  const body = express.raw({ type: () => true, limit: LIMITS.maxBodyBytes, inflate: true });
-  router.all(['/v1/batch', '/v1/group'], allowMethods('POST'), body, async (req, res) => {
+  router.all(['/v1/batch', '/v1/group'], allowMethods('POST'), platformBody, async (req, res) => {
     const receivedAt = Date.now();
     const batch = req.path === '/v1/batch';
     const request = readSegmentRequest(parseJson(req), batch);

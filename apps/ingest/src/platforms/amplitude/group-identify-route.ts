@@ -1,9 +1,9 @@
 import { validateIdentificationBatch, type ValidationProblem } from '@groupidentify/ops';
 import type { Request, Response } from 'express';
-import { acceptIdentifications, type AcceptDeps } from './accept-identifications.js';
-import { HttpError, missingField, payloadTooLarge } from './http-error.js';
-import { projectOrUnavailable, type ProjectLookup } from './project-lookup.js';
-import { readRequestParams } from './request-params.js';
+import { acceptIdentifications, type AcceptDeps } from '../../accept-identifications.js';
+import { HttpError, missingField, payloadTooLarge } from '../../http-error.js';
+import { projectOrUnavailable, type ProjectLookup } from '../../project-lookup.js';
+import { readRequestParams } from '../../request-params.js';
 
 export interface GroupIdentifyDeps extends AcceptDeps {
   lookupProject: ProjectLookup;
