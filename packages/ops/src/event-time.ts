@@ -85,7 +85,8 @@ export class Timeline {
    * find the properties at that point.
    */
   static of(properties: Properties, tail: readonly TimelineEntry[]): Timeline {
-    const entries = [...tail].sort((a, b) => compareEventKeys(a.key, b.key));
+    // Copies: folding again changes their steps, and the caller may plan again from the same tail.
+    const entries = tail.map((e) => ({ ...e })).sort((a, b) => compareEventKeys(a.key, b.key));
     let start = properties;
     for (let i = entries.length - 1; i >= 0; i--)
       start = rewind(start, (entries[i] as TimelineEntry).step.changes);

@@ -68,6 +68,9 @@ class Group {
       this.doc?.event_key !== undefined && compareEventKeys(earliest, this.doc.event_key) < 0;
     const tail = late ? [...this.records.values()].filter((r) => isAfter(r.key, earliest)) : [];
     const plan = planGroupWrite(this.doc, groupKey, items, new Date(0), asIs, tail);
+    // Pure: the worker plans again from the same tail (a guard miss, the size limit).
+    const again = planGroupWrite(this.doc, groupKey, items, new Date(0), asIs, tail);
+    expect(JSON.stringify(again)).toBe(JSON.stringify(plan));
     for (const r of plan.refolded) {
       const record = this.records.get(r.recordId);
       if (record === undefined) throw new Error('refolded an unknown record');
