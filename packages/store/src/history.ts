@@ -228,8 +228,10 @@ export interface HistoryStore {
   /**
    * The records of the identifications of `group`'s event-time order that come after `earliest`
    * (by time, then tie), each with its step in effect at the group's version. Read by `_id` from
-   * the group's `event_index` when it lists them all; otherwise by a query on the group (served
-   * by the `group_time` index on MongoDB, a scan of history on FerretDB).
+   * the group's `event_index` when it lists them all; otherwise by a query on the group's records
+   * of its order (the `group_version` index on MongoDB, a scan of history on FerretDB). No index
+   * on event time: it would cost every history insert, for a late identification older than a
+   * group's latest 100, which is rare.
    */
   eventTail(group: GroupDocument, earliest: EventKey): Promise<TailRecord[]>;
   /** Writes steps in event-time order (`fold` entries) and drops the stale ones. */

@@ -21,8 +21,6 @@ export async function ensureIndexes(
     undefined,
   );
   await c.history.createIndex({ group: 1, version: -1 }, { name: 'group_version' }, undefined);
-  // What comes after a late identification in its group's event-time order.
-  await c.history.createIndex({ group: 1, time: 1 }, { name: 'group_time' }, undefined);
   await c.deadLetters.createIndex({ failed_at: 1 }, { name: 'failed_at' }, undefined);
   // What an erasure deletes besides history: a group's claims and dead letters.
   await c.insertIds.createIndex({ group: 1 }, { name: 'group' }, undefined);
