@@ -262,7 +262,7 @@ function historyOf(p: Planned, now: Date, hashes: ReadonlyMap<string, string>): 
         time: isDeletion(item) ? undefined : (item.time ?? item.received_at),
         timeReplaced: isDeletion(item) ? undefined : item.time_replaced,
         applied,
-        foldFrom: p.plan.version,
+        stepFrom: p.plan.version,
         groupHash: applied.kind === 'delete' ? hashes.get(groupId) : undefined,
       },
       now,

@@ -4,14 +4,8 @@ import {
   type SkippedOperation,
 } from './apply-identification.js';
 import { isAlreadyApplied, type AppliedSequence } from './applied-sequence.js';
-import {
-  Timeline,
-  latestIndexed,
-  type EventKey,
-  type FoldStep,
-  type IndexedEvent,
-  type TimelineEntry,
-} from './event-time.js';
+import { EventOrder, type EventOrderEnd } from './event-order.js';
+import type { EventKey, FoldStep, TimelineEntry } from './event-time.js';
 import { groupId, type GroupDocument, type GroupKey } from './group-document.js';
 import type { JsonObject, Properties } from './json.js';
 import { propertyUpdate, type MongoUpdate } from './property-update.js';
@@ -107,10 +101,6 @@ interface Life {
   createdNow: boolean;
   /** The batch ended a life (an erasure) or began one over a stored document. */
   replaced: boolean;
-  /** The event-time order of the life's latest identifications, while they are placed by time. */
-  timeline?: Timeline | undefined;
-  /** The version where the current event-time order began (after an erasure or an arrival-order item). */
-  foldFrom: number | undefined;
 }
 
 /**
@@ -142,41 +132,18 @@ export function planGroupWrite(
     exists,
     createdNow: false,
     replaced: false,
-    foldFrom: stored?.fold_from,
   };
   let last = stored?.applied;
   let eraseBelow: number | undefined;
-  let storedTail: readonly TimelineEntry[] | undefined = tail;
-  /** The group's latest identification was placed by event time. */
-  let inEventOrder = exists && stored.event_key !== undefined;
-  /** The `event_index` of the order open now, and whether it ever left entries out. */
-  let index: IndexedEvent[] | undefined = inEventOrder
-    ? [...(stored?.event_index ?? [])]
-    : undefined;
-  let indexDropped = inEventOrder && stored?.event_index_trimmed === true;
+  const order = new EventOrder(stored, tail);
   const applied: AppliedItem[] = [];
-  const placed: AppliedItem[] = [];
-  const refolded: GroupWritePlan['refolded'] = [];
-  /** Ends the event-time order open now: its items learn their final steps. */
-  const closeTimeline = (erased: boolean) => {
-    const timeline = life.timeline;
-    if (timeline === undefined) return;
-    for (const a of placed.splice(0))
-      if (a.event !== undefined) a.event.step = timeline.stepOf(a.event.key);
-    if (!erased) refolded.push(...timeline.changedRecords());
-    life.timeline = undefined;
-  };
 
   items.forEach((item, position) => {
     if (isAlreadyApplied(item.seq, last)) return;
     last = item.seq;
     life.version += 1;
     if (item.erase === true) {
-      closeTimeline(true);
-      storedTail = undefined;
-      inEventOrder = false;
-      index = undefined;
-      indexDropped = false;
+      order.erase();
       // The erased life's last version is what the API last showed for the group.
       const erasedVersion = life.version - 1 - life.base;
       const liveDelta = life.exists && !life.createdNow ? -1 : 0;
@@ -208,22 +175,12 @@ export function planGroupWrite(
     let event: AppliedItem['event'];
     if (item.event === undefined) {
       // Placed by arrival: the event-time order (if any) ends before it.
-      closeTimeline(false);
-      storedTail = undefined;
-      if (inEventOrder) life.foldFrom = life.version;
-      inEventOrder = false;
-      index = undefined;
-      indexDropped = false;
+      order.byArrival(life.version);
       result = applyIdentification(life.properties, item.group_properties);
     } else {
-      inEventOrder = true;
-      life.timeline ??= Timeline.of(life.properties, storedTail ?? []);
-      storedTail = undefined;
-      const eventKey = { time: item.event.time, tie: item.event.tie, version: life.version };
-      (index ??= []).push({ ...eventKey, record: item.event.record ?? '' });
-      const added = life.timeline.add(eventKey, item.group_properties);
-      result = { properties: added.properties, changes: added.changes, skipped: [] };
-      event = { key: eventKey, step: { changes: {}, skipped: [] } };
+      const placed = order.place(life.properties, item.event, life.version, item.group_properties);
+      result = { ...placed.placed, skipped: [] };
+      event = placed.item;
     }
     life.properties = result.properties;
     if (created) {
@@ -237,14 +194,11 @@ export function planGroupWrite(
       skipped: result.skipped,
       liveDelta: created ? 1 : 0,
     };
-    if (event !== undefined) {
-      entry.event = event;
-      placed.push(entry);
-    }
+    if (event !== undefined) entry.event = event;
     applied.push(entry);
   });
-  const timeline = life.timeline;
-  closeTimeline(false);
+  const end = order.end();
+  // An item placed by time skipped what its step at its final place skips.
   for (const a of applied) if (a.event !== undefined) a.skipped = a.event.step.skipped;
 
   const plan = {
@@ -252,28 +206,10 @@ export function planGroupWrite(
     version: life.version,
     applied,
     eraseBelow,
-    refolded,
+    refolded: order.refolded,
   };
   if (applied.length === 0 || last === undefined) return { ...plan, write: undefined };
-  const latest = index === undefined ? undefined : latestIndexed(index);
-  const order: EventOrder = {
-    lastKey: timeline?.lastKey,
-    foldFrom: life.foldFrom,
-    index:
-      timeline === undefined || latest === undefined
-        ? undefined
-        : { entries: latest.entries, trimmed: indexDropped || latest.dropped },
-  };
-  return { ...plan, write: writeOf(stored, key, life, last, before, now, form, order) };
-}
-
-/** Where the group's event-time order stands after the batch. */
-interface EventOrder {
-  /** The latest identification placed by time, when the batch ends inside an event-time order. */
-  lastKey: EventKey | undefined;
-  foldFrom: number | undefined;
-  /** Its `event_index` then, when the batch ends inside an event-time order. */
-  index: { entries: IndexedEvent[]; trimmed: boolean } | undefined;
+  return { ...plan, write: writeOf(stored, key, life, last, before, now, form, end) };
 }
 
 function appliedAt(life: Life, position: number, kind: AppliedKind) {
@@ -288,7 +224,7 @@ function writeOf(
   before: Properties | undefined,
   now: Date,
   form: StoredForm,
-  order: EventOrder,
+  order: EventOrderEnd,
 ): GroupWrite {
   if (stored === null) {
     // Inserted whole: a filter on `_id` alone is the only one every MongoDB-wire server answers

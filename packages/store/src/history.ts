@@ -43,7 +43,7 @@ export interface AppliedRecord {
   timeReplaced?: number | undefined;
   applied: AppliedItem;
   /** The group's version after the item's batch: from it on, its step in event-time order holds. */
-  foldFrom?: number | undefined;
+  stepFrom?: number | undefined;
   /**
    * For an erasure: the keyed hash of the group's value (`groupHash`), kept in its record
    * instead of the value.
@@ -102,8 +102,8 @@ export function historyRecord(r: AppliedRecord, appliedAt: Date): HistoryDocumen
   if (event !== undefined) {
     record.tie = event.key.tie;
     // Its step where it stands in event-time order, when that is not the difference it made.
-    if (r.foldFrom !== undefined && !sameChanges(event.step.changes, r.applied.changes))
-      record.fold = { [String(r.foldFrom)]: JSON.stringify(event.step) };
+    if (r.stepFrom !== undefined && !sameChanges(event.step.changes, r.applied.changes))
+      record.fold = { [String(r.stepFrom)]: JSON.stringify(event.step) };
   }
   if (r.groupHash !== undefined) {
     // The value leaves the record: `group` keeps the project and the type (the feed's type filter
