@@ -62,8 +62,9 @@ describe('an event_time project in the console', () => {
       .filter({ hasText: 'Identifications apply in event-time order' })
       .waitFor();
     const second = page.getByRole('article', { name: 'Version 2' });
-    expect(await second.locator(`time[datetime="${NINE}"]`).count()).toBe(1);
+    // The history comes after the header: wait for it, then count.
     await second.getByText('Event time').waitFor();
+    expect(await second.locator(`time[datetime="${NINE}"]`).count()).toBe(1);
 
     // Version 2 arrived last but happened first: the properties at its point are its own.
     await second.getByRole('button', { name: 'Properties at this point' }).click();
