@@ -21,6 +21,8 @@ export interface Collections {
   propertyIndexes: Collection<PropertyIndexDocument>;
   feedHeads: Collection<FeedHeadDocument>;
   importRuns: Collection<ImportRunDocument>;
+  /** Who made a project's erasure key first (`erasureKeys`). */
+  erasureKeyClaims: Collection<{ _id: string; key: string }>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -33,6 +35,7 @@ export function collectionsOf(db: Db): Collections {
     propertyIndexes: db.collection<PropertyIndexDocument>('property_indexes'),
     feedHeads: db.collection<FeedHeadDocument>('feed_heads'),
     importRuns: db.collection<ImportRunDocument>('import_runs'),
+    erasureKeyClaims: db.collection<{ _id: string; key: string }>('erasure_key_claims'),
   };
 }
 

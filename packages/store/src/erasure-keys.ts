@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Collections } from './collections.js';
+import { insertManyOnce, type Collections } from './collections.js';
 
 /**
  * The keyed hash that an erasure leaves in place of a group's value (docs/api.md#change-feed):
@@ -15,22 +15,25 @@ export interface ErasureKeys {
   keyOf(project: string): Promise<string>;
 }
 
-export function erasureKeys({ projects }: Collections): ErasureKeys {
+/** A new erasure key. */
+const newErasureKey = (): string => randomBytes(32).toString('base64url');
+
+export function erasureKeys({ projects, erasureKeyClaims }: Collections): ErasureKeys {
   const known = new Map<string, string>(); // a key never changes once made
-  const read = async (project: string) =>
-    (await projects.findOne({ _id: project }, { projection: { erasure_key: 1 } }))?.erasure_key;
   return {
     async keyOf(project) {
       const cached = known.get(project);
       if (cached !== undefined) return cached;
-      let key = await read(project);
-      if (key === undefined) {
-        // Only where none is set: two workers racing here end with the one key that won.
-        await projects.updateOne(
-          { _id: project, erasure_key: { $exists: false } },
-          { $set: { erasure_key: randomBytes(32).toString('base64url') } },
-        );
-        key = await read(project);
+      const doc = await projects.findOne({ _id: project }, { projection: { erasure_key: 1 } });
+      let key = doc?.erasure_key;
+      if (doc !== null && key === undefined) {
+        // Workers of several partitions make their first erasures at once. A conditional update
+        // does not decide between them (FerretDB runs it as a read, then a write: both match);
+        // a unique _id does: the first claim inserted is the key, and every racer copies it.
+        await insertManyOnce(erasureKeyClaims, [{ _id: project, key: newErasureKey() }]);
+        key = (await erasureKeyClaims.findOne({ _id: project }))?.key;
+        if (key !== undefined)
+          await projects.updateOne({ _id: project }, { $set: { erasure_key: key } });
       }
       if (key === undefined) throw new Error(`no project ${project} to hold an erasure key`);
       known.set(project, key);
