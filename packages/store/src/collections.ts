@@ -2,6 +2,8 @@ import type { Collection, Db, Document, Filter, OptionalUnlessRequiredId } from 
 import { allDuplicateKeys } from './store-errors.js';
 import type {
   DeadLetterDocument,
+  DeliveryStateDocument,
+  DestinationDocument,
   FeedHeadDocument,
   GroupDocument,
   HistoryDocument,
@@ -23,6 +25,8 @@ export interface Collections {
   importRuns: Collection<ImportRunDocument>;
   /** Who made a project's erasure key first (`erasureKeys`). */
   erasureKeyClaims: Collection<{ _id: string; key: string }>;
+  destinations: Collection<DestinationDocument>;
+  deliveryStates: Collection<DeliveryStateDocument>;
 }
 
 export function collectionsOf(db: Db): Collections {
@@ -36,6 +40,8 @@ export function collectionsOf(db: Db): Collections {
     feedHeads: db.collection<FeedHeadDocument>('feed_heads'),
     importRuns: db.collection<ImportRunDocument>('import_runs'),
     erasureKeyClaims: db.collection<{ _id: string; key: string }>('erasure_key_claims'),
+    destinations: db.collection<DestinationDocument>('destinations'),
+    deliveryStates: db.collection<DeliveryStateDocument>('delivery_states'),
   };
 }
 

@@ -199,3 +199,59 @@ export interface ImportRunDocument {
   /** Set once every line is queued. */
   finished_at?: Date;
 }
+
+/** `active` delivers; `paused` by an operator; `failing` after days of failed attempts. */
+export type DestinationStatus = 'active' | 'paused' | 'failing';
+
+/** A webhook destination (docs/webhooks.md). */
+export interface DestinationDocument {
+  /** `dst_` and 16 hex digits. */
+  _id: string;
+  project: string;
+  url: string;
+  /** Only changes of groups of this type. */
+  group_type?: string;
+  description?: string;
+  /** `whsec_` and base64 of 24 random bytes: the Standard Webhooks signing secret. */
+  secret: string;
+  status: DestinationStatus;
+  created_at: Date;
+  /** Set with status `failing`: when delivery gave up retrying. */
+  failing_since?: Date;
+  /** Each partition's committed feed position at creation: delivery starts after it. */
+  start: number[];
+}
+
+/** One attempt to deliver a change (the console shows the latest ones). */
+export interface DeliveryAttempt {
+  at: Date;
+  /** The change's `webhook-id`. */
+  webhook_id: string;
+  group_type: string;
+  version: number;
+  /** The HTTP status, when there was an answer. */
+  status?: number;
+  /** What went wrong, short: `HTTP 503: <start of the body>`, `timeout after 10000 ms`, … */
+  error?: string;
+  duration_ms: number;
+}
+
+/** How far one destination's delivery has come in one partition of the change feed. */
+export interface DeliveryStateDocument {
+  /** JSON `[destination, partition]`. */
+  _id: string;
+  destination: string;
+  partition: number;
+  /** Every change up to this feed position is delivered (or was not for this destination). */
+  position: number;
+  /** Changes delivered (2xx) in this partition. */
+  delivered: number;
+  /** Failed attempts at the change after `position`; 0 when it has not failed. */
+  attempts: number;
+  /** When the change after `position` first failed; absent when it has not. */
+  failing_since?: Date;
+  /** When it is tried again. */
+  retry_at?: Date;
+  last_error?: string;
+  recent: DeliveryAttempt[];
+}

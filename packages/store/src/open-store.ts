@@ -9,6 +9,7 @@ import { importRuns, type ImportRuns } from './import-runs.js';
 import { insertIdClaims, type InsertIdClaims } from './insert-id-claims.js';
 import { projectStore, type ProjectStore } from './projects.js';
 import { erasureKeys, type ErasureKeys } from './erasure-keys.js';
+import { destinations, type Destinations } from './destinations.js';
 import { propertyIndexes, type PropertyIndexes } from './property-indexes.js';
 import { timeLimitedCollections } from './query-time-limit.js';
 
@@ -29,6 +30,7 @@ export interface Store {
   readonly feed: ChangeFeedStore;
   readonly erasureKeys: ErasureKeys;
   readonly importRuns: ImportRuns;
+  readonly destinations: Destinations;
   /** The `maxTimeMS` of every read, if the store was opened with one. */
   readonly queryTimeoutMS: number | undefined;
   /** Asked of the server once, on first use. */
@@ -94,6 +96,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
     feed: changeFeedStore(c),
     erasureKeys: erasureKeys(c),
     importRuns: importRuns(c),
+    destinations: destinations(c),
     queryTimeoutMS: limit,
     capabilities() {
       capabilities ??= db

@@ -1,0 +1,8 @@
+export { isPublicAddress, refusalOf, type UrlRefusal } from './destination-url.js';
+export { DEFAULT_RETRY, retryDelayMs, type RetrySchedule } from './retry-delay.js';
+export {
+  EXCERPT_CHARS,
+  sendWebhook,
+  type WebhookOutcome,
+  type WebhookRequest,
+} from './send-webhook.js';
