@@ -4,6 +4,16 @@ import { z } from 'zod';
 export const intSetting = (min: number, fallback: number) =>
   z.coerce.number().int().min(min).default(fallback);
 
+/** A `true`/`false` environment variable (exactly those words) with a default. */
+export const boolSetting = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true');
+
+/** Whether webhook destinations may point at loopback, link-local and private addresses. */
+export const destinationSettings = { DESTINATIONS_ALLOW_PRIVATE: boolSetting(false) };
+
 /** The settings of every process that are not about the queues: the store and the log level. */
 export const serviceSettings = {
   MONGO_URL: z
