@@ -1,6 +1,10 @@
 export { openStore, type Store, type StoreCapabilities, type StoreOptions } from './open-store.js';
 export type {
   DeadLetterDocument,
+  DeliveryAttempt,
+  DeliveryStateDocument,
+  DestinationDocument,
+  DestinationStatus,
   GroupDocument,
   HistoryDocument,
   ImportRunDocument,
@@ -8,6 +12,12 @@ export type {
   ProjectDocument,
 } from './documents.js';
 export type { ImportRuns } from './import-runs.js';
+export {
+  RECENT_ATTEMPTS,
+  type DeliveryFailure,
+  type Destinations,
+  type NewDestination,
+} from './destinations.js';
 export {
   ORDERINGS,
   type IngestProject,
