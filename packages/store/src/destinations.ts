@@ -163,3 +163,117 @@ export function destinations({ destinations: docs, deliveryStates }: Collections
     },
   };
 }
+
+/** A destination as the API and the CLI show it: never its secret; dates as ISO-8601 text. */
+export interface DestinationView {
+  id: string;
+  url: string;
+  /** Only changes of groups of this type; null for every type. */
+  group_type: string | null;
+  description: string | null;
+  status: DestinationStatus;
+  created_at: string;
+  /** Set with status `failing`: when delivery gave up retrying; null otherwise. */
+  failing_since: string | null;
+}
+
+/** How far delivery has come in one partition (a partition without a state has none yet). */
+export interface PartitionDeliveryView {
+  partition: number;
+  position: number;
+  delivered: number;
+  attempts: number;
+  failing_since: string | null;
+  retry_at: string | null;
+  last_error: string | null;
+}
+
+/** One delivery attempt as shown: `at` as ISO-8601 text. */
+export type DeliveryAttemptView = Omit<DeliveryAttempt, 'at'> & { at: string };
+
+/** Delivery of one destination, over its partitions. */
+export interface DeliverySummary {
+  /** Changes delivered (2xx), all partitions together. */
+  delivered: number;
+  /**
+   * Feed positions after what is delivered or passed over, up to each partition's committed
+   * head: an upper bound on the changes waiting, since a position that changed nothing, or a
+   * change of another group type than the destination's, counts until delivery passes over it.
+   */
+  pending: number;
+  /** The error of the partition failing longest; null when none is failing. */
+  last_error: string | null;
+  /**
+   * With status `failing`, when the destination gave up; otherwise since when its partition
+   * failing longest has been failing; null when none is.
+   */
+  failing_since: string | null;
+  /** Each partition with a delivery state, in partition order. */
+  partitions: PartitionDeliveryView[];
+  /** The latest {@link RECENT_ATTEMPTS} attempts over all partitions, newest first. */
+  recent: DeliveryAttemptView[];
+}
+
+const iso = (at: Date | undefined): string | null => at?.toISOString() ?? null;
+
+export function destinationView(doc: DestinationDocument): DestinationView {
+  return {
+    id: doc._id,
+    url: doc.url,
+    group_type: doc.group_type ?? null,
+    description: doc.description ?? null,
+    status: doc.status,
+    created_at: doc.created_at.toISOString(),
+    failing_since: iso(doc.failing_since),
+  };
+}
+
+/**
+ * What the API's `GET /api/destinations/{id}` and the CLI show of delivery: `states` are the
+ * destination's delivery states, `heads` each partition's committed feed position now (its
+ * length is the partition count).
+ */
+export function summarize(
+  doc: DestinationDocument,
+  states: readonly DeliveryStateDocument[],
+  heads: readonly number[],
+): DeliverySummary {
+  const byPartition = new Map(states.map((s) => [s.partition, s]));
+  const pending = heads.reduce((sum, head, p) => {
+    const done = byPartition.get(p)?.position ?? doc.start[p] ?? 0;
+    return sum + Math.max(0, head - done);
+  }, 0);
+  const failing = states
+    .filter(
+      (s): s is DeliveryStateDocument & { failing_since: Date } => s.failing_since !== undefined,
+    )
+    .sort(
+      (a, b) => a.failing_since.getTime() - b.failing_since.getTime() || a.partition - b.partition,
+    );
+  const longest = failing[0];
+  const recent = states
+    .flatMap((s) => s.recent)
+    .sort((a, b) => b.at.getTime() - a.at.getTime())
+    .slice(0, RECENT_ATTEMPTS);
+  return {
+    delivered: states.reduce((sum, s) => sum + s.delivered, 0),
+    pending,
+    last_error: longest?.last_error ?? null,
+    failing_since:
+      doc.status === 'failing' && doc.failing_since !== undefined
+        ? doc.failing_since.toISOString()
+        : iso(longest?.failing_since),
+    partitions: [...states]
+      .sort((a, b) => a.partition - b.partition)
+      .map((s) => ({
+        partition: s.partition,
+        position: s.position,
+        delivered: s.delivered,
+        attempts: s.attempts,
+        failing_since: iso(s.failing_since),
+        retry_at: iso(s.retry_at),
+        last_error: s.last_error ?? null,
+      })),
+    recent: recent.map((a) => ({ ...a, at: a.at.toISOString() })),
+  };
+}

@@ -14,9 +14,15 @@ export type {
 export type { ImportRuns } from './import-runs.js';
 export {
   RECENT_ATTEMPTS,
+  destinationView,
+  summarize,
+  type DeliveryAttemptView,
   type DeliveryFailure,
+  type DeliverySummary,
   type Destinations,
+  type DestinationView,
   type NewDestination,
+  type PartitionDeliveryView,
 } from './destinations.js';
 export {
   ORDERINGS,
