@@ -21,6 +21,11 @@ describe('invalidWhereReason', () => {
       '',
     );
     expect(invalidWhereReason(limit)).toBeUndefined();
+    expect(limit.detail).toStrictEqual({
+      error: 'Invalid parameter',
+      reason: 'must be an integer',
+      field: 'limit',
+    });
     const notFound = apiErrorOf(404, { code: 404, error: 'Invalid where' }, undefined, '');
     expect(invalidWhereReason(notFound)).toBeUndefined();
     expect(invalidWhereReason(new Error('Invalid where'))).toBeUndefined();

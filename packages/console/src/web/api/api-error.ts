@@ -7,8 +7,8 @@ export class ApiError extends Error {
     message: string,
     /** The `WWW-Authenticate` of a 401: says which authentication the server wanted. */
     readonly challenge = '',
-    /** The error body's `error` and `reason`, as the server wrote them (docs/api.md). */
-    readonly detail: { error?: string; reason?: string } = {},
+    /** The error body's `error`, `reason` and `field`, as the server wrote them (docs/api.md). */
+    readonly detail: { error?: string; reason?: string; field?: string } = {},
   ) {
     super(message);
   }
@@ -42,6 +42,7 @@ export function apiErrorOf(
     {
       ...(typeof error === 'string' ? { error } : {}),
       ...(typeof reason === 'string' ? { reason } : {}),
+      ...(typeof field === 'string' ? { field } : {}),
     },
   );
 }

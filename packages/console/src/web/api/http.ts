@@ -15,21 +15,28 @@ export function apiUrl(path: string, query: Record<string, string | undefined> =
 export type StatusMeanings = Partial<Record<number, string>>;
 
 /**
- * One JSON request. `credentials: 'omit'`: the page sends its own Authorization header, and the
- * browser must neither add remembered credentials nor show its own sign-in dialog on a 401.
+ * One JSON request; `json`, if given, is sent as its JSON body. `credentials: 'omit'`: the page
+ * sends its own Authorization header, and the browser must neither add remembered credentials nor
+ * show its own sign-in dialog on a 401. An answer without a body (`204`) resolves to undefined.
  */
 export async function requestJson<T>(
   url: string,
-  init: { method?: string; authorization: string; signal?: AbortSignal },
+  init: { method?: string; authorization: string; signal?: AbortSignal; json?: unknown },
   meanings: StatusMeanings = {},
 ): Promise<T> {
+  const headers: Record<string, string> = {
+    authorization: init.authorization,
+    accept: 'application/json',
+  };
+  if (init.json !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
     response = await fetch(url, {
       method: init.method ?? 'GET',
-      headers: { authorization: init.authorization, accept: 'application/json' },
+      headers,
       credentials: 'omit',
       cache: 'no-store',
+      ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
       ...(init.signal === undefined ? {} : { signal: init.signal }),
     });
   } catch {

@@ -1,4 +1,5 @@
 import { ApiError } from './api-error';
+import { DestinationsApi } from './destinations-api';
 import {
   apiUrl,
   basicAuthorization,
@@ -37,9 +38,12 @@ export interface GroupQuery extends GroupFilter {
 /** The read API (docs/api.md#read-api) for one project. */
 export class ReadApi {
   private readonly authorization: string;
+  /** The project's webhook destinations, with the same keys. */
+  readonly destinations: DestinationsApi;
 
   constructor(keys: ProjectKeys) {
     this.authorization = basicAuthorization(keys.apiKey, keys.secretKey);
+    this.destinations = new DestinationsApi(this.authorization, meanings);
   }
 
   listGroups(query: GroupQuery, cursor: string | undefined): Promise<Page<GroupSummary>> {
