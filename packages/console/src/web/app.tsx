@@ -2,6 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ReadApi, type ProjectKeys } from './api/read-api';
 import { ChangesView } from './changes/changes-view';
 import { SignIn } from './components/sign-in';
+import { DestinationView } from './destinations/destination-view';
+import { DestinationsView } from './destinations/destinations-view';
 import { GroupView } from './groups/group-view';
 import { GroupsView } from './groups/groups-view';
 import { OperatorView } from './operator/operator-view';
@@ -49,6 +51,16 @@ export function App() {
                 aria-current={route.view === 'changes' ? 'page' : undefined}
               >
                 Changes
+              </a>
+            </li>
+            <li>
+              <a
+                href={hrefOf({ view: 'destinations' })}
+                aria-current={
+                  route.view === 'destinations' || route.view === 'destination' ? 'page' : undefined
+                }
+              >
+                Destinations
               </a>
             </li>
             <li>
@@ -102,6 +114,8 @@ function Screen({ route, api, onSignedIn }: ScreenProps) {
   if (route.view === 'group')
     return <GroupView api={api} groupType={route.groupType} groupValue={route.groupValue} />;
   if (route.view === 'changes') return <ChangesView api={api} groupType={route.groupType} />;
+  if (route.view === 'destinations') return <DestinationsView api={api} />;
+  if (route.view === 'destination') return <DestinationView api={api} id={route.id} />;
   return <GroupsView api={api} groupType={route.groupType} where={route.where} />;
 }
 
@@ -112,7 +126,8 @@ function Screen({ route, api, onSignedIn }: ScreenProps) {
 function useFocusOnArrival(main: { current: HTMLElement | null }, route: Route): void {
   const first = useRef(true);
   // Another type in the list is the same screen: focus stays with the control that asked for it.
-  const where = route.view === 'group' ? JSON.stringify(route) : route.view;
+  const where =
+    route.view === 'group' || route.view === 'destination' ? JSON.stringify(route) : route.view;
   useEffect(() => {
     if (first.current) {
       first.current = false;

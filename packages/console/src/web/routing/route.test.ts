@@ -11,6 +11,9 @@ describe('routes in the hash', () => {
       { view: 'group', groupType: 'org', groupValue: 'Acme Inc/EU 100%' },
       { view: 'changes', groupType: undefined },
       { view: 'changes', groupType: 'org unit/2 & 50%?' },
+      { view: 'destinations' },
+      { view: 'destination', id: 'dst_0123456789abcdef' },
+      { view: 'destination', id: 'odd/id 100%' },
       { view: 'operator' },
     ];
     for (const route of routes) expect(parseRoute(hrefOf(route))).toStrictEqual(route);
@@ -21,6 +24,7 @@ describe('routes in the hash', () => {
     expect(parseRoute('#/')).toStrictEqual({ view: 'groups', groupType: undefined });
     expect(parseRoute('#/nope')).toStrictEqual({ view: 'not-found', hash: '#/nope' });
     expect(parseRoute('#/groups/org/%E0%A4%A')).toMatchObject({ view: 'not-found' });
+    expect(parseRoute('#/destinations/a/b')).toMatchObject({ view: 'not-found' });
   });
 });
 

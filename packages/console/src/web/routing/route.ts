@@ -7,6 +7,8 @@ export type Route =
   | GroupsRoute
   | { view: 'group'; groupType: string; groupValue: string }
   | ChangesRoute
+  | { view: 'destinations' }
+  | { view: 'destination'; id: string }
   | { view: 'operator' }
   | { view: 'not-found'; hash: string };
 
@@ -59,6 +61,9 @@ export function parseRoute(hash: string): Route {
       };
     if (first === 'changes' && type === undefined)
       return changesRoute(params.get('type') ?? undefined);
+    if (first === 'destinations' && type === undefined) return { view: 'destinations' };
+    if (first === 'destinations' && type !== undefined && value === undefined)
+      return { view: 'destination', id: decodeURIComponent(type) };
     if (first === 'operator' && type === undefined) return { view: 'operator' };
   } catch {
     // a malformed %-escape: not a place the console knows
@@ -81,6 +86,10 @@ export function hrefOf(route: Route): string {
       return route.groupType === undefined
         ? '#/changes'
         : `#/changes?${new URLSearchParams({ type: route.groupType }).toString()}`;
+    case 'destinations':
+      return '#/destinations';
+    case 'destination':
+      return `#/destinations/${encodeURIComponent(route.id)}`;
     case 'operator':
       return '#/operator';
     case 'not-found':
