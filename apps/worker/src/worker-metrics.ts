@@ -13,6 +13,7 @@ export interface WorkerMetrics {
   deadLetters: Counter;
   erasuresDeadLettered: Counter;
   duplicates: Counter;
+  deliveries: Counter<'result'>;
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -74,6 +75,12 @@ export function createWorkerMetrics(): WorkerMetrics {
     erasuresDeadLettered: new Counter({
       name: 'gi_worker_erasures_dead_lettered_total',
       help: 'Erasures dead-lettered (alert: a group an erasure was asked for is not erased)',
+      registers,
+    }),
+    deliveries: new Counter({
+      name: 'gi_worker_webhook_attempts_total',
+      help: 'Webhook deliveries attempted, by result (delivered: a 2xx answer)',
+      labelNames: ['result'],
       registers,
     }),
     duplicates: new Counter({

@@ -9,7 +9,8 @@ import {
 import type { Logger } from 'pino';
 import { openStore } from '@groupidentify/store';
 import { startMetricsServer } from '@groupidentify/service-runtime';
-import { selectedPartitions, type WorkerConfig } from './config.js';
+import { deliverySettings, selectedPartitions, type WorkerConfig } from './config.js';
+import { DeliverySupervisor } from './delivery/delivery-supervisor.js';
 import { startPartitionConsumer } from './partition-consumer.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
 
@@ -65,6 +66,25 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   );
   for (const w of workers)
     w.on('error', (err) => logger.warn({ err: err.message }, 'worker error'));
+  const delivery = config.DELIVERY_ENABLED
+    ? new DeliverySupervisor({
+        store,
+        redis,
+        subscriber: () => {
+          const subscriber = connectRedis(config, { maxRetriesPerRequest: null });
+          subscriber.on('error', (err: Error) =>
+            logger.warn({ err: err.message }, 'redis subscriber connection error'),
+          );
+          return subscriber;
+        },
+        prefix: config.QUEUE_PREFIX,
+        partitions: config.PARTITIONS,
+        settings: deliverySettings(config),
+        logger,
+        attempted: (ok) => metrics.deliveries.inc({ result: ok ? 'delivered' : 'failed' }),
+      })
+    : undefined;
+  delivery?.start();
   const server: Server | undefined =
     config.METRICS_PORT === 0
       ? undefined
@@ -78,7 +98,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     metricsPort: typeof address === 'object' && address !== null ? address.port : undefined,
     async close() {
       stopping = true;
-      await Promise.allSettled(workers.map((w) => w.close()));
+      await Promise.allSettled([...workers.map((w) => w.close()), delivery?.close()]);
       server?.close();
       connection.disconnect();
       redis.disconnect();

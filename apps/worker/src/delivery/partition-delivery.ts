@@ -1,0 +1,186 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChangeNotices } from '@groupidentify/queue-contract';
+import {
+  RECENT_ATTEMPTS,
+  changeViewOf,
+  type DeliveryAttempt,
+  type DeliveryStateDocument,
+  type DestinationDocument,
+  type HistoryDocument,
+  type Store,
+} from '@groupidentify/store';
+import { retryDelayMs, sendWebhook } from '@groupidentify/webhooks';
+import type { DeliveryLease } from './delivery-lease.js';
+import type { DeliverySettings } from './delivery-settings.js';
+import { webhookId } from './webhook-id.js';
+
+/** Feed positions read at once. */
+const BATCH = 100;
+/** An idle loop reads the store's heads at least this often, in case a notice was lost (ms). */
+const IDLE_READ_MS = 5_000;
+
+export interface PartitionDeliveryDeps {
+  store: Store;
+  notices: ChangeNotices;
+  settings: DeliverySettings;
+  partitions: number;
+  /** Called after every attempt (metrics). */
+  attempted?: (ok: boolean) => void;
+}
+
+/** Why a loop ended (other than by its signal). */
+export type DeliveryEnd = 'stopped' | 'failing' | 'lease';
+
+/**
+ * Delivers one partition of the change feed to one destination, in position order, for as long
+ * as `signal` lets it and `lease` is held (docs/webhooks.md#how-delivery-works). The partition's
+ * delivered position moves only after a `2xx` (or past a position that has nothing for this
+ * destination), so a change is never skipped; a failing change is retried, with growing waits,
+ * and holds back this partition of this destination only. Ends `failing` when a change has
+ * failed for `failingAfterMs`: the destination is then marked `failing`.
+ */
+export async function deliverPartition(
+  deps: PartitionDeliveryDeps,
+  destination: DestinationDocument,
+  partition: number,
+  lease: DeliveryLease,
+  signal: AbortSignal,
+): Promise<DeliveryEnd> {
+  const { store, notices, settings } = deps;
+  const { project } = destination;
+  let state = await store.destinations.open(
+    destination._id,
+    partition,
+    destination.start[partition] ?? 0,
+  );
+  let recent: DeliveryAttempt[] = state.recent;
+
+  /** Records (and the positions without one) up to `to` are delivered or passed over. */
+  const advance = async (to: number, delivered: number): Promise<void> => {
+    if (to <= state.position) return;
+    await store.destinations.advance(state, to, delivered, recent);
+    state = omitFailure({ ...state, position: to, delivered: state.delivered + delivered });
+  };
+
+  /**
+   * Notes a failed attempt at the change after the delivered position and when to try again;
+   * true when it has failed for so long that the destination is now `failing`.
+   */
+  const recordFailure = async (attempt: DeliveryAttempt): Promise<boolean> => {
+    const now = attempt.at;
+    const failingSince = state.failing_since ?? now;
+    const attempts = state.attempts + 1;
+    const retryAt = new Date(now.getTime() + retryDelayMs(attempts, settings.retry));
+    await store.destinations.failed(state, { attempt, failingSince, retryAt, recent });
+    state = {
+      ...state,
+      attempts,
+      failing_since: failingSince,
+      retry_at: retryAt,
+      last_error: attempt.error ?? '',
+    };
+    if (now.getTime() - failingSince.getTime() < settings.failingAfterMs) return false;
+    await store.destinations.setStatus(project, destination._id, 'failing', now);
+    return true;
+  };
+
+  while (!signal.aborted) {
+    const due = state.retry_at?.getTime() ?? 0;
+    if (due > Date.now()) {
+      await sleep(due - Date.now(), undefined, { signal }).catch(() => undefined);
+      continue;
+    }
+    const seen = notices.counter(project);
+    const committed = await committedPosition(deps, project, partition, state.position);
+    if (committed <= state.position) {
+      await notices.wait(project, seen, IDLE_READ_MS, signal);
+      continue;
+    }
+    const to = Math.min(committed, state.position + BATCH);
+    const records = await store.feed.read(project, partition, state.position, to);
+    let passed = state.position;
+    for (const record of records) {
+      if (aborted(signal)) return 'stopped';
+      const change = changeFor(destination, record);
+      if (change === undefined) {
+        passed = record.position;
+        continue;
+      }
+      // A POST starts only while the lease outlasts its deadline (with a margin for the record
+      // after it): no other process can then be delivering this partition.
+      if (!lease.heldFor(settings.timeoutMs + 2_000)) {
+        await advance(passed, 0);
+        return 'lease';
+      }
+      const id = webhookId(project, partition, record.position, deps.partitions);
+      const at = new Date();
+      const outcome = await sendWebhook({
+        url: destination.url,
+        secret: destination.secret,
+        id,
+        body: JSON.stringify({ cursor: id, ...change }),
+        timeoutMs: settings.timeoutMs,
+        allowPrivate: settings.allowPrivate,
+        now: at,
+      });
+      deps.attempted?.(outcome.ok);
+      const attempt: DeliveryAttempt = {
+        at,
+        webhook_id: id,
+        group_type: change.group_type,
+        version: change.version,
+        ...(outcome.status === undefined ? {} : { status: outcome.status }),
+        ...(outcome.error === undefined ? {} : { error: outcome.error }),
+        duration_ms: outcome.durationMs,
+      };
+      recent = [attempt, ...recent].slice(0, RECENT_ATTEMPTS);
+      if (outcome.ok) {
+        await advance(record.position, 1);
+        passed = record.position;
+        continue;
+      }
+      await advance(passed, 0);
+      const failing = await recordFailure(attempt);
+      if (failing) return 'failing';
+      break; // wait for the retry, then read from the failed change again
+    }
+    if (state.attempts > 0) continue;
+    // Every record read is delivered or passed over, and the positions without one are holes.
+    await advance(to, 0);
+  }
+  return 'stopped';
+}
+
+/** What `record` sends to `destination`: undefined when nothing (no change, another type). */
+function changeFor(destination: DestinationDocument, record: HistoryDocument) {
+  const change = changeViewOf(record);
+  if (change === undefined) return undefined;
+  if (destination.group_type !== undefined && change.group_type !== destination.group_type)
+    return undefined;
+  return change;
+}
+
+/**
+ * The partition's committed feed position if it is beyond `position`: the one announced by a
+ * notice when that is, else the store's (which this process then notes for its other loops).
+ */
+async function committedPosition(
+  deps: PartitionDeliveryDeps,
+  project: string,
+  partition: number,
+  position: number,
+): Promise<number> {
+  const announced = deps.notices.committed(project)?.[partition] ?? 0;
+  if (announced > position) return announced;
+  const heads = await deps.store.feed.heads(project, deps.partitions);
+  deps.notices.noteCommitted(project, heads);
+  return heads[partition] ?? 0;
+}
+
+function omitFailure(state: DeliveryStateDocument): DeliveryStateDocument {
+  const { failing_since: _since, retry_at: _at, last_error: _error, ...rest } = state;
+  return { ...rest, attempts: 0 };
+}
+
+// A function, so that the compiler does not take `aborted` as fixed after the loop's check.
+const aborted = (signal: AbortSignal): boolean => signal.aborted;
