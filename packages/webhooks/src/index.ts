@@ -6,3 +6,10 @@ export {
   type WebhookOutcome,
   type WebhookRequest,
 } from './send-webhook.js';
+export {
+  checkNewDestination,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_URL_LENGTH,
+  type DestinationFieldsCheck,
+  type NewDestinationFields,
+} from './destination-fields.js';
