@@ -201,6 +201,29 @@ describe('real responses match the OpenAPI 3.1 document', () => {
     ).toBe(401);
   });
 
+  it('webhook destinations: create, list, get, pause, delete, and their errors', async () => {
+    const headers = { ...auth(), 'content-type': 'application/json' };
+    const made = await call('POST', '/api/destinations', {
+      headers,
+      body: JSON.stringify({ url: 'https://8.8.8.8:9/hook', group_type: 'org' }),
+    });
+    expect(made.status).toBe(201);
+    const { id } = JSON.parse(made.text) as { id: string };
+    const path = `/api/destinations/${id}`;
+    expect((await call('GET', '/api/destinations', { headers })).status).toBe(200);
+    expect((await call('GET', path, { headers })).status).toBe(200);
+    const pause = JSON.stringify({ status: 'paused' });
+    expect((await call('PATCH', path, { headers, body: pause })).status).toBe(200);
+    const bad = JSON.stringify({ status: 'failing' });
+    expect((await call('PATCH', path, { headers, body: bad })).status).toBe(400);
+    const refused = JSON.stringify({ url: 'http://127.0.0.1:9/' });
+    expect((await call('POST', '/api/destinations', { headers, body: refused })).status).toBe(400);
+    expect((await call('DELETE', path, { headers })).status).toBe(204);
+    expect((await call('GET', path, { headers })).status).toBe(404);
+    expect((await call('DELETE', path, { headers })).status).toBe(404);
+    expect((await call('GET', '/api/destinations')).status).toBe(401);
+  });
+
   it('change feed: pages, long poll, stream, and their errors', async () => {
     await waitForVersion(ingest, 'org', 'oa', 4);
     const headers = auth();

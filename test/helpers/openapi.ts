@@ -65,6 +65,12 @@ export function assertMatchesOpenApi(
     response = (doc as unknown as { components: { responses: Record<string, typeof response> } })
       .components.responses[name ?? ''];
   }
+  // A response documented without content (204) must have no body.
+  if (response !== undefined && response.content === undefined) {
+    if (body !== '')
+      throw new Error(`${method} ${template} ${status}: a body the document does not describe`);
+    return;
+  }
   const type = mediaType(contentType);
   if (response?.content?.[type] === undefined) {
     throw new Error(`${method} ${template} ${status}: undocumented content type ${type}`);

@@ -38,6 +38,8 @@ export interface AppDeps extends GroupIdentifyDeps {
   adminToken: string | undefined;
   /** Caps of the read API (docs/guarantees.md#sharing-one-service-between-projects). */
   readLimits: ReadLimits;
+  /** `DESTINATIONS_ALLOW_PRIVATE`: webhook URLs may point at private addresses. */
+  allowPrivateDestinations: boolean;
   /** Failed sign-ins allowed per client address (docs/guarantees.md#failed-sign-ins). */
   signInLimits: SignInLimits;
   /** Express's `trust proxy` (`TRUST_PROXY`): which proxies' `X-Forwarded-For` names the client. */

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { queueSettings } from '@groupidentify/queue-contract';
 import {
+  destinationSettings,
   heapSettings,
   intSetting as int,
   parseSettings,
@@ -100,6 +101,11 @@ const schema = z.object({
   AS_OF_MAX_HISTORY: int(1, 10_000),
   /** `maxTimeMS` of every store query of this process; a query over it answers 503. */
   STORE_QUERY_TIMEOUT_MS: int(1, 10_000),
+  /**
+   * Whether `POST /api/destinations` takes webhook URLs on loopback, link-local and private
+   * addresses (docs/webhooks.md#which-urls); the worker reads it too, for every delivery.
+   */
+  ...destinationSettings,
   /** group_type of a Segment `group` call whose traits carry none. */
   SEGMENT_GROUP_TYPE: z.string().min(1).max(1024).default('company'),
 });

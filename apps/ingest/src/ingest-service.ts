@@ -85,6 +85,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     backpressureLagMs: config.BACKPRESSURE_LAG_MS,
     rateLimits: new ProjectRateLimits(config.RATE_LIMIT_PER_S),
     segmentGroupType: config.SEGMENT_GROUP_TYPE,
+    allowPrivateDestinations: config.DESTINATIONS_ALLOW_PRIVATE,
     queues,
     changeNotices,
     shutdown: shutdown.signal,

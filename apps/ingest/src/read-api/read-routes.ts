@@ -7,6 +7,7 @@ import type { SignInThrottle } from '../sign-in-throttle.js';
 import { changeStreamHandler, changesHandler, type ChangesDeps } from './changes-routes.js';
 import { ConcurrencyCap } from './concurrency-cap.js';
 import { CredentialWatch } from './credential-watch.js';
+import { destinationsRoutes } from './destinations-routes.js';
 import { eraseHandler, type EraseDeps } from './erase-route.js';
 import { exportHandler } from './export-route.js';
 import { groupKeyOf } from './group-key.js';
@@ -45,6 +46,8 @@ export interface ReadDeps
   readLimits: ReadLimits;
   /** Counts failed sign-ins per client address (docs/guarantees.md#failed-sign-ins). */
   signInThrottle?: SignInThrottle;
+  /** `DESTINATIONS_ALLOW_PRIVATE`: webhook URLs may point at private addresses. */
+  allowPrivateDestinations: boolean;
 }
 
 /** The read API (docs/api.md), under `/api`, on the ingest app's port. */
@@ -143,6 +146,15 @@ export function readRoutes(deps: ReadDeps): Router {
   );
 
   router.delete('/groups/:type/:value', eraseHandler(deps));
+
+  router.use(
+    destinationsRoutes({
+      store,
+      partitions: deps.partitions,
+      allowPrivate: deps.allowPrivateDestinations,
+      inTurn: (project, read) => turns.run(project, read),
+    }),
+  );
 
   router.get(
     '/groups/:type/:value/history',

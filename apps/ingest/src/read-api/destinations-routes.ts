@@ -1,0 +1,122 @@
+import express, { Router, type Request, type Response } from 'express';
+import { LIMITS } from '@groupidentify/ops';
+import {
+  destinationView,
+  summarize,
+  type DeliverySummary,
+  type DestinationDocument,
+  type DestinationView,
+  type Store,
+} from '@groupidentify/store';
+import { checkNewDestination } from '@groupidentify/webhooks';
+import { HttpError } from '../http-error.js';
+import { invalid } from './query-params.js';
+
+/** What the destinations API needs. */
+export interface DestinationsDeps {
+  store: Store;
+  /** The partition count: a new destination starts after each partition's committed head. */
+  partitions: number;
+  /** `DESTINATIONS_ALLOW_PRIVATE`: URLs may point at loopback, link-local and private addresses. */
+  allowPrivate: boolean;
+  /** Runs a store read in one of its project's turns. */
+  inTurn: <T>(project: string, read: () => Promise<T>) => Promise<T>;
+}
+
+/** A destination with its delivery: what `GET /api/destinations/{id}` and `PATCH` answer. */
+export type DestinationDetail = DestinationView & DeliverySummary;
+
+const PATCH_FIELDS: ReadonlySet<string> = new Set(['status']);
+
+const notFound = (): HttpError => new HttpError(404, 'Destination not found');
+
+/**
+ * Webhook destinations (docs/api.md#webhook-destinations), under `/api` behind the read API's
+ * Basic auth: each project manages its own. The secret is shown once, by `POST`.
+ */
+export function destinationsRoutes(deps: DestinationsDeps): Router {
+  const { store } = deps;
+  const router = Router();
+  const body = express.json({ limit: LIMITS.maxBodyBytes });
+
+  /** The destination with its delivery state and the feed heads now. */
+  const detail = async (project: string, doc: DestinationDocument): Promise<DestinationDetail> => {
+    const [states, heads] = await Promise.all([
+      store.destinations.states(doc._id),
+      store.feed.heads(project, deps.partitions),
+    ]);
+    return { ...destinationView(doc), ...summarize(doc, states, heads) };
+  };
+
+  router.post('/destinations', body, async (req, res) => {
+    const project = projectOf(res);
+    // The URL check may ask DNS: done before taking a turn of the project's reads.
+    const checked = await checkNewDestination(req.body, deps.allowPrivate);
+    if (!checked.ok) throw invalid(checked.field, checked.reason);
+    const made = await deps.inTurn(project, async () =>
+      store.destinations.create({
+        project,
+        ...checked.fields,
+        start: await store.feed.heads(project, deps.partitions),
+        now: new Date(),
+      }),
+    );
+    res.status(201).json({ ...destinationView(made), secret: made.secret });
+  });
+
+  router.get('/destinations', async (_req, res) => {
+    const project = projectOf(res);
+    const docs = await deps.inTurn(project, () => store.destinations.list(project));
+    res.json({ items: docs.map(destinationView) });
+  });
+
+  router.get('/destinations/:id', async (req, res) => {
+    const project = projectOf(res);
+    const answer = await deps.inTurn(project, async () => {
+      const doc = await store.destinations.get(project, idOf(req));
+      return doc === undefined ? undefined : detail(project, doc);
+    });
+    res.json(answer ?? notFoundThrown());
+  });
+
+  router.patch('/destinations/:id', body, async (req, res) => {
+    const project = projectOf(res);
+    const status = readStatus(req.body);
+    const answer = await deps.inTurn(project, async () => {
+      const doc = await store.destinations.setStatus(project, idOf(req), status, new Date());
+      return doc === undefined ? undefined : detail(project, doc);
+    });
+    res.json(answer ?? notFoundThrown());
+  });
+
+  router.delete('/destinations/:id', async (req, res) => {
+    const project = projectOf(res);
+    const removed = await deps.inTurn(project, () => store.destinations.remove(project, idOf(req)));
+    if (!removed) throw notFound();
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+/** `PATCH`'s body: `{"status":"paused"|"active"}` and nothing else. */
+function readStatus(body: unknown): 'paused' | 'active' {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalid('body', 'must be a JSON object {"status":"paused"|"active"}');
+  const unknown = Object.keys(body).find((k) => !PATCH_FIELDS.has(k));
+  if (unknown !== undefined) throw invalid(unknown, 'is not a field that can be changed (status)');
+  const { status } = body as { status?: unknown };
+  if (status !== 'paused' && status !== 'active')
+    throw invalid('status', 'must be "paused" or "active"');
+  return status;
+}
+
+function notFoundThrown(): never {
+  throw notFound();
+}
+
+const idOf = (req: Request): string => (req.params as { id: string }).id;
+
+function projectOf(res: Response): string {
+  return res.locals['project'] as string;
+}
