@@ -27,6 +27,25 @@ export function isPublicAddress(address: string): boolean {
  * is public (docs/webhooks.md#which-urls).
  */
 export async function refusalOf(url: string, allowPrivate: boolean): Promise<UrlRefusal> {
+  const refusal = refusalBeforeDns(url, allowPrivate);
+  if (refusal !== undefined || allowPrivate) return refusal;
+  const host = hostOf(new URL(url));
+  if (ipaddr.isValid(host)) return undefined; // judged above
+  let addresses: { address: string }[];
+  try {
+    addresses = await lookup(host, { all: true });
+  } catch {
+    return `host ${host} does not resolve`;
+  }
+  const inside = addresses.find((a) => !isPublicAddress(a.address));
+  return inside === undefined ? undefined : privateRefusal(`${host} (${inside.address})`);
+}
+
+/**
+ * The checks of {@link refusalOf} that need no DNS: the scheme, credentials, and a host that is an
+ * address. Delivery runs these, and the rest on the very address it connects to.
+ */
+export function refusalBeforeDns(url: string, allowPrivate: boolean): UrlRefusal {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -39,19 +58,13 @@ export async function refusalOf(url: string, allowPrivate: boolean): Promise<Url
     return 'must not hold credentials (the signature authenticates deliveries)';
   if (allowPrivate) return undefined;
   const host = hostOf(parsed);
-  if (ipaddr.isValid(host)) return isPublicAddress(host) ? undefined : privateRefusal(host);
-  let addresses: { address: string }[];
-  try {
-    addresses = await lookup(host, { all: true });
-  } catch {
-    return `host ${host} does not resolve`;
-  }
-  const inside = addresses.find((a) => !isPublicAddress(a.address));
-  return inside === undefined ? undefined : privateRefusal(`${host} (${inside.address})`);
+  if (ipaddr.isValid(host) && !isPublicAddress(host)) return privateRefusal(host);
+  return undefined;
 }
 
 /** The host as DNS and address checks take it (`[::1]` → `::1`). */
 export const hostOf = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, '$1');
 
-const privateRefusal = (what: string): string =>
+/** The refusal of a non-public address (`what`: the host, and the address it resolved to). */
+export const privateRefusal = (what: string): string =>
   `${what} is a loopback, link-local or private address (DESTINATIONS_ALLOW_PRIVATE=true allows it)`;
