@@ -121,8 +121,10 @@ function requestOf(values: Record<Field, string>): NewDestination {
 /** A 400 that names one of the form's fields, in words; undefined for anything else. */
 function refusalOf(failure: unknown): FieldRefusal | undefined {
   if (!(failure instanceof ApiError) || failure.status !== 400) return undefined;
-  const { field, error, reason } = failure.detail;
+  const { field, reason } = failure.detail;
   if (field === undefined || !FIELDS.includes(field)) return undefined;
-  const text = [error, reason].filter((part) => part !== undefined).join(': ');
-  return { field: field as Field, text: text === '' ? failure.message : text };
+  return {
+    field: field as Field,
+    text: reason === undefined ? failure.message : `Refused: ${reason}`,
+  };
 }
