@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '@groupidentify/local-services';
 import type { DestinationDocument } from '@groupidentify/store';
 import { send } from '../helpers/http.js';
 import { pollUntil } from '../helpers/services.js';
@@ -190,5 +193,35 @@ describe('webhook delivery', () => {
       { timeoutMs: 30_000, description: 'all 8 changes delivered after resuming' },
     );
     for (const [group, list] of firstVersions(items)) expect(list, group).toEqual([1, 2]);
+  });
+
+  it('reaches the README example receiver, which verifies each signature', async () => {
+    const port = await freePort();
+    const toExample = await destination(`http://127.0.0.1:${port}/`);
+    const example = fileURLToPath(new URL('../../examples/webhook-receiver.mjs', import.meta.url));
+    const child = spawn(process.execPath, [example], {
+      env: { ...process.env, WEBHOOK_SECRET: toExample.secret, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let printed = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk));
+    try {
+      const value = `${randomUUID().slice(0, 8)}-example`;
+      await identify([{ type: 'org', value }], 2);
+      const lines = await pollUntil(
+        () => {
+          const mine = printed
+            .split('\n')
+            .filter((l) => l.includes(value))
+            .map((l) => JSON.parse(l) as Delivered);
+          return mine.length >= 2 ? mine : undefined;
+        },
+        { timeoutMs: 30_000, description: 'the example to print both changes' },
+      );
+      expect(lines.map((l) => l.version)).toEqual([1, 2]);
+      expect(lines[1]?.changes).toEqual({ n: { from: 1, to: 2 } });
+    } finally {
+      child.kill();
+    }
   });
 });
