@@ -342,4 +342,33 @@ describe('the destinations screen', () => {
     expect(watched.errors.filter((e) => e !== NOT_FOUND)).toStrictEqual([]);
     expect(watched.foreignRequests).toStrictEqual([]);
   });
+
+  it('reads at phone width without sideways scrolling: the header, the list, a destination', async () => {
+    const phone = await openWatchedPage(browser, ingest.url, {
+      width: 390,
+      height: 844,
+      timezoneId: 'UTC',
+    });
+    const scrollWidth = async () =>
+      Number(await phone.page.evaluate('document.documentElement.scrollWidth'));
+    try {
+      await phone.page.goto(`${ingest.url}/console/#/destinations`);
+      await phone.page.getByLabel('api_key').fill(ingest.apiKey);
+      await phone.page.getByLabel('secret_key').fill(ingest.secretKey);
+      await phone.page.getByRole('button', { name: 'Sign in' }).click();
+      await phone.page.getByRole('link', { name: OTHER_HOOK }).click();
+      await phone.page.getByRole('heading', { level: 1, name: OTHER_HOOK }).waitFor();
+      await phone.page.getByText('No attempts yet.').waitFor();
+      expect(await scrollWidth()).toBeLessThanOrEqual(390);
+      await phone.screenshot('destination-phone');
+      await phone.page.getByRole('link', { name: 'Destinations' }).first().click();
+      await phone.page.getByRole('button', { name: 'Add destination' }).waitFor();
+      expect(await scrollWidth()).toBeLessThanOrEqual(390);
+      await phone.screenshot('destinations-phone');
+      expect(phone.errors).toStrictEqual([]);
+      expect(phone.foreignRequests).toStrictEqual([]);
+    } finally {
+      await phone.context.close();
+    }
+  });
 });
