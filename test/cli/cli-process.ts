@@ -10,6 +10,8 @@ export interface CliEnv {
   MONGO_URL: string;
   QUEUE_PREFIX: string;
   PARTITIONS: string;
+  /** `destinations create`: whether private addresses are allowed (`false` when not given). */
+  DESTINATIONS_ALLOW_PRIVATE?: 'true' | 'false';
 }
 
 /** The settings that point a CLI run at the Redis, database, queues and partitions of `ingest`. */
@@ -46,7 +48,11 @@ export function startCliProcess(args: readonly string[], env: CliEnv): RunningCl
   const child = spawn(
     process.execPath,
     ['--conditions=@groupidentify/source', '--import', 'tsx', 'apps/cli/src/main.ts', ...args],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: ROOT,
+      env: { ...process.env, DESTINATIONS_ALLOW_PRIVATE: 'false', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let stdout = '';
   let stderr = '';

@@ -19,7 +19,9 @@ export type OptionName =
   | 'format'
   | 'skip-bad'
   | 'check'
-  | 'resume';
+  | 'resume'
+  | 'group-type'
+  | 'description';
 
 /** Parsed arguments of one command. */
 export interface CommandArgs {

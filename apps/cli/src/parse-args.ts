@@ -25,6 +25,8 @@ const OPTION_NAMES: readonly OptionName[] = [
   'skip-bad',
   'check',
   'resume',
+  'group-type',
+  'description',
 ];
 
 /** Options that take no value: present means `'true'`. */
@@ -53,6 +55,8 @@ function tokenize(argv: readonly string[]) {
         out: { type: 'string' },
         format: { type: 'string' },
         'skip-bad': { type: 'string' },
+        'group-type': { type: 'string' },
+        description: { type: 'string' },
         check: { type: 'boolean' },
         resume: { type: 'boolean' },
         json: { type: 'boolean' },

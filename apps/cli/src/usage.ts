@@ -16,6 +16,7 @@ export function usage(commands: readonly Command[]): string {
     '  -h, --help  print this help',
     '',
     'environment (defaults as the apps): REDIS_URL (redis://127.0.0.1:6379),',
-    '  MONGO_URL (mongodb://127.0.0.1:27017/groupidentify), QUEUE_PREFIX (gi), PARTITIONS (16)',
+    '  MONGO_URL (mongodb://127.0.0.1:27017/groupidentify), QUEUE_PREFIX (gi), PARTITIONS (16),',
+    '  DESTINATIONS_ALLOW_PRIVATE (false)',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import type { Command } from '../command.js';
 import { changeCommands } from './changes.js';
 import { deadLetterCommands } from './dead-letters.js';
+import { destinationCommands } from './destinations.js';
 import { enrichCommands } from './enrich.js';
 import { erasureKeyCommands } from './erasure-key.js';
 import { groupCommands } from './groups.js';
@@ -19,5 +20,6 @@ export const commands: readonly Command[] = [
   ...enrichCommands,
   ...indexCommands,
   ...changeCommands,
+  ...destinationCommands,
   ...partitionCommands,
 ];
