@@ -16,8 +16,12 @@ import { webhookId } from './webhook-id.js';
 
 /** Feed positions read at once. */
 const BATCH = 100;
-/** An idle loop reads the store's heads at least this often, in case a notice was lost (ms). */
-const IDLE_READ_MS = 5_000;
+/**
+ * A caught-up loop reads the store's positions this often, in case a notice was lost (ms); in
+ * between it goes by the notices alone, so that a notice for the project, which wakes every loop
+ * of it, costs no store read in the loops whose partition it did not move.
+ */
+const STORE_READ_EVERY_MS = 2_000;
 
 export interface PartitionDeliveryDeps {
   store: Store;
@@ -54,6 +58,7 @@ export async function deliverPartition(
     destination.start[partition] ?? 0,
   );
   let recent: DeliveryAttempt[] = state.recent;
+  let storeReadAt = 0;
 
   /** Records (and the positions without one) up to `to` are delivered or passed over. */
   const advance = async (to: number, delivered: number): Promise<void> => {
@@ -91,9 +96,11 @@ export async function deliverPartition(
       continue;
     }
     const seen = notices.counter(project);
-    const committed = await committedPosition(deps, project, partition, state.position);
+    const storeDue = Date.now() - storeReadAt >= STORE_READ_EVERY_MS;
+    if (storeDue) storeReadAt = Date.now();
+    const committed = await committedPosition(deps, project, partition, state.position, storeDue);
     if (committed <= state.position) {
-      await notices.wait(project, seen, IDLE_READ_MS, signal);
+      await notices.wait(project, seen, STORE_READ_EVERY_MS, signal);
       continue;
     }
     const to = Math.min(committed, state.position + BATCH);
@@ -161,17 +168,19 @@ function changeFor(destination: DestinationDocument, record: HistoryDocument) {
 }
 
 /**
- * The partition's committed feed position if it is beyond `position`: the one announced by a
- * notice when that is, else the store's (which this process then notes for its other loops).
+ * The partition's committed feed position as far as known: the one announced by a notice when
+ * that is beyond `position` or `readStore` is false, else the store's (which this process then
+ * notes for its other loops).
  */
 async function committedPosition(
   deps: PartitionDeliveryDeps,
   project: string,
   partition: number,
   position: number,
+  readStore: boolean,
 ): Promise<number> {
   const announced = deps.notices.committed(project)?.[partition] ?? 0;
-  if (announced > position) return announced;
+  if (announced > position || !readStore) return announced;
   const heads = await deps.store.feed.heads(project, deps.partitions);
   deps.notices.noteCommitted(project, heads);
   return heads[partition] ?? 0;
