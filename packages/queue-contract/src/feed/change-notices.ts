@@ -2,7 +2,7 @@ import type { AnnouncedChanges } from '@groupidentify/store';
 import { AnnouncedTail, type AnnouncedSegment } from './announced-tail.js';
 import { encodeNotice, parseNotice, type Announcement } from './change-notice-message.js';
 import { feedReadingReporter } from './feed-readers.js';
-import type { RedisClient } from './redis-connection.js';
+import type { RedisClient } from '../redis-connection.js';
 
 /** Pages taken from announcements alone read the store's positions this often (per project). */
 const HEADS_EVERY_MS = 1_000;

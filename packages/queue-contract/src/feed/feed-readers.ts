@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis-connection.js';
+import type { RedisClient } from '../redis-connection.js';
 
 /**
  * Whether any process serves the change feed now: a key each ingest sets, while it serves
