@@ -1,5 +1,11 @@
-import { ChangeNotices, connectRedis, readFeedPage } from '@groupidentify/queue-contract';
-import { decodeFeedCursor, encodeFeedCursor } from '@groupidentify/store';
+import {
+  ChangeNotices,
+  InvalidCursor,
+  connectRedis,
+  readFeedPage,
+  startCursor,
+} from '@groupidentify/queue-contract';
+import { encodeFeedCursor, type ChangeFeedStore } from '@groupidentify/store';
 import { UsageError } from '../cli-error.js';
 import { requireProject } from '../not-found.js';
 import type { Command } from '../command.js';
@@ -19,16 +25,7 @@ const tail: Command = {
     const partitions = ctx.config.PARTITIONS;
     const store = await ctx.store();
     await requireProject(store, project);
-    let from = { project, positions: await store.feed.heads(project, partitions) };
-    if (options.after === 'start') from = { project, positions: [] };
-    else if (options.after !== undefined && options.after !== 'now') {
-      const cursor = decodeFeedCursor(options.after, project);
-      if (cursor === undefined)
-        throw new UsageError(
-          `--after takes now, start or a change feed cursor of project ${project}`,
-        );
-      from = cursor;
-    }
+    let from = await startingPoint(store.feed, project, partitions, options.after);
     const subscriber = connectRedis(ctx.config, {
       maxRetriesPerRequest: null,
     });
@@ -63,5 +60,25 @@ const tail: Command = {
     return { streamed: true, summary: `stopped after ${printed} changes; ${resumeHint()}` };
   },
 };
+
+/** `--after`: `now` (the default), `start` (the beginning) or a cursor ({@link startCursor}). */
+async function startingPoint(
+  feed: ChangeFeedStore,
+  project: string,
+  partitions: number,
+  after: string | undefined,
+) {
+  try {
+    return await startCursor(
+      feed,
+      project,
+      partitions,
+      after === 'start' ? undefined : (after ?? 'now'),
+    );
+  } catch (error) {
+    if (!(error instanceof InvalidCursor)) throw error;
+    throw new UsageError(`--after takes now, start or a change feed cursor of project ${project}`);
+  }
+}
 
 export const changeCommands: readonly Command[] = [tail];

@@ -1,8 +1,12 @@
 import type { Request, Response } from 'express';
-import { readFeedPage, type ChangeNotices } from '@groupidentify/queue-contract';
+import {
+  InvalidCursor,
+  readFeedPage,
+  startCursor,
+  type ChangeNotices,
+} from '@groupidentify/queue-contract';
 import { withGroupHashes } from './feed-group-hashes.js';
 import {
-  decodeFeedCursor,
   encodeFeedCursor,
   type ChangeView,
   type FeedCursor,
@@ -235,26 +239,18 @@ function drained(res: Response, stop: AbortSignal): Promise<boolean> {
   });
 }
 
-/** `after`: a cursor of this project; `now` (only what comes next); absent: the beginning. */
+/** `after` as {@link startCursor} takes it, empty counting as absent; its `400` and `503`s. */
 async function startingPoint(
   deps: ChangesDeps,
   project: string,
   after: string | undefined,
 ): Promise<FeedCursor> {
-  if (after === undefined || after === '')
-    return { project, positions: new Array<number>(deps.partitions).fill(0) };
-  if (after === 'now') {
-    try {
-      return { project, positions: await deps.store.feed.heads(project, deps.partitions) };
-    } catch (error) {
-      throw storeFailure(error, deps.store);
-    }
+  try {
+    return await startCursor(deps.store.feed, project, deps.partitions, after || undefined);
+  } catch (error) {
+    if (error instanceof InvalidCursor) throw new HttpError(400, error.message);
+    throw storeFailure(error, deps.store);
   }
-  const cursor = decodeFeedCursor(after, project);
-  if (cursor === undefined) throw new HttpError(400, 'Invalid cursor');
-  // A cursor from before a change of the partition count: new partitions start at 0.
-  const positions = Array.from({ length: deps.partitions }, (_, p) => cursor.positions[p] ?? 0);
-  return { project, positions };
 }
 
 async function readPage(

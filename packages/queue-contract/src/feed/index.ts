@@ -11,3 +11,4 @@ export type { AnnouncedSegment } from './announced-tail.js';
 export { parseNotice } from './change-notice-message.js';
 export * from './feed-page.js';
 export * from './feed-readers.js';
+export * from './start-cursor.js';
