@@ -2,6 +2,7 @@ import {
   ChangeNotices,
   InvalidCursor,
   connectRedis,
+  followFeed,
   readFeedPage,
   startCursor,
 } from '@groupidentify/queue-contract';
@@ -38,18 +39,22 @@ const tail: Command = {
     let printed = 0;
     const resumeHint = () => `resume with --after ${encodeFeedCursor(from)}`;
     try {
-      while (!stop.aborted) {
-        const seen = notices.counter(project);
-        const page = await readFeedPage(store.feed, notices, from, {
-          limit: PAGE,
-          groupType: options.type,
-          partitions,
-        });
+      const pages = followFeed({
+        notices,
+        from,
+        read: (after) =>
+          readFeedPage(store.feed, notices, after, {
+            limit: PAGE,
+            groupType: options.type,
+            partitions,
+          }),
+        waitMs: () => IDLE_READ_MS,
+        stop,
+      });
+      for await (const page of pages) {
         for (const change of page.items) await ctx.io.write(`${JSON.stringify(change)}\n`);
         printed += page.items.length;
-        const moved = page.next.positions.some((p, i) => p !== from.positions[i]);
         from = page.next;
-        if (!moved) await notices.wait(project, seen, IDLE_READ_MS, stop);
       }
     } catch (error) {
       ctx.io.err(`failed after ${printed} changes; ${resumeHint()}`);

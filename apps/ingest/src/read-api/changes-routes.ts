@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import {
   InvalidCursor,
+  followFeed,
   readFeedPage,
   startCursor,
   type ChangeNotices,
@@ -69,7 +70,6 @@ export function changesHandler(deps: ChangesDeps) {
     const unwatch = deps.credentialWatch.watch(project, credentialsOf(req), () => revoked.abort());
     try {
       await longPoll(deps, res, {
-        project,
         from,
         limit,
         groupType,
@@ -84,7 +84,6 @@ export function changesHandler(deps: ChangesDeps) {
 }
 
 interface LongPoll {
-  project: string;
   from: FeedCursor;
   limit: number;
   groupType: string | undefined;
@@ -94,30 +93,28 @@ interface LongPoll {
 }
 
 async function longPoll(deps: ChangesDeps, res: Response, poll: LongPoll): Promise<void> {
-  const { project, limit, groupType, revoked } = poll;
-  let from = poll.from;
+  const { limit, groupType } = poll;
   const gone = new AbortController();
   res.once('close', () => gone.abort());
   const deadline = Date.now() + poll.waitMs;
-  for (;;) {
-    if (revoked.aborted) throw unauthorized();
-    const seen = deps.changeNotices.counter(project);
-    const page = await readPage(deps, from, limit, groupType);
-    const moved = !samePositions(page.next, from);
-    from = page.next;
-    if (page.items.length > 0 || gone.signal.aborted || deps.shutdown.aborted) {
-      res.json({ items: page.items, next_cursor: encodeFeedCursor(from) });
+  const pages = followFeed({
+    notices: deps.changeNotices,
+    from: poll.from,
+    read: (from) => readPage(deps, from, limit, groupType),
+    waitMs: () => deadline - Date.now(),
+    stop: poll.revoked,
+    wake: AbortSignal.any([gone.signal, deps.shutdown]),
+    waiters: deps.metrics.changeWaiters,
+  });
+  // A page that passed over records of other types is followed at once by the next.
+  for await (const page of pages) {
+    const over = gone.signal.aborted || deps.shutdown.aborted || Date.now() >= deadline;
+    if (page.items.length > 0 || over) {
+      res.json({ items: page.items, next_cursor: encodeFeedCursor(page.next) });
       return;
     }
-    const left = deadline - Date.now();
-    if (moved && left > 0) continue; // passed over records of other types: read on at once
-    if (left <= 0) {
-      res.json({ items: [], next_cursor: encodeFeedCursor(from) });
-      return;
-    }
-    const stop = AbortSignal.any([gone.signal, deps.shutdown, revoked]);
-    await waitForNotice(deps, project, seen, left, stop);
   }
+  throw unauthorized(); // the pages end only when revoked
 }
 
 /**
@@ -140,7 +137,6 @@ export function changeStreamHandler(deps: ChangesDeps) {
     const unwatch = deps.credentialWatch.watch(project, credentialsOf(req), () => gone.abort());
     try {
       await stream(deps, res, {
-        project,
         from,
         groupType,
         stop: AbortSignal.any([gone.signal, deps.shutdown]),
@@ -153,7 +149,6 @@ export function changeStreamHandler(deps: ChangesDeps) {
 }
 
 interface Stream {
-  project: string;
   from: FeedCursor;
   groupType: string | undefined;
   /** Aborted when the client leaves, the process stops or the keys were rotated. */
@@ -161,8 +156,7 @@ interface Stream {
 }
 
 async function stream(deps: ChangesDeps, res: Response, options: Stream): Promise<void> {
-  const { project, groupType, stop } = options;
-  let from = options.from;
+  const { groupType, stop } = options;
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
@@ -170,11 +164,15 @@ async function stream(deps: ChangesDeps, res: Response, options: Stream): Promis
   });
   res.write('retry: 2000\n\n');
   let wroteAt = Date.now();
-  while (!stop.aborted) {
-    const seen = deps.changeNotices.counter(project);
-    const page = await readPage(deps, from, STREAM_PAGE, groupType);
-    const moved = !samePositions(page.next, from);
-    from = page.next;
+  const pages = followFeed({
+    notices: deps.changeNotices,
+    from: options.from,
+    read: (from) => readPage(deps, from, STREAM_PAGE, groupType),
+    waitMs: () => Math.max(0, HEARTBEAT_MS - (Date.now() - wroteAt)),
+    stop,
+    waiters: deps.metrics.changeWaiters,
+  });
+  for await (const page of pages) {
     for (const change of page.items) {
       wroteAt = Date.now();
       if (!res.write(event(change)) && !(await drained(res, stop))) {
@@ -188,9 +186,6 @@ async function stream(deps: ChangesDeps, res: Response, options: Stream): Promis
       res.write(': heartbeat\n\n');
       wroteAt = Date.now();
     }
-    if (page.items.length > 0 || moved) continue;
-    const quiet = Math.max(0, HEARTBEAT_MS - (Date.now() - wroteAt));
-    await waitForNotice(deps, project, seen, quiet, stop);
   }
   res.end();
 }
@@ -200,22 +195,6 @@ function credentialsOf(req: Request): Credentials {
   const credentials = parseBasic(req.headers.authorization);
   if (credentials === undefined) throw unauthorized();
   return credentials;
-}
-
-/** {@link ChangeNotices.wait}, counted in `gi_change_waiters` while it waits. */
-async function waitForNotice(
-  deps: ChangesDeps,
-  project: string,
-  seen: number,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<boolean> {
-  deps.metrics.changeWaiters.inc();
-  try {
-    return await deps.changeNotices.wait(project, seen, timeoutMs, signal);
-  } finally {
-    deps.metrics.changeWaiters.dec();
-  }
 }
 
 function event(change: ChangeView): string {
@@ -283,6 +262,3 @@ function readWait(value: string | undefined): number {
     });
   return n;
 }
-
-const samePositions = (a: FeedCursor, b: FeedCursor): boolean =>
-  a.positions.length === b.positions.length && a.positions.every((p, i) => p === b.positions[i]);

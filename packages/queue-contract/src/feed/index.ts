@@ -12,3 +12,4 @@ export { parseNotice } from './change-notice-message.js';
 export * from './feed-page.js';
 export * from './feed-readers.js';
 export * from './start-cursor.js';
+export * from './follow-feed.js';
