@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChangeNotices } from '@groupidentify/queue-contract';
+import { committedAfter, type ChangeNotices } from '@groupidentify/queue-contract';
 import {
   RECENT_ATTEMPTS,
   changeViewOf,
@@ -98,7 +98,15 @@ export async function deliverPartition(
     const seen = notices.counter(project);
     const storeDue = Date.now() - storeReadAt >= STORE_READ_EVERY_MS;
     if (storeDue) storeReadAt = Date.now();
-    const committed = await committedPosition(deps, project, partition, state.position, storeDue);
+    const committed = await committedAfter(
+      store.feed,
+      notices,
+      project,
+      partition,
+      state.position,
+      deps.partitions,
+      storeDue,
+    );
     if (committed <= state.position) {
       await notices.wait(project, seen, STORE_READ_EVERY_MS, signal);
       continue;
@@ -165,25 +173,6 @@ function changeFor(destination: DestinationDocument, record: HistoryDocument) {
   if (destination.group_type !== undefined && change.group_type !== destination.group_type)
     return undefined;
   return change;
-}
-
-/**
- * The partition's committed feed position as far as known: the one announced by a notice when
- * that is beyond `position` or `readStore` is false, else the store's (which this process then
- * notes for its other loops).
- */
-async function committedPosition(
-  deps: PartitionDeliveryDeps,
-  project: string,
-  partition: number,
-  position: number,
-  readStore: boolean,
-): Promise<number> {
-  const announced = deps.notices.committed(project)?.[partition] ?? 0;
-  if (announced > position || !readStore) return announced;
-  const heads = await deps.store.feed.heads(project, deps.partitions);
-  deps.notices.noteCommitted(project, heads);
-  return heads[partition] ?? 0;
 }
 
 function omitFailure(state: DeliveryStateDocument): DeliveryStateDocument {

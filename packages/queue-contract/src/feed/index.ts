@@ -13,3 +13,4 @@ export * from './feed-page.js';
 export * from './feed-readers.js';
 export * from './start-cursor.js';
 export * from './follow-feed.js';
+export * from './committed-after.js';
