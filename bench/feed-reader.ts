@@ -41,17 +41,8 @@ export async function startFeedReader(
   };
   const announced = await followAnnouncements(notices);
   const abort = new AbortController();
-  const get = async (after: string, waitMs: number) => {
-    const res = await fetch(
-      `${ingestUrl}/api/changes?after=${after}&limit=1000&wait_ms=${waitMs}`,
-      { headers: { authorization: auth }, signal: abort.signal },
-    );
-    if (!res.ok) throw new Error(`GET /api/changes: ${res.status} ${await res.text()}`);
-    return (await res.json()) as {
-      items: { applied_at: string; accepted_at: string; cursor: string }[];
-      next_cursor: string;
-    };
-  };
+  const get = (after: string, waitMs: number) =>
+    getChanges(ingestUrl, auth, after, waitMs, abort.signal);
   let started: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (started = resolve));
   const done = (async () => {
@@ -90,6 +81,47 @@ export async function startFeedReader(
       return samples;
     },
   };
+}
+
+/** One page of `GET /api/changes` (up to 1,000 changes after `after`). */
+async function getChanges(
+  ingestUrl: string,
+  auth: string,
+  after: string,
+  waitMs: number,
+  signal?: AbortSignal,
+) {
+  const res = await fetch(`${ingestUrl}/api/changes?after=${after}&limit=1000&wait_ms=${waitMs}`, {
+    headers: { authorization: auth },
+    ...(signal === undefined ? {} : { signal }),
+  });
+  if (!res.ok) throw new Error(`GET /api/changes: ${res.status} ${await res.text()}`);
+  return (await res.json()) as {
+    items: { applied_at: string; accepted_at: string; cursor: string }[];
+    next_cursor: string;
+  };
+}
+
+/**
+ * A client of `GET /api/changes` catching up as fast as it can: pages of up to 1,000 from
+ * `after`, each asked for as soon as the one before is read, until a page comes back empty (the
+ * caller applied everything first, so that is the end). The changes read and how long it took.
+ */
+export async function readFeedFrom(
+  ingestUrl: string,
+  auth: string,
+  after: string,
+): Promise<{ changes: number; seconds: number }> {
+  const started = performance.now();
+  let cursor = after;
+  let changes = 0;
+  for (;;) {
+    const page = await getChanges(ingestUrl, auth, cursor, 0);
+    if (page.items.length === 0) break;
+    changes += page.items.length;
+    cursor = page.next_cursor;
+  }
+  return { changes, seconds: (performance.now() - started) / 1000 };
 }
 
 function positionsOf(cursor: string, project: string): number[] {

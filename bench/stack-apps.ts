@@ -17,14 +17,17 @@ export interface StackApps {
 /**
  * Starts the embedded default's apps exactly as `npm run stack` does — the same launcher, layout
  * and defaults (scripts/stack/apps.ts), with no setting of the bench's but the servers, the queue
- * prefix and a free port — against the bench's Redis and store.
+ * prefix, a free port and the `settings` a phase names — against the bench's Redis and store.
  */
 export async function startStackApps(
   cleanup: Cleanup,
   servers: { redisUrl: string; mongoUrl: string; queuePrefix: string },
+  /** Settings of the apps' own beyond their defaults (none but where a phase needs one). */
+  settings: Record<string, string> = {},
 ): Promise<StackApps> {
   const env = {
     ...process.env,
+    ...settings,
     REDIS_URL: servers.redisUrl,
     MONGO_URL: servers.mongoUrl,
     QUEUE_PREFIX: servers.queuePrefix,

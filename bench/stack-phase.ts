@@ -173,15 +173,7 @@ async function shapeCapacity(
   atHalf: (run: () => Promise<LagRun>) => Promise<LagRun>,
 ): Promise<ShapeCapacity> {
   step(`embedded default, ${perRequest} ids/request: the most it applies under a paced load`);
-  let offered = startPerSec;
-  let best: LagRun | undefined;
-  for (let probe = 1; probe <= 3; probe++) {
-    const run = await lagAt(target, perRequest, offered, plan.lagSeconds);
-    if (best === undefined || run.appliedPerSec > best.appliedPerSec) best = run;
-    if (!keptUp(run, plan.lagSeconds)) break;
-    offered *= 1.5;
-  }
-  if (best === undefined) throw new Error('internal: no probe');
+  const best = await maxUnderPacedLoad(target, perRequest, startPerSec, plan);
   const max = best.appliedPerSec;
   step(`embedded default, ${perRequest} ids/request: lag at fractions of ${Math.round(max)}/s`);
   const at = (fraction: number) => lagAt(target, perRequest, max * fraction, plan.lagSeconds);
@@ -219,4 +211,27 @@ async function shapeCapacity(
     capacityFraction,
     probes,
   };
+}
+
+/**
+ * The most the stack applies under a paced load of `perRequest` per request: offered at
+ * `startPerSec`, raised by half while the worker keeps up (three probes at most); the best
+ * probe, whose rate counts from its start until its backlog was gone.
+ */
+export async function maxUnderPacedLoad(
+  target: LagTarget,
+  perRequest: number,
+  startPerSec: number,
+  plan: BenchPlan,
+): Promise<LagRun> {
+  let offered = startPerSec;
+  let best: LagRun | undefined;
+  for (let probe = 1; probe <= 3; probe++) {
+    const run = await lagAt(target, perRequest, offered, plan.lagSeconds);
+    if (best === undefined || run.appliedPerSec > best.appliedPerSec) best = run;
+    if (!keptUp(run, plan.lagSeconds)) break;
+    offered *= 1.5;
+  }
+  if (best === undefined) throw new Error('internal: no probe');
+  return best;
 }
