@@ -7,6 +7,7 @@ import type { NeighbourFigures } from './neighbour-phase.js';
 import type { PipelineFigures } from './pipeline-phase.js';
 import type { ScaleFigures } from './scale-phase.js';
 import type { StackFigures } from './stack-phase.js';
+import { webhookRates, type WebhookFigures } from './webhook-phase.js';
 import type { WhereFigures } from './where-phase.js';
 
 /** The `--json` keys (docs/performance.md), one number each. */
@@ -107,6 +108,19 @@ export interface Figures {
    */
   late_apply_ratio: number;
   late_apply_ids_per_s: number;
+  /**
+   * Webhooks, measured on the processes `npm run stack` starts (its defaults, but
+   * `DESTINATIONS_ALLOW_PRIVATE=true`): changes per second delivered to a receiver on 127.0.0.1
+   * that answers 204 at once (first deliveries by `webhook-id`, from the destination's creation
+   * until the last arrived) ÷ the change feed's read rate over the same backlog of applied
+   * changes (a client paging `/api/changes` as fast as it can from the same start); medians.
+   */
+  webhook_vs_feed_ratio: number;
+  /**
+   * The same processes, a destination active under a paced load at half of the most they apply
+   * (100 per request): each change's arrival at the receiver − its `applied_at`, p99.
+   */
+  webhook_lag_p99_ms: number;
 }
 
 /** What every phase of one run measured. */
@@ -120,13 +134,16 @@ export interface Phases {
   lookup: LookupFigures;
   imported: ImportFigures;
   late: LateFigures;
+  webhooks: WebhookFigures;
 }
 
 export function figuresOf(phases: Phases): Figures {
-  const { ingest, pipe, scale, stack, where, neighbours, lookup, imported, late } = phases;
+  const { ingest, pipe, scale, stack, where, neighbours, lookup, imported, late, webhooks } =
+    phases;
   const round = (x: number, digits: number) => Number(x.toFixed(digits));
   const [s10, s100] = stack.shapes;
   if (s10 === undefined || s100 === undefined) throw new Error('internal: a shape is missing');
+  const hooks = webhookRates(webhooks);
   return {
     ingest_1_ratio: round(median(ingest.ingest1) / median(ingest.bare1), 3),
     ingest_100_ids_per_s: Math.round(median(ingest.ingest100) * 100),
@@ -183,5 +200,7 @@ export function figuresOf(phases: Phases): Figures {
     import_lines_per_s: Math.round(imported.linesPerSec),
     late_apply_ratio: round(late.lateIdsPerSec / late.inOrderIdsPerSec, 2),
     late_apply_ids_per_s: Math.round(late.lateIdsPerSec),
+    webhook_vs_feed_ratio: round(hooks.delivered / hooks.read, 3),
+    webhook_lag_p99_ms: Math.round(webhooks.lag.appliedToArrivedP99Ms),
   };
 }

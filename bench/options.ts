@@ -76,6 +76,12 @@ export interface BenchPlan {
   /** Event time: groups of each run, and identifications each gets (one per round). */
   lateGroups: number;
   lateRounds: number;
+  /**
+   * Webhooks: identifications of the backlog (100 per request, each a change) that a new
+   * destination and a client of the feed both take from the start; and how many times each.
+   */
+  webhookChanges: number;
+  webhookRepeats: number;
 }
 
 export function planOf(options: BenchOptions): BenchPlan {
@@ -105,6 +111,8 @@ export function planOf(options: BenchOptions): BenchPlan {
       importLines: 5_000,
       lateGroups: 1_000,
       lateRounds: 3,
+      webhookChanges: 2_000,
+      webhookRepeats: 1,
     };
   return {
     loadSeconds: 6,
@@ -131,5 +139,7 @@ export function planOf(options: BenchOptions): BenchPlan {
     importLines: 100_000,
     lateGroups: 5_000,
     lateRounds: 5,
+    webhookChanges: 10_000,
+    webhookRepeats: 3,
   };
 }

@@ -7,6 +7,7 @@ import type { ScaleFigures, SteadyApply } from './scale-phase.js';
 import type { LagRun } from './paced-lag.js';
 import type { StackFigures } from './stack-phase.js';
 import { stackRows } from './stack-report.js';
+import { webhookRates, type WebhookFigures } from './webhook-phase.js';
 import type { WhereFigures } from './where-phase.js';
 
 export interface RunFacts {
@@ -28,7 +29,8 @@ const ROUTE = {
 
 /** The results as a Markdown table (readable as plain text too). */
 export function resultsTable(f: Figures, phases: Phases, plan: BenchPlan): string {
-  const { ingest, pipe, scale, stack, where, neighbours, lookup, imported, late } = phases;
+  const { ingest, pipe, scale, stack, where, neighbours, lookup, imported, late, webhooks } =
+    phases;
   const i1 = median(ingest.ingest1);
   const b1 = median(ingest.bare1);
   const i100 = median(ingest.ingest100);
@@ -182,6 +184,7 @@ export function resultsTable(f: Figures, phases: Phases, plan: BenchPlan): strin
       mark(f.late_apply_ratio >= 0.5),
     ],
     neighbourRow(f, neighbours),
+    ...webhookRows(f, webhooks),
   );
   if (pipe.scaling !== undefined)
     rows.push([
@@ -224,6 +227,35 @@ function whereRows(f: Figures, where: WhereFigures): string[][] {
       small.countAllMs,
       f.count_all_scale_ratio,
     ),
+  ];
+}
+
+/** Webhook delivery on the embedded default (bench/webhook-phase.ts). */
+function webhookRows(f: Figures, w: WebhookFigures): string[][] {
+  const rates = webhookRates(w);
+  const first = w.deliveries.map((d) => d.firstAfterSeconds.toFixed(1)).join(', ');
+  const attempt = median(w.deliveries.map((d) => d.attemptMedianMs));
+  const { lag } = w;
+  return [
+    [
+      `webhooks: delivery vs the feed's read rate, ${n(w.changes)} applied changes (embedded default)`,
+      `${n(rates.delivered)} changes/s to a local receiver, from the destination's creation ` +
+        `(median of ${w.deliveries.length}; first arrival after ${first} s; an attempt ` +
+        `${ms(attempt)})`,
+      `a client paging /api/changes from the same start: ${n(rates.read)} changes/s`,
+      `× ${f.webhook_vs_feed_ratio.toFixed(3)}`,
+      '—',
+      '',
+    ],
+    [
+      'webhooks: applied → delivered at half of max, 100 ids/request',
+      `p50 ${ms(lag.appliedToArrivedP50Ms)} at ${n(lag.run.rate)} ids/s (${n(lag.delivered)} ` +
+        `changes, delivered ${n(lag.deliveredPerSec)}/s from the load's start to the last)`,
+      `accepted → applied (worker, same run): p99 ${ms(lag.run.p99Ms)}`,
+      `p99 ${ms(f.webhook_lag_p99_ms)}`,
+      '—',
+      '',
+    ],
   ];
 }
 

@@ -18,6 +18,7 @@ import { measurePipeline } from './pipeline-phase.js';
 import { machineFacts, resultsTable, stepSplitTable } from './report.js';
 import { measureScale } from './scale-phase.js';
 import { measureStack } from './stack-phase.js';
+import { measureWebhooks } from './webhook-phase.js';
 import { measureWhere } from './where-phase.js';
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
@@ -61,10 +62,23 @@ async function main(cleanup: Cleanup): Promise<void> {
   const imported = await measureImport(cleanup, servers, plan);
   const late = await measureLate(cleanup, servers, plan);
   const neighbours = await measureNeighbours(cleanup, servers, plan);
+  // At half of the most the stack phase found the same processes apply, 100 per request.
+  const webhooks = await measureWebhooks(cleanup, servers, plan, stack.shapes[1]?.maxPerSec);
   step('stopping the services');
   await cleanup.run();
 
-  const phases = { ingest, pipe, scale, stack, where, neighbours, lookup, imported, late };
+  const phases = {
+    ingest,
+    pipe,
+    scale,
+    stack,
+    where,
+    neighbours,
+    lookup,
+    imported,
+    late,
+    webhooks,
+  };
   const figures = figuresOf(phases);
   const table = `${resultsTable(figures, phases, plan)}\n\n${stepSplitTable(scale, stack)}`;
   const command = ['npm run bench', ...(args.length > 0 ? ['--', ...args] : [])].join(' ');

@@ -47,6 +47,8 @@ const KEYS = [
   'import_lines_per_s',
   'late_apply_ratio',
   'late_apply_ids_per_s',
+  'webhook_vs_feed_ratio',
+  'webhook_lag_p99_ms',
 ];
 const TIMEOUT_MS = 240_000;
 
