@@ -141,6 +141,7 @@ export class ChangeNotices {
    */
   wait(project: string, seen: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.counter(project) > seen) return Promise.resolve(true);
+    if (signal?.aborted === true) return Promise.resolve(false); // it would never fire
     return new Promise((resolve) => {
       let set = this.waiters.get(project);
       if (set === undefined) this.waiters.set(project, (set = new Set()));
