@@ -20,7 +20,7 @@ const defer = deferCleanups('each');
 describe('webhook delivery with crashes', () => {
   it(
     'delivers every change, each group in version order, through kill -9 and a flaky receiver',
-    { timeout: 240_000 },
+    { timeout: 300_000 },
     async () => {
       const ingest = await startTestIngest({ PARTITIONS: '4', FLUSH_LINGER_MS: '10' });
       defer(() => ingest.close());
@@ -89,7 +89,7 @@ describe('webhook delivery with crashes', () => {
             ? versions
             : undefined;
         },
-        { timeoutMs: 120_000, intervalMs: 200, description: 'every change delivered' },
+        { timeoutMs: 200_000, intervalMs: 200, description: 'every change delivered' },
       );
       let total = 0;
       for (const g of groups) {

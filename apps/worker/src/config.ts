@@ -38,6 +38,8 @@ const schema = z.object({
   ...destinationSettings,
   /** Whether this process delivers webhooks (docs/webhooks.md#where-delivery-runs). */
   DELIVERY_ENABLED: boolSetting(true),
+  /** POSTs at once per (destination, partition), each of a different group. */
+  DELIVERY_CONCURRENCY: int(1, 4),
   /** A delivery's whole answer must come within this. */
   DELIVERY_TIMEOUT_MS: int(1, 10_000),
   /** The first retry wait of a failing change; each one after doubles it (with jitter). */
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): WorkerConfig {
 /** The delivery settings of a worker configuration. */
 export function deliverySettings(config: WorkerConfig): DeliverySettings {
   return {
+    concurrency: config.DELIVERY_CONCURRENCY,
     timeoutMs: config.DELIVERY_TIMEOUT_MS,
     retry: { baseMs: config.DELIVERY_RETRY_BASE_MS, capMs: config.DELIVERY_RETRY_CAP_MS },
     failingAfterMs: config.DELIVERY_FAILING_AFTER_MS,

@@ -69,6 +69,13 @@ describe('sendWebhook', () => {
     expect(() => new Webhook(SECRET).verify(`${last.body} `, headers)).toThrow();
   });
 
+  it('gives up at once when cancelled, well before its timeout', async () => {
+    const cancel = new AbortController();
+    answer = () => cancel.abort(); // never answers: the sender cancels once the POST arrived
+    const outcome = await send({ timeoutMs: 60_000, signal: cancel.signal });
+    expect(outcome).toMatchObject({ ok: false, error: 'cancelled' });
+  });
+
   it('reports a non-2xx answer with a short excerpt of its body', async () => {
     answer = (res) => res.writeHead(503).end('x'.repeat(5000));
     const outcome = await send();

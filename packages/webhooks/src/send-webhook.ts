@@ -16,6 +16,8 @@ export interface WebhookRequest {
   body: string;
   timeoutMs: number;
   allowPrivate: boolean;
+  /** Gives up at once when it aborts (the outcome: not ok, `error` "cancelled"). */
+  signal?: AbortSignal;
   now?: Date;
 }
 
@@ -100,6 +102,7 @@ export async function sendWebhook(request: WebhookRequest): Promise<WebhookOutco
       request.timeoutMs,
     );
     req.on('error', (err) => finish(err.message));
+    request.signal?.addEventListener('abort', () => finish('cancelled'), { once: true });
     req.end(body);
   });
 }

@@ -2,6 +2,8 @@ import type { RetrySchedule } from '@groupidentify/webhooks';
 
 /** How delivery behaves (docs/operations.md#configuration: the `DELIVERY_*` settings). */
 export interface DeliverySettings {
+  /** POSTs at once per (destination, partition), each of a different group. */
+  concurrency: number;
   /** The whole answer must come within this (ms). */
   timeoutMs: number;
   retry: RetrySchedule;

@@ -9,13 +9,20 @@ import {
   type HistoryDocument,
   type Store,
 } from '@groupidentify/store';
-import { retryDelayMs, sendWebhook } from '@groupidentify/webhooks';
+import { retryDelayMs } from '@groupidentify/webhooks';
 import type { DeliveryLease } from './delivery-lease.js';
 import type { DeliverySettings } from './delivery-settings.js';
-import { webhookId } from './webhook-id.js';
+import { sendBatch } from './send-batch.js';
 
 /** Feed positions read at once. */
 const BATCH = 100;
+/**
+ * Delivered positions are recorded about this long after their `2xx` at most (and at the end of
+ * each batch, before a failure, when stopping): one store write per change would cost more than
+ * the POST itself. A crash sends again what was delivered since the last record, with the same
+ * ids.
+ */
+const RECORD_EVERY_MS = 100;
 /**
  * A caught-up loop reads the store's positions this often, in case a notice was lost (ms); in
  * between it goes by the notices alone, so that a notice for the project, which wakes every loop
@@ -113,55 +120,29 @@ export async function deliverPartition(
     }
     const to = Math.min(committed, state.position + BATCH);
     const records = await store.feed.read(project, partition, state.position, to);
-    let passed = state.position;
-    for (const record of records) {
-      if (aborted(signal)) return 'stopped';
-      const change = changeFor(destination, record);
-      if (change === undefined) {
-        passed = record.position;
-        continue;
-      }
-      // A POST starts only while the lease outlasts its deadline (with a margin for the record
-      // after it): no other process can then be delivering this partition.
-      if (!lease.heldFor(settings.timeoutMs + 2_000)) {
-        await advance(passed, 0);
-        return 'lease';
-      }
-      const id = webhookId(project, partition, record.position, deps.partitions);
-      const at = new Date();
-      const outcome = await sendWebhook({
-        url: destination.url,
-        secret: destination.secret,
-        id,
-        body: JSON.stringify({ cursor: id, ...change }),
-        timeoutMs: settings.timeoutMs,
-        allowPrivate: settings.allowPrivate,
-        now: at,
-      });
-      deps.attempted?.(outcome.ok);
-      const attempt: DeliveryAttempt = {
-        at,
-        webhook_id: id,
-        group_type: change.group_type,
-        version: change.version,
-        ...(outcome.status === undefined ? {} : { status: outcome.status }),
-        ...(outcome.error === undefined ? {} : { error: outcome.error }),
-        duration_ms: outcome.durationMs,
-      };
-      recent = [attempt, ...recent].slice(0, RECENT_ATTEMPTS);
-      if (outcome.ok) {
-        await advance(record.position, 1);
-        passed = record.position;
-        continue;
-      }
-      await advance(passed, 0);
-      const failing = await recordFailure(attempt);
-      if (failing) return 'failing';
-      break; // wait for the retry, then read from the failed change again
-    }
-    if (state.attempts > 0) continue;
-    // Every record read is delivered or passed over, and the positions without one are holes.
-    await advance(to, 0);
+    const batch = await sendBatch(
+      {
+        destination,
+        partition,
+        partitions: deps.partitions,
+        settings,
+        lease,
+        signal,
+        attempted: (attempt, ok) => {
+          recent = [attempt, ...recent].slice(0, RECENT_ATTEMPTS);
+          deps.attempted?.(ok);
+        },
+        progress: advance,
+        progressEveryMs: RECORD_EVERY_MS,
+      },
+      records.map((r) => ({ position: r.position, change: changeFor(destination, r) })),
+      state.position,
+    );
+    const whole = batch.failure === undefined && batch.stopped === undefined;
+    // A whole batch is delivered or passed over up to `to`: the positions without a record are holes.
+    await advance(whole ? to : batch.to, batch.delivered);
+    if (batch.stopped !== undefined) return batch.stopped === 'lease' ? 'lease' : 'stopped';
+    if (batch.failure !== undefined && (await recordFailure(batch.failure))) return 'failing';
   }
   return 'stopped';
 }
@@ -179,6 +160,3 @@ function omitFailure(state: DeliveryStateDocument): DeliveryStateDocument {
   const { failing_since: _since, retry_at: _at, last_error: _error, ...rest } = state;
   return { ...rest, attempts: 0 };
 }
-
-// A function, so that the compiler does not take `aborted` as fixed after the loop's check.
-const aborted = (signal: AbortSignal): boolean => signal.aborted;
