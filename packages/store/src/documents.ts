@@ -231,7 +231,7 @@ export interface DeliveryAttempt {
   version: number;
   /** The HTTP status, when there was an answer. */
   status?: number;
-  /** What went wrong, short: `HTTP 503: <start of the body>`, `timeout after 10000 ms`, … */
+  /** What went wrong, short: `HTTP 503: <start of the body>`, `no answer within 10000 ms`, … */
   error?: string;
   duration_ms: number;
 }
