@@ -49,6 +49,25 @@ export interface TestIngest {
 }
 
 /**
+ * Starts ingest; when the metrics port picked for it was taken meanwhile (another process's
+ * outgoing connection can get any free port), again on another one.
+ */
+async function startOnFreeMetricsPort(
+  config: IngestConfig,
+  env: Record<string, string>,
+): Promise<IngestService> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startIngest(config, pino({ level: 'silent' }));
+    } catch (error) {
+      const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+      if (!taken || env['METRICS_PORT'] !== undefined || attempt >= 5) throw error;
+      config.METRICS_PORT = await freePort();
+    }
+  }
+}
+
+/**
  * An ingest app in-process on a free port, with real Redis and MongoDB, its own database and
  * queue prefix, and one project. `env` overrides configuration (as environment strings).
  */
@@ -78,7 +97,7 @@ export async function startTestIngest(env: Record<string, string> = {}): Promise
     return { id: p.id, apiKey: p.api_key, secretKey: p.secret_key };
   };
   const project = await addProject();
-  const service = await startIngest(config, pino({ level: 'silent' }));
+  const service = await startOnFreeMetricsPort(config, env);
   const inspector = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   inspector.on('error', () => undefined); // outage tests stop Redis on purpose
   const queues = Array.from({ length: config.PARTITIONS }, (_, p) =>

@@ -132,32 +132,34 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
+  let metricsServer: Server | undefined;
+  const close = async (): Promise<void> => {
+    shutdown.abort(); // long polls answer, change streams end: nothing holds the server open
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    metricsServer?.close();
+    backlog.stop();
+    await committer.drain();
+    await changeNotices.close();
+    await Promise.allSettled(queues.map((q) => q.close()));
+    redis.disconnect();
+    await store.close();
+  };
   // Not on the public port: what the metrics tell (projects' traffic, backlogs) is the operator's.
-  const metricsServer =
-    config.METRICS_PORT === 0
-      ? undefined
-      : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.HOST);
+  try {
+    metricsServer =
+      config.METRICS_PORT === 0
+        ? undefined
+        : await startMetricsServer(metrics.registry, config.METRICS_PORT, config.HOST);
+  } catch (error) {
+    await close(); // its port is taken: nothing of this start is left running
+    throw error;
+  }
   const metricsAddress = metricsServer?.address();
   const metricsPort =
     typeof metricsAddress === 'object' && metricsAddress !== null ? metricsAddress.port : undefined;
   logger.info({ port, metricsPort, partitions: config.PARTITIONS }, 'ingest listening');
 
-  return {
-    server,
-    port,
-    metricsPort,
-    async close() {
-      shutdown.abort(); // long polls answer, change streams end: nothing holds the server open
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await closed;
-      metricsServer?.close();
-      backlog.stop();
-      await committer.drain();
-      await changeNotices.close();
-      await Promise.allSettled(queues.map((q) => q.close()));
-      redis.disconnect();
-      await store.close();
-    },
-  };
+  return { server, port, metricsPort, close };
 }
