@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ChangeFeedStore } from './change-feed.js';
 import { insertManyOnce, type Collections } from './collections.js';
 import type {
   DeliveryAttempt,
@@ -186,6 +187,29 @@ export interface PartitionDeliveryView {
   failing_since: string | null;
   retry_at: string | null;
   last_error: string | null;
+}
+
+/** A destination with its delivery: what `GET /api/destinations/{id}` answers and the CLI shows. */
+export type DestinationDetail = DestinationView & DeliverySummary;
+
+/**
+ * Each of `docs` (one project's) with its delivery, the project's feed heads read once for all
+ * (`partitions`: the partition count).
+ */
+export async function destinationDetails(
+  store: { destinations: Destinations; feed: Pick<ChangeFeedStore, 'heads'> },
+  project: string,
+  docs: readonly DestinationDocument[],
+  partitions: number,
+): Promise<DestinationDetail[]> {
+  const [heads, states] = await Promise.all([
+    store.feed.heads(project, partitions),
+    Promise.all(docs.map((doc) => store.destinations.states(doc._id))),
+  ]);
+  return docs.map((doc, i) => ({
+    ...destinationView(doc),
+    ...summarize(doc, states[i] ?? [], heads),
+  }));
 }
 
 /** One delivery attempt as shown: `at` as ISO-8601 text. */

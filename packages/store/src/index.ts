@@ -14,11 +14,13 @@ export type {
 export type { ImportRuns } from './import-runs.js';
 export {
   RECENT_ATTEMPTS,
+  destinationDetails,
   destinationView,
   summarize,
   type DeliveryAttemptView,
   type DeliveryFailure,
   type DeliverySummary,
+  type DestinationDetail,
   type Destinations,
   type DestinationView,
   type NewDestination,

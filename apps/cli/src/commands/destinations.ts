@@ -1,13 +1,12 @@
 import {
+  destinationDetails,
   destinationView,
-  summarize,
-  type DestinationDocument,
+  type DestinationDetail,
   type DestinationStatus,
   type Store,
 } from '@groupidentify/store';
 import { checkNewDestination } from '@groupidentify/webhooks';
 import { CliError, UsageError } from '../cli-error.js';
-import type { CliContext } from '../cli-context.js';
 import type { Command } from '../command.js';
 import { formatRecord, formatTable } from '../format-table.js';
 import { requireProject } from '../not-found.js';
@@ -15,18 +14,7 @@ import { requireProject } from '../not-found.js';
 // Webhook destinations (docs/webhooks.md), as the API's /api/destinations manages them: the same
 // checks, the same JSON shapes (--json).
 
-/** A destination with its delivery, as `GET /api/destinations/{id}` answers. */
-async function detail(ctx: CliContext, store: Store, doc: DestinationDocument) {
-  const [states, heads] = await Promise.all([
-    store.destinations.states(doc._id),
-    store.feed.heads(doc.project, ctx.config.PARTITIONS),
-  ]);
-  return { ...destinationView(doc), ...summarize(doc, states, heads) };
-}
-
-type Detail = Awaited<ReturnType<typeof detail>>;
-
-const describe = (d: Detail): string =>
+const describe = (d: DestinationDetail): string =>
   formatRecord([
     ['id', d.id],
     ['url', d.url],
@@ -94,9 +82,8 @@ const list: Command = {
     const project = options.project ?? '';
     const store = await ctx.store();
     await requireProject(store, project);
-    const items = await Promise.all(
-      (await store.destinations.list(project)).map((doc) => detail(ctx, store, doc)),
-    );
+    const docs = await store.destinations.list(project);
+    const items = await destinationDetails(store, project, docs, ctx.config.PARTITIONS);
     const text =
       items.length === 0
         ? `no destinations in project ${project} (add one with: destinations create <url> --project ${project})`
@@ -144,8 +131,8 @@ function statusCommand(
       const store = await ctx.store();
       const doc = await store.destinations.setStatus(project, id, status, new Date());
       if (doc === undefined) throw await destinationNotFound(store, project, id);
-      const shown = await detail(ctx, store, doc);
-      return { json: shown, text: describe(shown) };
+      const [shown] = await destinationDetails(store, project, [doc], ctx.config.PARTITIONS);
+      return { json: shown, text: describe(shown as DestinationDetail) };
     },
   };
 }

@@ -1,11 +1,10 @@
 import express, { Router, type Request, type Response } from 'express';
 import { LIMITS } from '@groupidentify/ops';
 import {
+  destinationDetails,
   destinationView,
-  summarize,
-  type DeliverySummary,
+  type DestinationDetail,
   type DestinationDocument,
-  type DestinationView,
   type Store,
 } from '@groupidentify/store';
 import { checkNewDestination } from '@groupidentify/webhooks';
@@ -23,9 +22,6 @@ export interface DestinationsDeps {
   inTurn: <T>(project: string, read: () => Promise<T>) => Promise<T>;
 }
 
-/** A destination with its delivery: what `GET /api/destinations/{id}` and `PATCH` answer. */
-export type DestinationDetail = DestinationView & DeliverySummary;
-
 const PATCH_FIELDS: ReadonlySet<string> = new Set(['status']);
 
 const notFound = (): HttpError => new HttpError(404, 'Destination not found');
@@ -39,13 +35,10 @@ export function destinationsRoutes(deps: DestinationsDeps): Router {
   const router = Router();
   const body = express.json({ limit: LIMITS.maxBodyBytes });
 
-  /** The destination with its delivery state and the feed heads now. */
+  /** The destination with its delivery: what `GET /api/destinations/{id}` and `PATCH` answer. */
   const detail = async (project: string, doc: DestinationDocument): Promise<DestinationDetail> => {
-    const [states, heads] = await Promise.all([
-      store.destinations.states(doc._id),
-      store.feed.heads(project, deps.partitions),
-    ]);
-    return { ...destinationView(doc), ...summarize(doc, states, heads) };
+    const [shown] = await destinationDetails(store, project, [doc], deps.partitions);
+    return shown as DestinationDetail;
   };
 
   router.post('/destinations', body, async (req, res) => {
