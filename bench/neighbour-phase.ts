@@ -1,7 +1,7 @@
 import { withDatabase } from '@groupidentify/local-services';
-import { spreadBodies } from './bodies.js';
+import { spawnChild } from './child-process.js';
 import type { Cleanup } from './cleanup.js';
-import { loadGroupIdentify } from './http-load.js';
+import type { FloodCounts, FloodPlan } from './neighbour-flood.js';
 import { step } from './log.js';
 import type { BenchPlan } from './options.js';
 import { quantile } from './paced-load.js';
@@ -13,19 +13,6 @@ export interface ReadRun {
   reads: number;
   p50Ms: number;
   p99Ms: number;
-}
-
-/** What project A did to the service meanwhile, by answer. */
-export interface FloodCounts {
-  /** Identifications accepted per second, and requests refused `429` (rate limit, backlog). */
-  acceptedPerSec: number;
-  ingestRefused: number;
-  /** `where` counts on a property no index serves: answered, and stopped at the time limit. */
-  counts: number;
-  countsStopped: number;
-  /** Long-poll pages of the change feed received, and polls refused over the stream cap. */
-  polls: number;
-  pollsRefused: number;
 }
 
 export interface NeighbourFigures {
@@ -52,7 +39,9 @@ const WARMUP_MS = 2_000;
  * between-projects): the apps `npm run stack` starts, with their defaults. Project B reads single
  * groups one after another, alone, then while project A sends 100 identifications per request on
  * 16 connections as fast as it is answered, counts its groups with a `where` no index serves, and
- * holds more long polls of its change feed than it may. B's p99 alone and under A's load.
+ * holds more long polls of its change feed than it may. B's p99 alone and under A's load. A's load
+ * runs in a process of its own, as a neighbour's clients would: in this one, its autocannon and
+ * its hundred polls' JSON held B's timed reads up in the bench's own event loop.
  */
 export async function measureNeighbours(
   cleanup: Cleanup,
@@ -82,7 +71,17 @@ export async function measureNeighbours(
       `noisy neighbour: the same while project A floods ingest (${FLOOD_CONNECTIONS} × ` +
         `${FLOOD_PER_REQUEST}/request), counts unindexed and holds ${POLL_LOOPS} long polls`,
     );
-    const flood = floodOf(stack.url, a, groupsA, plan.neighbourSeconds * 1000 + WARMUP_MS);
+    const flood = floodOf(cleanup, {
+      url: stack.url,
+      ...a,
+      groupType: TYPE_A,
+      groups: groupsA,
+      ms: plan.neighbourSeconds * 1000 + WARMUP_MS,
+      perRequest: FLOOD_PER_REQUEST,
+      connections: FLOOD_CONNECTIONS,
+      countLoops: COUNT_LOOPS,
+      pollLoops: POLL_LOOPS,
+    });
     await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
     const loaded = await readB(plan.neighbourSeconds * 1000);
     const counts = await flood;
@@ -118,54 +117,15 @@ async function readGroups(url: string, auth: string, ms: number): Promise<ReadRu
   return { reads: times.length, p50Ms: quantile(times, 0.5), p99Ms: quantile(times, 0.99) };
 }
 
-/** Project A's load for `ms`: ingest flood, unindexed counts, long polls; counted by answer. */
-async function floodOf(url: string, a: Keys, groups: number, ms: number): Promise<FloodCounts> {
-  const end = Date.now() + ms;
-  const auth = basic(a);
-  const bodies = spreadBodies(a.apiKey, TYPE_A, 2_000, FLOOD_PER_REQUEST, groups, 1e9);
-  const ingest = loadGroupIdentify(url, bodies, {
-    connections: FLOOD_CONNECTIONS,
-    seconds: ms / 1000,
-    refusalsAllowed: true,
+/** Runs project A's load (bench/neighbour-flood.ts) in a process of its own; its counts. */
+async function floodOf(cleanup: Cleanup, plan: FloodPlan): Promise<FloodCounts> {
+  const tsx = ['--conditions=@groupidentify/source', '--import', 'tsx'];
+  const child = spawnChild(cleanup, 'project A', 'bench/neighbour-flood.ts', {}, tsx, {
+    args: [JSON.stringify(plan)],
   });
-  const tally = { counts: 0, countsStopped: 0, polls: 0, pollsRefused: 0 };
-  const get = async (path: string, expected: readonly number[]) => {
-    const res = await fetch(`${url}${path}`, { headers: { authorization: auth } });
-    const body = await res.text();
-    if (!expected.includes(res.status))
-      throw new Error(`project A's GET ${path} got ${res.status}: ${body}`);
-    return { status: res.status, body };
-  };
-  const where = encodeURIComponent(JSON.stringify({ n: { $gte: 0 } }));
-  const countLoop = async () => {
-    while (Date.now() < end) {
-      const res = await get(`/api/groups/count?group_type=${TYPE_A}&where=${where}`, [200, 503]);
-      if (res.status === 200) tally.counts++;
-      else tally.countsStopped++;
-    }
-  };
-  const pollLoop = async () => {
-    let cursor = 'now';
-    while (Date.now() < end) {
-      const wait = Math.max(0, Math.min(30_000, end - Date.now()));
-      const res = await get(`/api/changes?after=${cursor}&limit=1000&wait_ms=${wait}`, [200, 429]);
-      if (res.status === 429) {
-        tally.pollsRefused++;
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        continue;
-      }
-      tally.polls++;
-      cursor = (JSON.parse(res.body) as { next_cursor: string }).next_cursor;
-    }
-  };
-  const [result] = await Promise.all([
-    ingest,
-    ...Array.from({ length: COUNT_LOOPS }, countLoop),
-    ...Array.from({ length: POLL_LOOPS }, pollLoop),
-  ]);
-  return {
-    acceptedPerSec: result.reqPerSec * FLOOD_PER_REQUEST,
-    ingestRefused: result.refused,
-    ...tally,
-  };
+  const code = await child.exited();
+  const line = /^flood (.*)$/m.exec(child.output());
+  if (code !== 0 || line?.[1] === undefined)
+    throw new Error(`project A's load failed (exit ${code}):\n${child.output().slice(-4000)}`);
+  return JSON.parse(line[1]) as FloodCounts;
 }
