@@ -95,6 +95,12 @@ const schema = z.object({
    * project). Exports have their own cap.
    */
   STORE_READS_PER_PROJECT: int(1, 2),
+  /**
+   * Changes the change feed's readers of one project (pages, long polls, streams) get from this
+   * process per second, all together; past it their next page waits
+   * (docs/guarantees.md#change-feed-budget).
+   */
+  FEED_CHANGES_PER_SECOND: int(1, 5_000),
   /** Exports (`/api/export`) of one project running at once in this process; one more: 429. */
   MAX_EXPORTS_PER_PROJECT: int(1, 4),
   /** History records an `as_of` may undo per group; beyond, the answer says so (422). */

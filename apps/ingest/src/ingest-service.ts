@@ -101,6 +101,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
       maxExportsPerProject: config.MAX_EXPORTS_PER_PROJECT,
       storeReadsPerProject: config.STORE_READS_PER_PROJECT,
       asOfMaxHistory: config.AS_OF_MAX_HISTORY,
+      feedChangesPerSecond: config.FEED_CHANGES_PER_SECOND,
     },
     lookupProject: createProjectLookup(
       (apiKey) => store.projects.forIngest(apiKey),

@@ -33,6 +33,12 @@ const schema = z.object({
    * behind it (fewer store round trips under load; more memory per batch).
    */
   APPLY_BATCH_MAX_ITEMS: int(1, 1000),
+  /**
+   * Partitions this process applies a batch of at the same time; the others wait their turn (and
+   * their batches grow meanwhile). More writers at once than the store has cores add no
+   * throughput, and each one queued in the store delays every read (docs/operations.md).
+   */
+  APPLY_AT_ONCE: int(1, 4),
   /** History is kept this many days; 0 keeps it forever (docs/api.md `as_of` needs it). */
   HISTORY_RETENTION_DAYS: int(0, 0),
   ...destinationSettings,

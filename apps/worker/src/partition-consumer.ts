@@ -13,6 +13,7 @@ import {
   type JobPayload,
   type RedisClient,
 } from '@groupidentify/queue-contract';
+import type { Turns } from '@groupidentify/service-runtime';
 import { isTransientStoreError, type Store } from '@groupidentify/store';
 import type { Logger } from 'pino';
 import { applyItems, type ApplyOutcome, type JobPosition } from './apply-items.js';
@@ -36,6 +37,8 @@ export interface ConsumerDeps {
   retryMaxDelayMs: number;
   /** Most items applied in one batch (the held job and the jobs applied ahead with it). */
   batchMaxItems: number;
+  /** The process's batches applied at once (`APPLY_AT_ONCE`), shared by its partitions. */
+  applyTurns: Turns;
   /** The deployment's partition count (to tell which groups are this partition's). */
   partitions: number;
   metrics: WorkerMetrics;
@@ -111,7 +114,6 @@ function retryPolicies(c: Consumer, logger: Logger) {
 }
 
 async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> {
-  const started = process.hrtime.bigint();
   const retry = retryPolicies(c, logger);
   const { epoch, fresh } = await retryInOrder(
     () => currentEpoch(c.redis, c.queuePrefix, c.partition),
@@ -141,6 +143,29 @@ async function processJob(c: Consumer, job: Job, logger: Logger): Promise<void> 
     return;
   }
   const { payload } = parsed;
+  // The jobs that came while this partition waited for its turn are applied with it.
+  const waitStarted = process.hrtime.bigint();
+  const endTurn = await c.applyTurns.take(APPLY);
+  c.metrics.applyTurnWaitSeconds.observe(Number(process.hrtime.bigint() - waitStarted) / 1e9);
+  try {
+    await applyInTurn(c, payload, position, retry, logger);
+  } finally {
+    endTurn();
+  }
+}
+
+/** Every partition of a process takes its batches' turns under this one key. */
+const APPLY = 'apply';
+
+async function applyInTurn(
+  c: Consumer,
+  payload: JobPayload,
+  position: JobPosition,
+  retry: ReturnType<typeof retryPolicies>,
+  logger: Logger,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const { epoch } = position;
   const more = await readAhead(c, position, payload, logger);
   const items = [
     ...sequenceItems(payload.items, epoch, position.job),

@@ -7,6 +7,7 @@ export interface WorkerMetrics {
   jobs: Counter<'result'>;
   batchSize: Histogram;
   applySeconds: Histogram;
+  applyTurnWaitSeconds: Histogram;
   stepSeconds: Histogram<'step'>;
   lagSeconds: Histogram;
   retries: Counter;
@@ -42,6 +43,12 @@ export function createWorkerMetrics(): WorkerMetrics {
     applySeconds: new Histogram({
       name: 'gi_worker_apply_duration_seconds',
       help: 'Time to apply one batch (dedup, read, fold, write)',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    applyTurnWaitSeconds: new Histogram({
+      name: 'gi_worker_apply_turn_wait_seconds',
+      help: 'Time a partition waited for one of the APPLY_AT_ONCE turns before applying a batch',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),

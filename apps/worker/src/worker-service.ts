@@ -8,7 +8,7 @@ import {
 } from '@groupidentify/queue-contract';
 import type { Logger } from 'pino';
 import { openStore } from '@groupidentify/store';
-import { startMetricsServer } from '@groupidentify/service-runtime';
+import { Turns, startMetricsServer } from '@groupidentify/service-runtime';
 import { deliverySettings, selectedPartitions, type WorkerConfig } from './config.js';
 import { DeliverySupervisor } from './delivery/delivery-supervisor.js';
 import { startPartitionConsumer } from './partition-consumer.js';
@@ -45,6 +45,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const metrics = createWorkerMetrics();
   let stopping = false;
   const feedHasReaders = feedReadersPresent(redis, config.QUEUE_PREFIX);
+  const applyTurns = new Turns(config.APPLY_AT_ONCE);
   const workers: Worker[] = partitions.map((p) =>
     startPartitionConsumer(
       {
@@ -55,6 +56,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         lockDurationMs: config.LOCK_DURATION_MS,
         retryMaxDelayMs: config.RETRY_MAX_DELAY_MS,
         batchMaxItems: config.APPLY_BATCH_MAX_ITEMS,
+        applyTurns,
         partitions: config.PARTITIONS,
         metrics,
         logger,

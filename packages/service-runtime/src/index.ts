@@ -9,3 +9,4 @@ export { SHUTDOWN_DEADLINE_MS, runServiceMain, type RunningService } from './ser
 export { hostOf } from './host-of.js';
 export { boundHeapGrowth, heapGrowingFlag, heapSettings } from './heap-growth.js';
 export { startMetricsServer, type MetricsRegistry } from './metrics-server.js';
+export { Turns } from './turns.js';

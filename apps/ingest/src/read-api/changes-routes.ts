@@ -18,7 +18,8 @@ import type { IngestMetrics } from '../metrics.js';
 import { single } from '../single-value.js';
 import { parseBasic, unauthorized } from './basic-auth.js';
 import type { ConcurrencyCap } from './concurrency-cap.js';
-import type { ReadTurns } from './read-turns.js';
+import type { FeedBudget } from './feed-budget.js';
+import type { Turns } from '@groupidentify/service-runtime';
 import type { Credentials, CredentialWatch } from './credential-watch.js';
 import { readLimit } from './query-params.js';
 import { storeFailure } from './store-failure.js';
@@ -36,10 +37,14 @@ export interface ChangesDeps {
   /** Ends streams and long polls whose keys were rotated. */
   credentialWatch: CredentialWatch;
   /** Each page is read in one of its project's turns (a commit wakes every waiting reader). */
-  turns: ReadTurns;
+  turns: Turns;
+  /** Changes a project's readers get per second from this process, all together. */
+  feedBudget: FeedBudget;
 }
 
 const MAX_WAIT_MS = 30_000;
+/** The most changes a page of `GET /api/changes` holds (`limit`). */
+export const MAX_FEED_PAGE = 1000;
 /** SSE: a comment this often keeps proxies from closing an idle stream. */
 const HEARTBEAT_MS = 15_000;
 /** SSE: changes written per read; the stream waits for each to drain before reading on. */
@@ -55,7 +60,7 @@ const SLOW_CLIENT_MS = 30_000;
 export function changesHandler(deps: ChangesDeps) {
   return async (req: Request, res: Response): Promise<void> => {
     const project = res.locals['project'] as string;
-    const limit = readLimit(single(req.query['limit']), 100, 1000);
+    const limit = readLimit(single(req.query['limit']), 100, MAX_FEED_PAGE);
     const waitMs = readWait(single(req.query['wait_ms']));
     const groupType = single(req.query['group_type']) || undefined;
     const from = await startingPoint(deps, project, single(req.query['after']));
@@ -97,10 +102,16 @@ async function longPoll(deps: ChangesDeps, res: Response, poll: LongPoll): Promi
   const gone = new AbortController();
   res.once('close', () => gone.abort());
   const deadline = Date.now() + poll.waitMs;
+  // A poll out of time, or of a reader gone, answers without waiting for its project's budget
+  // (a timer of its own: AbortSignal.timeout inside AbortSignal.any did not fire here, Node 20).
+  const outOfTime = new AbortController();
+  const timer = setTimeout(() => outOfTime.abort(), poll.waitMs);
+  res.once('close', () => clearTimeout(timer));
+  const giveUp = AbortSignal.any([gone.signal, deps.shutdown, outOfTime.signal]);
   const pages = followFeed({
     notices: deps.changeNotices,
     from: poll.from,
-    read: (from) => readPage(deps, from, limit, groupType),
+    read: (from) => readPage(deps, from, limit, groupType, giveUp),
     waitMs: () => deadline - Date.now(),
     stop: poll.revoked,
     wake: AbortSignal.any([gone.signal, deps.shutdown]),
@@ -167,7 +178,7 @@ async function stream(deps: ChangesDeps, res: Response, options: Stream): Promis
   const pages = followFeed({
     notices: deps.changeNotices,
     from: options.from,
-    read: (from) => readPage(deps, from, STREAM_PAGE, groupType),
+    read: (from) => readPage(deps, from, STREAM_PAGE, groupType, stop),
     waitMs: () => Math.max(0, HEARTBEAT_MS - (Date.now() - wroteAt)),
     stop,
     waiters: deps.metrics.changeWaiters,
@@ -232,21 +243,34 @@ async function startingPoint(
   }
 }
 
+/**
+ * The page after `from`, in its project's turn and budget; when `stop` aborts first, an empty
+ * page that stays at `from` (nothing read).
+ */
 async function readPage(
   deps: ChangesDeps,
   from: FeedCursor,
   limit: number,
   groupType: string | undefined,
+  stop?: AbortSignal,
 ) {
+  const { project } = from;
   try {
-    return await deps.turns.run(from.project, async () => {
-      const page = await readFeedPage(deps.store.feed, deps.changeNotices, from, {
-        limit,
-        groupType,
-        partitions: deps.partitions,
-      });
-      return withGroupHashes(deps.store, from.project, page);
-    });
+    const page = await deps.feedBudget.read(
+      project,
+      () =>
+        deps.turns.run(project, () =>
+          readFeedPage(deps.store.feed, deps.changeNotices, from, {
+            limit,
+            groupType,
+            partitions: deps.partitions,
+          }),
+        ),
+      (read) => read.items.length,
+      stop,
+    );
+    if (page === undefined) return { items: [], next: from, heads: undefined };
+    return await withGroupHashes(deps.store, project, page);
   } catch (error) {
     throw storeFailure(error, deps.store);
   }

@@ -4,7 +4,12 @@ import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
 import type { SignInThrottle } from '../sign-in-throttle.js';
-import { changeStreamHandler, changesHandler, type ChangesDeps } from './changes-routes.js';
+import {
+  MAX_FEED_PAGE,
+  changeStreamHandler,
+  changesHandler,
+  type ChangesDeps,
+} from './changes-routes.js';
 import { ConcurrencyCap } from './concurrency-cap.js';
 import { CredentialWatch } from './credential-watch.js';
 import { destinationsRoutes } from './destinations-routes.js';
@@ -13,7 +18,8 @@ import { exportHandler } from './export-route.js';
 import { groupKeyOf } from './group-key.js';
 import { historyTooLong } from './history-too-long.js';
 import { lookupHandler } from './lookup-route.js';
-import { ReadTurns } from './read-turns.js';
+import { Turns } from '@groupidentify/service-runtime';
+import { FeedBudget } from './feed-budget.js';
 import { readWhere } from './where-param.js';
 import { single } from '../single-value.js';
 import { decodeCursor, encodeCursor, readInstant, readLimit } from './query-params.js';
@@ -37,11 +43,13 @@ export interface ReadLimits {
   storeReadsPerProject: number;
   /** History records one `as_of` undoes per group. */
   asOfMaxHistory: number;
+  /** Changes one project's feed readers get per second, all together. */
+  feedChangesPerSecond: number;
 }
 
 /** What the API under `/api` needs: the store, the queues for erasures, the change notices. */
 export interface ReadDeps
-  extends EraseDeps, Omit<ChangesDeps, 'streamCap' | 'credentialWatch' | 'turns'> {
+  extends EraseDeps, Omit<ChangesDeps, 'streamCap' | 'credentialWatch' | 'turns' | 'feedBudget'> {
   store: Store;
   readLimits: ReadLimits;
   /** Counts failed sign-ins per client address (docs/guarantees.md#failed-sign-ins). */
@@ -55,7 +63,7 @@ export function readRoutes(deps: ReadDeps): Router {
   const { store, readLimits: limits } = deps;
   const router = Router();
   router.use(basicAuth(store, deps.signInThrottle));
-  const turns = new ReadTurns(limits.storeReadsPerProject);
+  const turns = new Turns(limits.storeReadsPerProject);
   /** A plain read: it runs in one of its project's turns. */
   const inTurn =
     (handler: (req: Request, res: Response) => Promise<void>) =>
@@ -64,6 +72,8 @@ export function readRoutes(deps: ReadDeps): Router {
   const feed: ChangesDeps = {
     ...deps,
     turns,
+    // A page's worth at once: one reader pages at full speed until the project's rate is used.
+    feedBudget: new FeedBudget(limits.feedChangesPerSecond, MAX_FEED_PAGE),
     streamCap: new ConcurrencyCap(
       'change streams and long polls',
       limits.maxStreamsPerProject,

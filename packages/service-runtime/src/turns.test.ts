@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReadTurns } from './read-turns.js';
+import { Turns } from './turns.js';
 
 /** A read that runs until `finish()`: records when it started. */
 function pendingRead(log: string[], name: string) {
@@ -14,11 +14,14 @@ function pendingRead(log: string[], name: string) {
   };
 }
 
-const settle = () => new Promise((resolve) => setImmediate(resolve));
+/** Lets pending callbacks run: a turn is handed on in an immediate, after the loop's I/O. */
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
-describe('ReadTurns', () => {
+describe('Turns', () => {
   it('runs at most perProject reads of a project at once; the next starts when one ends, in order', async () => {
-    const turns = new ReadTurns(2);
+    const turns = new Turns(2);
     const log: string[] = [];
     const reads = ['a1', 'a2', 'a3', 'a4'].map((name) => pendingRead(log, name));
     const results = reads.map((r) => turns.run('A', r.read));
@@ -39,7 +42,7 @@ describe('ReadTurns', () => {
   });
 
   it("another project's read runs at once while one project's wait", async () => {
-    const turns = new ReadTurns(1);
+    const turns = new Turns(1);
     const log: string[] = [];
     const a = [pendingRead(log, 'a1'), pendingRead(log, 'a2')];
     for (const r of a) void turns.run('A', r.read);
@@ -53,8 +56,23 @@ describe('ReadTurns', () => {
     for (const r of a) r.finish();
   });
 
+  it('hands a turn on only after the I/O and immediates already waiting, not straight from the last read', async () => {
+    const turns = new Turns(1);
+    const log: string[] = [];
+    const reads = [pendingRead(log, 'a1'), pendingRead(log, 'a2')];
+    const done = reads.map((r) => turns.run('A', r.read));
+    await settle();
+    reads[0]?.finish();
+    setImmediate(() => log.push('other request'));
+    await done[0];
+    await settle();
+    expect(log).toStrictEqual(['a1', 'other request', 'a2']);
+    reads[1]?.finish();
+    await done[1];
+  });
+
   it('a read that fails gives its turn back', async () => {
-    const turns = new ReadTurns(1);
+    const turns = new Turns(1);
     await expect(turns.run('A', () => Promise.reject(new Error('store down')))).rejects.toThrow(
       'store down',
     );
@@ -62,7 +80,7 @@ describe('ReadTurns', () => {
   });
 
   it('ending a turn twice frees it once', async () => {
-    const turns = new ReadTurns(1);
+    const turns = new Turns(1);
     const end = await turns.take('A');
     const log: string[] = [];
     const waiting = [pendingRead(log, 'a2'), pendingRead(log, 'a3')];
