@@ -79,6 +79,23 @@ describe('Turns', () => {
     expect(await turns.run('A', () => Promise.resolve('next'))).toBe('next');
   });
 
+  it('a wait with a signal that aborts leaves the line without a turn; the next in line gets it', async () => {
+    const turns = new Turns(1);
+    const end = await turns.take('A');
+    const giveUp = new AbortController();
+    const leaving = turns.take('A', giveUp.signal);
+    const next = turns.take('A');
+    expect(turns.waiting('A')).toBe(2);
+    giveUp.abort();
+    expect(await leaving).toBeUndefined();
+    expect(turns.waiting('A')).toBe(1);
+    end();
+    const endNext = await next;
+    expect(turns.waiting('A')).toBe(0);
+    endNext();
+    expect(await turns.take('A', AbortSignal.abort())).toBeDefined(); // a free turn is taken
+  });
+
   it('ending a turn twice frees it once', async () => {
     const turns = new Turns(1);
     const end = await turns.take('A');

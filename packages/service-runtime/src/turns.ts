@@ -21,16 +21,17 @@ export class Turns {
     }
   }
 
-  /** Waits for one of `key`'s turns; the returned function ends it (once, however often). */
-  async take(key: string): Promise<() => void> {
+  /**
+   * Waits for one of `key`'s turns; the returned function ends it (once, however often). With a
+   * `signal`, undefined instead, without a turn, if it aborts while this still waits in line.
+   */
+  take(key: string): Promise<() => void>;
+  take(key: string, signal: AbortSignal | undefined): Promise<(() => void) | undefined>;
+  async take(key: string, signal?: AbortSignal): Promise<(() => void) | undefined> {
     let mine = this.running.get(key);
     if (mine === undefined) this.running.set(key, (mine = { now: 0, waiting: [] }));
     if (mine.now < this.perKey) mine.now++;
-    else {
-      const queue = mine.waiting;
-      // A turn that ends hands itself to the first waiting task: `now` stays as it is.
-      await new Promise<void>((resolve) => queue.push(resolve));
-    }
+    else if (!(await waitInLine(mine.waiting, signal))) return undefined;
     const turns = mine;
     let ended = false;
     return () => {
@@ -38,7 +39,8 @@ export class Turns {
       ended = true;
       const next = turns.waiting.shift();
       // Handed on after the event loop's I/O: a hundred tasks of a key that take nothing but
-      // CPU (reads answered from memory), one after another, would otherwise hold the loop from every other request until done.
+      // CPU (reads answered from memory), one after another, would otherwise hold the loop from
+      // every other request until done.
       if (next !== undefined) setImmediate(next);
       else if (--turns.now === 0) this.running.delete(key);
     };
@@ -48,4 +50,26 @@ export class Turns {
   waiting(key: string): number {
     return this.running.get(key)?.waiting.length ?? 0;
   }
+}
+
+/**
+ * Queues a waiter in `queue`; true once a turn that ends hands itself to it (`now` stays as it
+ * is), false if `signal` aborts first (it leaves the line). One already handed the turn keeps it.
+ */
+function waitInLine(queue: (() => void)[], signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal?.aborted === true) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const handOn = () => {
+      signal?.removeEventListener('abort', leave);
+      resolve(true);
+    };
+    const leave = () => {
+      const at = queue.indexOf(handOn);
+      if (at < 0) return;
+      queue.splice(at, 1);
+      resolve(false);
+    };
+    queue.push(handOn);
+    signal?.addEventListener('abort', leave, { once: true });
+  });
 }

@@ -100,13 +100,15 @@ interface LongPoll {
 async function longPoll(deps: ChangesDeps, res: Response, poll: LongPoll): Promise<void> {
   const { limit, groupType } = poll;
   const gone = new AbortController();
-  res.once('close', () => gone.abort());
   const deadline = Date.now() + poll.waitMs;
   // A poll out of time, or of a reader gone, answers without waiting for its project's budget
   // (a timer of its own: AbortSignal.timeout inside AbortSignal.any did not fire here, Node 20).
   const outOfTime = new AbortController();
   const timer = setTimeout(() => outOfTime.abort(), poll.waitMs);
-  res.once('close', () => clearTimeout(timer));
+  res.once('close', () => {
+    gone.abort();
+    clearTimeout(timer);
+  });
   const giveUp = AbortSignal.any([gone.signal, deps.shutdown, outOfTime.signal]);
   const pages = followFeed({
     notices: deps.changeNotices,

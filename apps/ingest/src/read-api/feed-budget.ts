@@ -1,3 +1,6 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { Turns } from '@groupidentify/service-runtime';
+
 /**
  * The change feed's pages of one project (pages, long polls, SSE streams), read one at a time in
  * this process, first come first served, and at most `perSecond` changes a second all together
@@ -13,8 +16,8 @@
  */
 export class FeedBudget {
   private readonly due = new Map<string, number>();
-  /** Per project, the end of the last page in line: the next one starts after it. */
-  private readonly lines = new Map<string, Promise<void>>();
+  /** One page of a project at a time, the others in line. */
+  private readonly line = new Turns(1);
 
   constructor(
     private readonly perSecond: number,
@@ -48,22 +51,15 @@ export class FeedBudget {
     count: (page: P) => number,
     signal?: AbortSignal,
   ): Promise<P | undefined> {
-    const before = this.lines.get(project) ?? Promise.resolve();
-    let done: () => void = () => undefined;
-    const mine = before.then(() => new Promise<void>((resolve) => (done = resolve)));
-    this.lines.set(project, mine);
+    const endTurn = await this.line.take(project, signal);
+    if (endTurn === undefined) return undefined;
     try {
-      if (!(await settledOrAborted(before, signal)) || !(await this.ready(project, signal)))
-        return undefined;
+      if (!(await this.ready(project, signal))) return undefined;
       const page = await read();
       this.charge(project, count(page));
       return page;
     } finally {
-      // Given up before its turn: the next in line still waits for the ones before this one.
-      void before.then(() => done());
-      void mine.then(() => {
-        if (this.lines.get(project) === mine) this.lines.delete(project);
-      });
+      endTurn();
     }
   }
 
@@ -87,34 +83,13 @@ export class FeedBudget {
 /** Entries kept before the idle ones are dropped. */
 const MAX_PROJECTS = 10_000;
 
-/** Resolves true once `before` settles, or false as soon as `signal` aborts. */
-function settledOrAborted(
-  before: Promise<void>,
-  signal: AbortSignal | undefined,
-): Promise<boolean> {
-  if (signal === undefined) return before.then(() => true);
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(false);
-    signal.addEventListener('abort', onAbort, { once: true });
-    void before.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    });
-  });
-}
-
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  if (signal?.aborted === true) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (slept: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(slept);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', onAbort);
-  });
+async function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal });
+    return true;
+  } catch (error) {
+    if (signal?.aborted === true) return false;
+    throw error;
+  }
 }
