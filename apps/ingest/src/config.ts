@@ -101,6 +101,12 @@ const schema = z.object({
    * (docs/guarantees.md#change-feed-budget).
    */
   FEED_CHANGES_PER_SECOND: int(1, 5_000),
+  /**
+   * Milliseconds of store time one project's `where` queries (counts, lists) get from this process
+   * per second, all together, one at a time; past it the next waits, or gets 429 if that would be
+   * over 10 s (docs/guarantees.md#where-query-budget). 0: no budget.
+   */
+  WHERE_MS_PER_SECOND: int(0, 250),
   /** Exports (`/api/export`) of one project running at once in this process; one more: 429. */
   MAX_EXPORTS_PER_PROJECT: int(1, 4),
   /** History records an `as_of` may undo per group; beyond, the answer says so (422). */

@@ -102,6 +102,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
       storeReadsPerProject: config.STORE_READS_PER_PROJECT,
       asOfMaxHistory: config.AS_OF_MAX_HISTORY,
       feedChangesPerSecond: config.FEED_CHANGES_PER_SECOND,
+      whereMsPerSecond: config.WHERE_MS_PER_SECOND,
     },
     lookupProject: createProjectLookup(
       (apiKey) => store.projects.forIngest(apiKey),

@@ -18,7 +18,7 @@ import type { IngestMetrics } from '../metrics.js';
 import { single } from '../single-value.js';
 import { parseBasic, unauthorized } from './basic-auth.js';
 import type { ConcurrencyCap } from './concurrency-cap.js';
-import type { FeedBudget } from './feed-budget.js';
+import type { ProjectBudget } from './project-budget.js';
 import type { Turns } from '@groupidentify/service-runtime';
 import type { Credentials, CredentialWatch } from './credential-watch.js';
 import { readLimit } from './query-params.js';
@@ -39,7 +39,7 @@ export interface ChangesDeps {
   /** Each page is read in one of its project's turns (a commit wakes every waiting reader). */
   turns: Turns;
   /** Changes a project's readers get per second from this process, all together. */
-  feedBudget: FeedBudget;
+  feedBudget: ProjectBudget;
 }
 
 const MAX_WAIT_MS = 30_000;

@@ -19,7 +19,8 @@ import { groupKeyOf } from './group-key.js';
 import { historyTooLong } from './history-too-long.js';
 import { lookupHandler } from './lookup-route.js';
 import { Turns } from '@groupidentify/service-runtime';
-import { FeedBudget } from './feed-budget.js';
+import { ProjectBudget } from './project-budget.js';
+import { WhereBudget } from './where-budget.js';
 import { readWhere } from './where-param.js';
 import { single } from '../single-value.js';
 import { decodeCursor, encodeCursor, readInstant, readLimit } from './query-params.js';
@@ -45,6 +46,8 @@ export interface ReadLimits {
   asOfMaxHistory: number;
   /** Changes one project's feed readers get per second, all together. */
   feedChangesPerSecond: number;
+  /** Milliseconds of `where` queries one project gets per second (0: no budget). */
+  whereMsPerSecond: number;
 }
 
 /** What the API under `/api` needs: the store, the queues for erasures, the change notices. */
@@ -69,11 +72,17 @@ export function readRoutes(deps: ReadDeps): Router {
     (handler: (req: Request, res: Response) => Promise<void>) =>
     (req: Request, res: Response): Promise<void> =>
       turns.run(project(res), () => handler(req, res));
+  /** A list or count: with a `where`, in the project's where-query budget too. */
+  const whereBudget = new WhereBudget(limits.whereMsPerSecond);
+  const query = <T>(res: Response, where: unknown, read: () => Promise<T>): Promise<T> => {
+    const inTurn = <R>(task: () => Promise<R>) => turns.run(project(res), task);
+    return where === undefined ? inTurn(read) : whereBudget.run(project(res), read, inTurn);
+  };
   const feed: ChangesDeps = {
     ...deps,
     turns,
     // A page's worth at once: one reader pages at full speed until the project's rate is used.
-    feedBudget: new FeedBudget(limits.feedChangesPerSecond, MAX_FEED_PAGE),
+    feedBudget: new ProjectBudget(limits.feedChangesPerSecond, MAX_FEED_PAGE),
     streamCap: new ConcurrencyCap(
       'change streams and long polls',
       limits.maxStreamsPerProject,
@@ -93,32 +102,28 @@ export function readRoutes(deps: ReadDeps): Router {
     }),
   );
 
-  router.get(
-    '/groups',
-    inTurn(async (req, res) => {
-      const page = await store.groups.list(project(res), {
-        groupType: single(req.query['group_type']),
-        where: readWhere(single(req.query['where'])),
-        after: decodeCursor(single(req.query['cursor']), 'string'),
-        limit: readLimit(single(req.query['limit']), 100, MAX_LIMIT),
-      });
-      res.json({
-        items: page.items,
-        next_cursor: page.after === undefined ? null : encodeCursor(page.after),
-      });
-    }),
-  );
+  router.get('/groups', async (req, res) => {
+    const options = {
+      groupType: single(req.query['group_type']),
+      where: readWhere(single(req.query['where'])),
+      after: decodeCursor(single(req.query['cursor']), 'string'),
+      limit: readLimit(single(req.query['limit']), 100, MAX_LIMIT),
+    };
+    const page = await query(res, options.where, () => store.groups.list(project(res), options));
+    res.json({
+      items: page.items,
+      next_cursor: page.after === undefined ? null : encodeCursor(page.after),
+    });
+  });
 
-  router.get(
-    '/groups/count',
-    inTurn(async (req, res) => {
-      const count = await store.groups.count(project(res), {
-        groupType: single(req.query['group_type']),
-        where: readWhere(single(req.query['where'])),
-      });
-      res.json({ count });
-    }),
-  );
+  router.get('/groups/count', async (req, res) => {
+    const options = {
+      groupType: single(req.query['group_type']),
+      where: readWhere(single(req.query['where'])),
+    };
+    const count = await query(res, options.where, () => store.groups.count(project(res), options));
+    res.json({ count });
+  });
 
   router.get(
     '/export',

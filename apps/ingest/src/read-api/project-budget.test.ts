@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FeedBudget } from './feed-budget.js';
+import { ProjectBudget } from './project-budget.js';
 
 /** A budget of 1,000 changes a second, a burst of 100, on a clock the test moves. */
 function budget() {
   const clock = { now: 1_000_000 };
-  return { clock, budget: new FeedBudget(1000, 100, () => clock.now) };
+  return { clock, budget: new ProjectBudget(1000, 100, () => clock.now) };
 }
 
-describe('FeedBudget', () => {
+describe('ProjectBudget', () => {
   it('lets pages through until the burst is used, then spaces them at the rate', () => {
     const { clock, budget: b } = budget();
     expect(b.waitMs('A')).toBe(0);
@@ -49,7 +49,7 @@ describe('FeedBudget', () => {
   });
 
   it("reads a project's pages one at a time, in order, and charges each", async () => {
-    const b = new FeedBudget(1e9, 1e9);
+    const b = new ProjectBudget(1e9, 1e9);
     const log: string[] = [];
     let finishFirst: () => void = () => undefined;
     const first = b.read(
@@ -83,7 +83,7 @@ describe('FeedBudget', () => {
   });
 
   it('gives up without reading when its signal aborts while it waits for the budget', async () => {
-    const b = new FeedBudget(1, 1); // one change a second
+    const b = new ProjectBudget(1, 1); // one change a second
     await b.read(
       'A',
       () => Promise.resolve(60),
@@ -106,7 +106,7 @@ describe('FeedBudget', () => {
   });
 
   it('a reader that gives up in line lets the ones behind it go on, after the one before it', async () => {
-    const b = new FeedBudget(1e9, 1e9);
+    const b = new ProjectBudget(1e9, 1e9);
     let finishFirst: () => void = () => undefined;
     const first = b.read(
       'A',

@@ -1,0 +1,69 @@
+import { HttpError } from '../http-error.js';
+import { ProjectBudget } from './project-budget.js';
+
+/** The longest a `where` query waits for its project's budget; one that would wait more: 429. */
+export const MAX_WHERE_WAIT_MS = 10_000;
+
+type Outcome<T> = { ok: true; value: T; ms: number } | { ok: false; error: unknown; ms: number };
+
+/**
+ * `where` queries (counts and lists filtered by property) of one project in this process: one at
+ * a time, and at most `msPerSecond` milliseconds of store time a second all together
+ * (docs/guarantees.md#where-query-budget). A count no index serves scans all of the project's
+ * groups of the type; two such loops of one project held a core of the store, and the reads of
+ * every other project waited behind them. A project that has not queried for a while gets a
+ * second's worth at once; past that its next query waits, and one that would wait more than
+ * {@link MAX_WHERE_WAIT_MS} is answered `429` at once with `retry_after_ms`. A query is charged
+ * the time it took, failed ones too (a query stopped at the time limit spent it all).
+ */
+export class WhereBudget {
+  private readonly budget: ProjectBudget | undefined;
+
+  /** `msPerSecond` 0: no budget. */
+  constructor(private readonly msPerSecond: number) {
+    this.budget = msPerSecond > 0 ? new ProjectBudget(msPerSecond, msPerSecond) : undefined;
+  }
+
+  /** Runs `query` of `project` once its budget allows, in `inTurn` (the project's store turn). */
+  async run<T>(
+    project: string,
+    query: () => Promise<T>,
+    inTurn: <R>(read: () => Promise<R>) => Promise<R>,
+  ): Promise<T> {
+    const budget = this.budget;
+    if (budget === undefined) return inTurn(query);
+    const wait = budget.waitMs(project);
+    if (wait > MAX_WHERE_WAIT_MS) throw this.spent(wait);
+    const outcome = await budget.read(
+      project,
+      () => inTurn(() => timed(query)),
+      (done) => done.ms,
+    );
+    if (outcome === undefined) throw new Error('internal: a where query without a signal gave up');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  private spent(waitMs: number): HttpError {
+    const retryAfterMs = Math.ceil(waitMs);
+    return new HttpError(
+      429,
+      'Too many requests',
+      {
+        retry_after_ms: retryAfterMs,
+        reason: `over the project's budget of ${this.msPerSecond} ms of where queries per second`,
+      },
+      { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) },
+    );
+  }
+}
+
+async function timed<T>(query: () => Promise<T>): Promise<Outcome<T>> {
+  const started = performance.now();
+  try {
+    const value = await query();
+    return { ok: true, value, ms: performance.now() - started };
+  } catch (error) {
+    return { ok: false, error, ms: performance.now() - started };
+  }
+}
