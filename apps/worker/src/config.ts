@@ -38,7 +38,7 @@ const schema = z.object({
    * their batches grow meanwhile). More writers at once than the store has cores add no
    * throughput, and each one queued in the store delays every read (docs/operations.md).
    */
-  APPLY_AT_ONCE: int(1, 8),
+  APPLY_AT_ONCE: int(1, 2),
   /** History is kept this many days; 0 keeps it forever (docs/api.md `as_of` needs it). */
   HISTORY_RETENTION_DAYS: int(0, 0),
   ...destinationSettings,
