@@ -1,0 +1,42 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../http-error.js';
+import { WhereBudget } from './where-budget.js';
+
+const direct = <R>(read: () => Promise<R>) => read();
+
+/** A query that takes at least `ms` and then gives `outcome`. */
+const slow =
+  <T>(ms: number, outcome: () => T) =>
+  async (): Promise<T> => {
+    await delay(ms);
+    return outcome();
+  };
+
+describe('WhereBudget', () => {
+  it('charges a failed query the time it took, and refuses the next over 10 s of wait', async () => {
+    // 1 ms a second: a 20 ms query is 20 s of budget, 19 s past the second's worth at once.
+    const budget = new WhereBudget(1);
+    const failing = slow(20, () => {
+      throw new Error('the store stopped the query');
+    });
+    await expect(budget.run('A', failing, direct)).rejects.toThrow('the store stopped the query');
+    const refused = await budget
+      .run('A', () => Promise.resolve(1), direct)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HttpError);
+    expect((refused as HttpError).status).toBe(429);
+    // Another project is not charged.
+    await expect(budget.run('B', () => Promise.resolve(2), direct)).resolves.toBe(2);
+  });
+
+  it('runs every query at once when the budget is 0 (off)', async () => {
+    const budget = new WhereBudget(0);
+    await budget.run(
+      'A',
+      slow(20, () => 0),
+      direct,
+    );
+    await expect(budget.run('A', () => Promise.resolve(1), direct)).resolves.toBe(1);
+  });
+});
