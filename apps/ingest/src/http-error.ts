@@ -42,13 +42,20 @@ export const tooManyRequests = (retryAfterSeconds: number): HttpError =>
  * `Retry-After` is `retryAfterMs` in whole seconds, rounded up.
  */
 export const rateLimited = (retryAfterMs: number, ratePerS: number): HttpError =>
+  overBudget(
+    retryAfterMs,
+    `over the project's rate limit of ${ratePerS} identifications per second`,
+  );
+
+/**
+ * docs/api.md `429` of a pace the project went past (its rate limit, its `where` query budget):
+ * when to try again, in ms and (`Retry-After`) in whole seconds rounded up, and why.
+ */
+export const overBudget = (retryAfterMs: number, reason: string): HttpError =>
   new HttpError(
     429,
     'Too many requests',
-    {
-      retry_after_ms: retryAfterMs,
-      reason: `over the project's rate limit of ${ratePerS} identifications per second`,
-    },
+    { retry_after_ms: retryAfterMs, reason },
     { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) },
   );
 

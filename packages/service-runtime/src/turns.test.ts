@@ -20,7 +20,7 @@ const settle = async () => {
 };
 
 describe('Turns', () => {
-  it('runs at most perProject reads of a project at once; the next starts when one ends, in order', async () => {
+  it('runs at most perKey reads of a key at once; the next starts when one ends, in order', async () => {
     const turns = new Turns(2);
     const log: string[] = [];
     const reads = ['a1', 'a2', 'a3', 'a4'].map((name) => pendingRead(log, name));

@@ -1,9 +1,9 @@
 /**
  * How many tasks of one key run at once in this process; the others wait their turn, first come
- * first served, in memory. Ingest keys its store reads by key
- * (docs/guarantees.md#store-reads-per-key): a key that sends a hundred reads at once
+ * first served, in memory. Ingest keys its store reads by project
+ * (docs/guarantees.md#store-reads-per-project): a project that sends a hundred reads at once
  * (its long polls woken by one commit, a dashboard gone wild) then holds `perKey` of the store's
- * connections and CPU, not a hundred, and another key's read waits behind those few at
+ * connections and CPU, not a hundred, and another project's read waits behind those few at
  * most. A worker takes a turn for each batch it applies (docs/operations.md, `APPLY_AT_ONCE`).
  */
 export class Turns {

@@ -1,4 +1,4 @@
-import { HttpError } from '../http-error.js';
+import { overBudget, type HttpError } from '../http-error.js';
 import { ProjectBudget } from './project-budget.js';
 
 /** The longest a `where` query waits for its project's budget; one that would wait more: 429. */
@@ -45,16 +45,8 @@ export class WhereBudget {
   }
 
   private spent(waitMs: number): HttpError {
-    const retryAfterMs = Math.ceil(waitMs);
-    return new HttpError(
-      429,
-      'Too many requests',
-      {
-        retry_after_ms: retryAfterMs,
-        reason: `over the project's budget of ${this.msPerSecond} ms of where queries per second`,
-      },
-      { 'Retry-After': String(Math.ceil(retryAfterMs / 1000)) },
-    );
+    const reason = `over the project's budget of ${this.msPerSecond} ms of where queries per second`;
+    return overBudget(Math.ceil(waitMs), reason);
   }
 }
 
