@@ -9,8 +9,12 @@ import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
 // The webhook destinations API (docs/api.md#webhook-destinations): create (the secret shown once),
 // list, get with its delivery, pause and resume, delete; each project sees only its own.
 
-// No delivery: what the tests stage and count stays as they left it.
-const services = useIngestAndWorker({}, { DELIVERY_ENABLED: 'false' });
+// No delivery: what the tests stage and count stays as they left it. The cases below add more
+// destinations to one project than the default cap (10); the cap has a case of its own.
+const services = useIngestAndWorker(
+  { MAX_DESTINATIONS_PER_PROJECT: '100' },
+  { DELIVERY_ENABLED: 'false' },
+);
 let ingest: TestIngest;
 /** An ingest with DESTINATIONS_ALLOW_PRIVATE=true. */
 let permissive: TestIngest;
@@ -273,6 +277,56 @@ describe('/api/destinations', () => {
     const answer = await api('PATCH', `/api/destinations/${id}`, body);
     expect(answer).toMatchObject({ status: 400, body: { code: 400, field } });
     expect((await api('GET', `/api/destinations/${id}`)).body).toMatchObject({ status: 'active' });
+  });
+
+  it('MAX_DESTINATIONS_PER_PROJECT=2: the third is 409, paused ones count; a deleted one frees its place', async () => {
+    const capped = await startTestIngest({ MAX_DESTINATIONS_PER_PROJECT: '2' });
+    try {
+      const first = await create({ url: PUBLIC_URL }, capped);
+      const second = await create({ url: PUBLIC_URL }, capped);
+      expect([first.status, second.status]).toStrictEqual([201, 201]);
+      const secondId = second.body['id'] as string;
+      const pause = await api(
+        'PATCH',
+        `/api/destinations/${secondId}`,
+        { status: 'paused' },
+        {
+          on: capped,
+        },
+      );
+      expect(pause.status).toBe(200);
+      const refused = {
+        status: 409,
+        body: {
+          code: 409,
+          error: 'Too many destinations',
+          reason:
+            'a project may have at most 2 destinations (paused and failing ones count); delete one first',
+        },
+      };
+      expect(await create({ url: PUBLIC_URL }, capped)).toStrictEqual(refused);
+      const listed = (await api('GET', '/api/destinations', undefined, { on: capped })).body;
+      expect((listed['items'] as unknown[]).length).toBe(2);
+      // Another project has its own.
+      const other = await capped.addProject();
+      const theirs = await api(
+        'POST',
+        '/api/destinations',
+        { url: PUBLIC_URL },
+        {
+          on: capped,
+          keys: other,
+        },
+      );
+      expect(theirs.status).toBe(201);
+      expect(
+        (await api('DELETE', `/api/destinations/${secondId}`, undefined, { on: capped })).status,
+      ).toBe(204);
+      expect((await create({ url: PUBLIC_URL }, capped)).status).toBe(201);
+      expect(await create({ url: PUBLIC_URL }, capped)).toStrictEqual(refused);
+    } finally {
+      await capped.close();
+    }
   });
 
   it('401 without credentials, for every method', async () => {

@@ -109,6 +109,11 @@ const schema = z.object({
   WHERE_MS_PER_SECOND: int(0, 250),
   /** Exports (`/api/export`) of one project running at once in this process; one more: 429. */
   MAX_EXPORTS_PER_PROJECT: int(1, 4),
+  /**
+   * Webhook destinations one project may have through `POST /api/destinations`; one more: 409
+   * (docs/guarantees.md#webhook-destinations-per-project). The CLI, the operator's, is not held to it.
+   */
+  MAX_DESTINATIONS_PER_PROJECT: int(1, 10),
   /** History records an `as_of` may undo per group; beyond, the answer says so (422). */
   AS_OF_MAX_HISTORY: int(1, 10_000),
   /** `maxTimeMS` of every store query of this process; a query over it answers 503. */

@@ -103,6 +103,7 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
       asOfMaxHistory: config.AS_OF_MAX_HISTORY,
       feedChangesPerSecond: config.FEED_CHANGES_PER_SECOND,
       whereMsPerSecond: config.WHERE_MS_PER_SECOND,
+      maxDestinationsPerProject: config.MAX_DESTINATIONS_PER_PROJECT,
     },
     lookupProject: createProjectLookup(
       (apiKey) => store.projects.forIngest(apiKey),

@@ -41,6 +41,8 @@ export interface DeliveryFailure {
 export interface Destinations {
   create(destination: NewDestination): Promise<DestinationDocument>;
   list(project: string): Promise<DestinationDocument[]>;
+  /** How many destinations `project` has, whatever their status. */
+  count(project: string): Promise<number>;
   get(project: string, id: string): Promise<DestinationDocument | undefined>;
   /**
    * Pauses, resumes or marks failing. Resuming clears every partition's wait, so that a failing
@@ -94,6 +96,7 @@ export function destinations({ destinations: docs, deliveryStates }: Collections
       return doc;
     },
     list: (project) => docs.find({ project }).sort({ created_at: 1, _id: 1 }).toArray(),
+    count: (project) => docs.countDocuments({ project }),
     async get(project, id) {
       return (await docs.findOne({ _id: id, project })) ?? undefined;
     },

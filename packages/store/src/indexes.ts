@@ -34,6 +34,12 @@ export async function ensureIndexes(
     { name: 'project_file_started' },
     undefined,
   );
+  // A project's destinations: listed, and counted against its cap, by project.
+  await c.destinations.createIndex(
+    { project: 1, created_at: 1, _id: 1 },
+    { name: 'project_created' },
+    undefined,
+  );
   const ttl = await expiryIndex(c.insertIds, 'created_at', INSERT_ID_RETENTION_SECONDS);
   if (historyRetentionSeconds !== undefined)
     await expiryIndex(c.history, 'applied_at', historyRetentionSeconds);

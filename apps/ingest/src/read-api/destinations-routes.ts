@@ -18,6 +18,8 @@ export interface DestinationsDeps {
   partitions: number;
   /** `DESTINATIONS_ALLOW_PRIVATE`: URLs may point at loopback, link-local and private addresses. */
   allowPrivate: boolean;
+  /** `MAX_DESTINATIONS_PER_PROJECT`: a project with this many gets 409 for one more. */
+  maxPerProject: number;
   /** Runs a store read in one of its project's turns. */
   inTurn: <T>(project: string, read: () => Promise<T>) => Promise<T>;
 }
@@ -25,6 +27,15 @@ export interface DestinationsDeps {
 const PATCH_FIELDS: ReadonlySet<string> = new Set(['status']);
 
 const notFound = (): HttpError => new HttpError(404, 'Destination not found');
+
+/**
+ * Each destination is a reader of the project's feed in every partition, on the workers every
+ * project shares: a project may hold `max` of them (docs/guarantees.md#webhook-destinations-per-project).
+ */
+const tooManyDestinations = (max: number): HttpError =>
+  new HttpError(409, 'Too many destinations', {
+    reason: `a project may have at most ${max} destinations (paused and failing ones count); delete one first`,
+  });
 
 /**
  * Webhook destinations (docs/api.md#webhook-destinations), under `/api` behind the read API's
@@ -46,14 +57,17 @@ export function destinationsRoutes(deps: DestinationsDeps): Router {
     // The URL check may ask DNS: done before taking a turn of the project's reads.
     const checked = await checkNewDestination(req.body, deps.allowPrivate);
     if (!checked.ok) throw invalid(checked.field, checked.reason);
-    const made = await deps.inTurn(project, async () =>
-      store.destinations.create({
+    const made = await deps.inTurn(project, async () => {
+      // Checked, then inserted: POSTs racing each other may each pass it once.
+      if ((await store.destinations.count(project)) >= deps.maxPerProject)
+        throw tooManyDestinations(deps.maxPerProject);
+      return store.destinations.create({
         project,
         ...checked.fields,
         start: await store.feed.heads(project, deps.partitions),
         now: new Date(),
-      }),
-    );
+      });
+    });
     res.status(201).json({ ...destinationView(made), secret: made.secret });
   });
 

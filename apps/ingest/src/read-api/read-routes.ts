@@ -48,6 +48,8 @@ export interface ReadLimits {
   feedChangesPerSecond: number;
   /** Milliseconds of `where` queries one project gets per second (0: no budget). */
   whereMsPerSecond: number;
+  /** Webhook destinations one project may have. */
+  maxDestinationsPerProject: number;
 }
 
 /** What the API under `/api` needs: the store, the queues for erasures, the change notices. */
@@ -167,6 +169,7 @@ export function readRoutes(deps: ReadDeps): Router {
       store,
       partitions: deps.partitions,
       allowPrivate: deps.allowPrivateDestinations,
+      maxPerProject: limits.maxDestinationsPerProject,
       inTurn: (project, read) => turns.run(project, read),
     }),
   );
