@@ -3,6 +3,7 @@ import type { ChangeView } from '@groupidentify/store';
 import { basic, send } from '../helpers/http.js';
 import type { TestIngest } from '../helpers/ingest.js';
 import { collectionsOf } from '@groupidentify/store/testing';
+import { scrapeMetrics, sumOf } from '../helpers/prometheus.js';
 import { pollUntil } from '../helpers/services.js';
 import { useIngestAndWorker } from '../helpers/worker.js';
 
@@ -18,9 +19,10 @@ beforeAll(() => {
 
 type Keys = { id: string; apiKey: string; secretKey: string };
 
-async function changes(keys: Keys, params: Record<string, string>) {
+async function changes(keys: Keys, params: Record<string, string>, signal?: AbortSignal) {
   const res = await fetch(`${ingest.url}/api/changes?${new URLSearchParams(params).toString()}`, {
     headers: { authorization: basic(keys.apiKey, keys.secretKey) },
+    ...(signal === undefined ? {} : { signal }),
   });
   expect(res.status).toBe(200);
   return (await res.json()) as { items: ChangeView[]; next_cursor: string };
@@ -65,5 +67,37 @@ describe('the change feed budget per project', () => {
     // B's readers have their own budget.
     const other = await changes(b, { after: startB, wait_ms: '1000' });
     expect(other.items.map((c) => c.group_type)).toStrictEqual(['b1']);
+  });
+
+  it('a page waiting for the budget is given up when its client leaves: it reads nothing', async () => {
+    const a = await ingest.addProject();
+    const start = (await changes(a, { after: 'now' })).next_cursor;
+    await createGroups(a, 'c1', 1000);
+    await createGroups(a, 'c2', 30);
+    // A page's worth at once, then 30 changes at 1 a second to wait out.
+    const first = await changes(a, { after: start, limit: '1000' });
+    const second = await changes(a, { after: first.next_cursor, limit: '1000' });
+    expect([first.items.length, second.items.length]).toStrictEqual([1000, 30]);
+    await createGroups(a, 'c3', 1);
+
+    const waitingPages = async () =>
+      sumOf((await scrapeMetrics(ingest.metricsUrl)).samples, 'gi_read_budget_waiting', {
+        budget: 'feed',
+      });
+    const leave = new AbortController();
+    const held = changes(a, { after: second.next_cursor }, leave.signal).catch(
+      (error: unknown) => error,
+    );
+    await pollUntil(async () => (await waitingPages()) === 1, {
+      timeoutMs: 10_000,
+      description: 'the plain page waits for the budget',
+    });
+    leave.abort();
+    expect(await held).toMatchObject({ name: 'AbortError' });
+    // Well before the 30 s of budget it waited for: it left the line without reading.
+    await pollUntil(async () => (await waitingPages()) === 0, {
+      timeoutMs: 10_000,
+      description: 'the page gone from the wait once its client left',
+    });
   });
 });

@@ -24,6 +24,12 @@ export class HttpError extends Error {
 export const missingField = (field: string): HttpError =>
   new HttpError(400, 'Request missing required field', { missing_field: field });
 
+/**
+ * nginx's `499`: the client closed its connection while its request waited (for its project's
+ * `where` budget); nobody reads it, `gi_http_requests_total` counts it as a client's doing.
+ */
+export const clientClosedRequest = (): HttpError => new HttpError(499, 'Client closed request');
+
 /** docs/api.md `413`. */
 export const payloadTooLarge = (reason: string): HttpError =>
   new HttpError(413, 'Payload too large', { reason });

@@ -17,6 +17,8 @@ export interface IngestMetrics {
   exportedGroups: Counter;
   /** Change feed readers waiting for changes now (long polls and streams). */
   changeWaiters: Gauge;
+  /** Reads waiting for their project's turn or budget now: feed pages, `where` queries. */
+  budgetWaiting: Gauge<'budget'>;
 }
 
 export function createIngestMetrics(): IngestMetrics {
@@ -73,6 +75,12 @@ export function createIngestMetrics(): IngestMetrics {
     changeWaiters: new Gauge({
       name: 'gi_change_waiters',
       help: 'Change feed readers waiting for changes now (long polls and streams)',
+      registers: [registry],
+    }),
+    budgetWaiting: new Gauge({
+      name: 'gi_read_budget_waiting',
+      help: "Reads waiting for their project's budget now, by budget: feed (change feed pages) or where (where queries)",
+      labelNames: ['budget'],
       registers: [registry],
     }),
   };

@@ -21,6 +21,7 @@ import type { ConcurrencyCap } from './concurrency-cap.js';
 import type { ProjectBudget } from './project-budget.js';
 import type { Turns } from '@groupidentify/service-runtime';
 import type { Credentials, CredentialWatch } from './credential-watch.js';
+import { clientGone } from './client-gone.js';
 import { readLimit } from './query-params.js';
 import { storeFailure } from './store-failure.js';
 
@@ -65,7 +66,8 @@ export function changesHandler(deps: ChangesDeps) {
     const groupType = single(req.query['group_type']) || undefined;
     const from = await startingPoint(deps, project, single(req.query['after']));
     if (waitMs === 0) {
-      const page = await readPage(deps, from, limit, groupType);
+      // A client gone while the page waits for its project's budget: nothing is read.
+      const page = await readPage(deps, from, limit, groupType, clientGone(res));
       res.json({ items: page.items, next_cursor: encodeFeedCursor(page.next) });
       return;
     }

@@ -4,7 +4,7 @@ import { ProjectBudget } from './project-budget.js';
 /** A budget of 1,000 changes a second, a burst of 100, on a clock the test moves. */
 function budget() {
   const clock = { now: 1_000_000 };
-  return { clock, budget: new ProjectBudget(1000, 100, () => clock.now) };
+  return { clock, budget: new ProjectBudget(1000, 100, { now: () => clock.now }) };
 }
 
 describe('ProjectBudget', () => {
@@ -103,6 +103,26 @@ describe('ProjectBudget', () => {
     giveUp.abort();
     expect(await page).toBeUndefined();
     expect(read).toBe(false);
+  });
+
+  it('counts the reads waiting for their turn or the budget, until they read or give up', async () => {
+    let waiting = 0;
+    const gauge = { inc: () => waiting++, dec: () => waiting-- };
+    const b = new ProjectBudget(1, 1, { waiting: gauge }); // one change a second
+    await b.read(
+      'A',
+      () => Promise.resolve(60),
+      (n) => n,
+    ); // a minute to wait
+    expect(waiting).toBe(0);
+    const giveUp = new AbortController();
+    const never = () => Promise.reject(new Error('read after giving up'));
+    const held = b.read('A', never, () => 1, giveUp.signal); // waits for the budget
+    const behind = b.read('A', never, () => 1, giveUp.signal); // waits in line
+    expect(waiting).toBe(2);
+    giveUp.abort();
+    expect(await Promise.all([held, behind])).toStrictEqual([undefined, undefined]);
+    expect(waiting).toBe(0);
   });
 
   it('a reader that gives up in line lets the ones behind it go on, after the one before it', async () => {

@@ -21,11 +21,17 @@ export class ProjectBudget {
   /** One read of a project at a time, the others in line. */
   private readonly line = new Turns(1);
 
+  private readonly now: () => number;
+  private readonly waiting: WaitingGauge | undefined;
+
   constructor(
     private readonly perSecond: number,
     private readonly burst: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: BudgetOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.waiting = options.waiting;
+  }
 
   /** How long `project`'s next read must wait (ms); 0 when it may start now. */
   waitMs(project: string): number {
@@ -53,15 +59,38 @@ export class ProjectBudget {
     count: (result: P) => number,
     signal?: AbortSignal,
   ): Promise<P | undefined> {
-    const endTurn = await this.line.take(project, signal);
+    const endTurn = await this.turnWhenReady(project, signal);
     if (endTurn === undefined) return undefined;
     try {
-      if (!(await this.ready(project, signal))) return undefined;
       const result = await read();
       this.charge(project, count(result));
       return result;
     } finally {
       endTurn();
+    }
+  }
+
+  /**
+   * `project`'s turn once its budget lets it read, counted as waiting until then; undefined, the
+   * turn given back, if `signal` aborted first.
+   */
+  private async turnWhenReady(
+    project: string,
+    signal: AbortSignal | undefined,
+  ): Promise<(() => void) | undefined> {
+    this.waiting?.inc();
+    try {
+      const endTurn = await this.line.take(project, signal);
+      if (endTurn === undefined) return undefined;
+      let ready = false;
+      try {
+        ready = await this.ready(project, signal);
+      } finally {
+        if (!ready) endTurn();
+      }
+      return ready ? endTurn : undefined;
+    } finally {
+      this.waiting?.dec();
     }
   }
 
@@ -80,6 +109,18 @@ export class ProjectBudget {
   private forgetIdle(now: number): void {
     for (const [project, due] of this.due) if (due <= now) this.due.delete(project);
   }
+}
+
+/** Reads waiting for their turn or their project's budget: a gauge (`gi_read_budget_waiting`). */
+export interface WaitingGauge {
+  inc(): void;
+  dec(): void;
+}
+
+interface BudgetOptions {
+  /** The clock (ms). */
+  now?: () => number;
+  waiting?: WaitingGauge | undefined;
 }
 
 /** Entries kept before the idle ones are dropped. */

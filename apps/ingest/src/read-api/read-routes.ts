@@ -12,6 +12,7 @@ import {
 } from './changes-routes.js';
 import { ConcurrencyCap } from './concurrency-cap.js';
 import { CredentialWatch } from './credential-watch.js';
+import { clientGone } from './client-gone.js';
 import { destinationsRoutes } from './destinations-routes.js';
 import { eraseHandler, type EraseDeps } from './erase-route.js';
 import { exportHandler } from './export-route.js';
@@ -75,16 +76,20 @@ export function readRoutes(deps: ReadDeps): Router {
     (req: Request, res: Response): Promise<void> =>
       turns.run(project(res), () => handler(req, res));
   /** A list or count: with a `where`, in the project's where-query budget too. */
-  const whereBudget = new WhereBudget(limits.whereMsPerSecond);
+  const waiting = deps.metrics.budgetWaiting;
+  const whereBudget = new WhereBudget(limits.whereMsPerSecond, waiting.labels('where'));
   const query = <T>(res: Response, where: unknown, read: () => Promise<T>): Promise<T> => {
     const inTurn = <R>(task: () => Promise<R>) => turns.run(project(res), task);
-    return where === undefined ? inTurn(read) : whereBudget.run(project(res), read, inTurn);
+    if (where === undefined) return inTurn(read);
+    return whereBudget.run(project(res), read, inTurn, clientGone(res));
   };
   const feed: ChangesDeps = {
     ...deps,
     turns,
     // A page's worth at once: one reader pages at full speed until the project's rate is used.
-    feedBudget: new ProjectBudget(limits.feedChangesPerSecond, MAX_FEED_PAGE),
+    feedBudget: new ProjectBudget(limits.feedChangesPerSecond, MAX_FEED_PAGE, {
+      waiting: waiting.labels('feed'),
+    }),
     streamCap: new ConcurrencyCap(
       'change streams and long polls',
       limits.maxStreamsPerProject,

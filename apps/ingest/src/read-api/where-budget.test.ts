@@ -30,6 +30,28 @@ describe('WhereBudget', () => {
     await expect(budget.run('B', () => Promise.resolve(2), direct)).resolves.toBe(2);
   });
 
+  it('gives up a query that waits for the budget once its client left: 499, never run', async () => {
+    // 100 ms a second: a 200 ms query is 2 s of budget, 1 s past the second's worth at once.
+    const budget = new WhereBudget(100);
+    await budget.run(
+      'A',
+      slow(200, () => 0),
+      direct,
+    );
+    const left = new AbortController();
+    let ran = false;
+    const query = () => {
+      ran = true;
+      return Promise.resolve(1);
+    };
+    const held = budget.run('A', query, direct, left.signal).catch((error: unknown) => error);
+    left.abort();
+    const refused = await held;
+    expect(refused).toBeInstanceOf(HttpError);
+    expect((refused as HttpError).status).toBe(499);
+    expect(ran).toBe(false);
+  });
+
   it('runs every query at once when the budget is 0 (off)', async () => {
     const budget = new WhereBudget(0);
     await budget.run(

@@ -1,5 +1,5 @@
-import { overBudget, type HttpError } from '../http-error.js';
-import { ProjectBudget } from './project-budget.js';
+import { clientClosedRequest, overBudget, type HttpError } from '../http-error.js';
+import { ProjectBudget, type WaitingGauge } from './project-budget.js';
 
 /** The longest a `where` query waits for its project's budget; one that would wait more: 429. */
 export const MAX_WHERE_WAIT_MS = 10_000;
@@ -19,16 +19,24 @@ type Outcome<T> = { ok: true; value: T; ms: number } | { ok: false; error: unkno
 export class WhereBudget {
   private readonly budget: ProjectBudget | undefined;
 
-  /** `msPerSecond` 0: no budget. */
-  constructor(private readonly msPerSecond: number) {
-    this.budget = msPerSecond > 0 ? new ProjectBudget(msPerSecond, msPerSecond) : undefined;
+  /** `msPerSecond` 0: no budget. `waiting`: counts the queries waiting for it. */
+  constructor(
+    private readonly msPerSecond: number,
+    waiting?: WaitingGauge,
+  ) {
+    this.budget =
+      msPerSecond > 0 ? new ProjectBudget(msPerSecond, msPerSecond, { waiting }) : undefined;
   }
 
-  /** Runs `query` of `project` once its budget allows, in `inTurn` (the project's store turn). */
+  /**
+   * Runs `query` of `project` once its budget allows, in `inTurn` (the project's store turn);
+   * `499` without running it if `signal` aborts first (its client left).
+   */
   async run<T>(
     project: string,
     query: () => Promise<T>,
     inTurn: <R>(read: () => Promise<R>) => Promise<R>,
+    signal?: AbortSignal,
   ): Promise<T> {
     const budget = this.budget;
     if (budget === undefined) return inTurn(query);
@@ -38,8 +46,9 @@ export class WhereBudget {
       project,
       () => inTurn(() => timed(query)),
       (done) => done.ms,
+      signal,
     );
-    if (outcome === undefined) throw new Error('internal: a where query without a signal gave up');
+    if (outcome === undefined) throw clientClosedRequest();
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
