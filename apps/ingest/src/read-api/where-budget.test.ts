@@ -52,6 +52,25 @@ describe('WhereBudget', () => {
     expect(ran).toBe(false);
   });
 
+  it('answers 429 for a query still in line after the longest wait; the one before it runs on', async () => {
+    // A second of budget at once, and a longest wait of 50 ms: the first query holds the line.
+    const budget = new WhereBudget(1000, undefined, 50);
+    let finish: (n: number) => void = () => undefined;
+    const first = budget.run('A', () => new Promise<number>((r) => (finish = r)), direct);
+    let ran = false;
+    const query = () => {
+      ran = true;
+      return Promise.resolve(2);
+    };
+    const refused = await budget.run('A', query, direct).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(HttpError);
+    expect((refused as HttpError).status).toBe(429);
+    expect((refused as HttpError).body).toMatchObject({ retry_after_ms: 1000 });
+    expect(ran).toBe(false);
+    finish(1);
+    await expect(first).resolves.toBe(1);
+  });
+
   it('runs every query at once when the budget is 0 (off)', async () => {
     const budget = new WhereBudget(0);
     await budget.run(
