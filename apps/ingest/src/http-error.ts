@@ -26,7 +26,8 @@ export const missingField = (field: string): HttpError =>
 
 /**
  * nginx's `499`: the client closed its connection while its request waited (for its project's
- * `where` budget); nobody reads it, `gi_http_requests_total` counts it as a client's doing.
+ * `where` budget). Nobody reads it, and `gi_http_requests_total`, counted when an answer is
+ * sent, does not count it.
  */
 export const clientClosedRequest = (): HttpError => new HttpError(499, 'Client closed request');
 

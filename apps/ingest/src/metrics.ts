@@ -17,7 +17,7 @@ export interface IngestMetrics {
   exportedGroups: Counter;
   /** Change feed readers waiting for changes now (long polls and streams). */
   changeWaiters: Gauge;
-  /** Reads waiting for their project's turn or budget now: feed pages, `where` queries. */
+  /** Reads waiting in their project's line or for its budget now: feed pages, `where` queries. */
   budgetWaiting: Gauge<'budget'>;
 }
 
@@ -79,7 +79,7 @@ export function createIngestMetrics(): IngestMetrics {
     }),
     budgetWaiting: new Gauge({
       name: 'gi_read_budget_waiting',
-      help: "Reads waiting for their project's budget now, by budget: feed (change feed pages) or where (where queries)",
+      help: "Reads waiting in their project's line or for its budget now, by budget: feed (change feed pages) or where (where queries)",
       labelNames: ['budget'],
       registers: [registry],
     }),

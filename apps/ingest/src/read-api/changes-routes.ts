@@ -21,7 +21,7 @@ import type { ConcurrencyCap } from './concurrency-cap.js';
 import type { ProjectBudget } from './project-budget.js';
 import type { Turns } from '@groupidentify/service-runtime';
 import type { Credentials, CredentialWatch } from './credential-watch.js';
-import { clientGone } from './client-gone.js';
+import { clientGone, onClientGone } from './client-gone.js';
 import { readLimit } from './query-params.js';
 import { storeFailure } from './store-failure.js';
 
@@ -107,7 +107,7 @@ async function longPoll(deps: ChangesDeps, res: Response, poll: LongPoll): Promi
   // (a timer of its own: AbortSignal.timeout inside AbortSignal.any did not fire here, Node 20).
   const outOfTime = new AbortController();
   const timer = setTimeout(() => outOfTime.abort(), poll.waitMs);
-  res.once('close', () => {
+  onClientGone(res, () => {
     gone.abort();
     clearTimeout(timer);
   });
@@ -147,7 +147,7 @@ export function changeStreamHandler(deps: ChangesDeps) {
     const from = await startingPoint(deps, project, after ?? single(req.query['after']));
     const release = deps.streamCap.take(project);
     const gone = new AbortController();
-    res.once('close', () => gone.abort());
+    onClientGone(res, () => gone.abort());
     // Keys rotated: the stream ends, and the client's reconnection with them gets 401.
     const unwatch = deps.credentialWatch.watch(project, credentialsOf(req), () => gone.abort());
     try {
