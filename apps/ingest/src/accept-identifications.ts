@@ -47,11 +47,11 @@ export async function acceptIdentifications(
 
 /**
  * Durably enqueues items of any kind (identifications, erasures): split by partition keeping
- * their order, 429 when a target partition's backlog is over the limit, then 429 when the rate
- * limit of `rateLimited` (the project of a public key; none for the secret key's `DELETE`) has
- * no room for all of them — nothing is enqueued either way, and a request refused for its
- * backlog takes nothing from the rate limit — resolved with the partitions written to only when
- * every item is in Redis, otherwise 503.
+ * their order, 429 when a target partition's backlog is over the limit, then 429 (held a while:
+ * ProjectRateLimits) when the rate limit of `rateLimited` (the project of a public key; none for
+ * the secret key's `DELETE`) has no room for all of them — nothing is enqueued either way, and a
+ * request refused for its backlog takes nothing from the rate limit — resolved with the
+ * partitions written to only when every item is in Redis, otherwise 503.
  */
 export async function enqueueItems(
   deps: AcceptDeps,
@@ -68,7 +68,7 @@ export async function enqueueItems(
   for (const partition of byPartition.keys()) {
     if (deps.backlog.count(partition) > deps.maxBacklog) throw tooManyRequests(1);
   }
-  if (rateLimited !== undefined) deps.rateLimits.take(rateLimited, items.length);
+  if (rateLimited !== undefined) await deps.rateLimits.take(rateLimited, items.length);
   const stopTimer = deps.metrics.enqueueSeconds.startTimer();
   try {
     await Promise.all(

@@ -78,6 +78,12 @@ const schema = z.object({
    */
   RATE_LIMIT_PER_S: int(0, 20_000),
   /**
+   * A request over its project's rate limit is answered 429 when its tokens would be there, or
+   * after this many ms if sooner (docs/guarantees.md#rate-limit-per-project): clients that send
+   * again at once, whatever Retry-After says, no longer keep ingest busy refusing them. 0: at once.
+   */
+  RATE_LIMIT_HOLD_MS: int(0, 1000),
+  /**
    * Turns on the operator endpoints (`/api/admin/…`, and the console's operator view) for
    * requests that present it as `Authorization: Bearer <token>`; unset, they do not exist.
    */

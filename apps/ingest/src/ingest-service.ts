@@ -83,7 +83,9 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     partitions: config.PARTITIONS,
     maxBacklog: config.MAX_BACKLOG,
     backpressureLagMs: config.BACKPRESSURE_LAG_MS,
-    rateLimits: new ProjectRateLimits(config.RATE_LIMIT_PER_S),
+    rateLimits: new ProjectRateLimits(config.RATE_LIMIT_PER_S, {
+      holdMs: config.RATE_LIMIT_HOLD_MS,
+    }),
     segmentGroupType: config.SEGMENT_GROUP_TYPE,
     allowPrivateDestinations: config.DESTINATIONS_ALLOW_PRIVATE,
     queues,

@@ -11,9 +11,9 @@ const project = (id: string, rate?: number): IngestProject => ({
 });
 
 /** The 429 `take` threw, or undefined when it took the tokens. */
-function refusal(limits: ProjectRateLimits, p: IngestProject, count: number) {
+async function refusal(limits: ProjectRateLimits, p: IngestProject, count: number) {
   try {
-    limits.take(p, count);
+    await limits.take(p, count);
     return undefined;
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
@@ -25,10 +25,10 @@ describe('ProjectRateLimits', () => {
   const at = 1000;
   const clock = () => at;
 
-  it('uses the default rate for a project without its own, and its own otherwise', () => {
-    const limits = new ProjectRateLimits(2000, clock);
-    expect(refusal(limits, project('a'), 2000)).toBeUndefined();
-    expect(refusal(limits, project('a'), 1)).toEqual({
+  it('uses the default rate for a project without its own, and its own otherwise', async () => {
+    const limits = new ProjectRateLimits(2000, { now: clock });
+    expect(await refusal(limits, project('a'), 2000)).toBeUndefined();
+    expect(await refusal(limits, project('a'), 1)).toEqual({
       status: 429,
       body: {
         code: 429,
@@ -39,34 +39,52 @@ describe('ProjectRateLimits', () => {
       headers: { 'Retry-After': '1' },
     });
     const own = project('b', 5000);
-    expect(refusal(limits, own, 5000)).toBeUndefined();
-    expect(refusal(limits, own, 1000)).toMatchObject({ body: { retry_after_ms: 200 } });
+    expect(await refusal(limits, own, 5000)).toBeUndefined();
+    expect(await refusal(limits, own, 1000)).toMatchObject({ body: { retry_after_ms: 200 } });
   });
 
-  it('keeps a bucket per project', () => {
-    const limits = new ProjectRateLimits(1024, clock);
-    expect(refusal(limits, project('a'), 1024)).toBeUndefined();
-    expect(refusal(limits, project('a'), 1)?.status).toBe(429);
-    expect(refusal(limits, project('b'), 1024)).toBeUndefined();
+  it('keeps a bucket per project', async () => {
+    const limits = new ProjectRateLimits(1024, { now: clock });
+    expect(await refusal(limits, project('a'), 1024)).toBeUndefined();
+    expect((await refusal(limits, project('a'), 1))?.status).toBe(429);
+    expect(await refusal(limits, project('b'), 1024)).toBeUndefined();
   });
 
-  it('a default of 0 limits only the projects with a limit of their own', () => {
-    const limits = new ProjectRateLimits(0, clock);
-    for (let i = 0; i < 100; i++) expect(refusal(limits, project('a'), 1024)).toBeUndefined();
-    expect(refusal(limits, project('b', 1024), 1024)).toBeUndefined();
-    expect(refusal(limits, project('b', 1024), 1)?.status).toBe(429);
+  it('a default of 0 limits only the projects with a limit of their own', async () => {
+    const limits = new ProjectRateLimits(0, { now: clock });
+    for (let i = 0; i < 100; i++) expect(await refusal(limits, project('a'), 1024)).toBeUndefined();
+    expect(await refusal(limits, project('b', 1024), 1024)).toBeUndefined();
+    expect((await refusal(limits, project('b', 1024), 1))?.status).toBe(429);
   });
 
-  it('Retry-After is retry_after_ms in seconds, rounded up', () => {
-    const limits = new ProjectRateLimits(1, clock);
-    limits.take(project('a'), 1024);
-    expect(refusal(limits, project('a'), 1500)).toMatchObject({
+  it('Retry-After is retry_after_ms in seconds, rounded up', async () => {
+    const limits = new ProjectRateLimits(1, { now: clock });
+    await limits.take(project('a'), 1024);
+    expect(await refusal(limits, project('a'), 1500)).toMatchObject({
       body: { retry_after_ms: 1_024_000 },
       headers: { 'Retry-After': '1024' },
     });
-    expect(refusal(limits, project('a'), 2)).toMatchObject({
+    expect(await refusal(limits, project('a'), 2)).toMatchObject({
       body: { retry_after_ms: 2000 },
       headers: { 'Retry-After': '2' },
     });
+  });
+
+  it('holds a refusal until its tokens would be there, at most the hold; retry_after_ms is what is left', async () => {
+    const limits = new ProjectRateLimits(1000, { now: clock, holdMs: 30, maxHeld: 1 });
+    await limits.take(project('a'), 1024);
+    // 1 token short: 1 ms, shorter than the hold.
+    const soon = limits.take(project('a'), 1);
+    expect(limits.held).toBe(1);
+    await expect(soon).rejects.toMatchObject({ status: 429, body: { retry_after_ms: 0 } });
+    // 500 short: 500 ms, held 30 of them.
+    const later = refusal(limits, project('a'), 500);
+    expect(limits.held).toBe(1);
+    // One refusal held at most (maxHeld): this one is answered at once.
+    expect(await refusal(limits, project('a'), 500)).toMatchObject({
+      body: { retry_after_ms: 500 },
+    });
+    expect(await later).toMatchObject({ body: { retry_after_ms: 470 } });
+    expect(limits.held).toBe(0);
   });
 });

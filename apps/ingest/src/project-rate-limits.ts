@@ -1,6 +1,19 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { rateLimited } from './http-error.js';
 import type { IngestProject } from './project-lookup.js';
 import { takeTokens, type TokenBucket } from './token-bucket.js';
+
+export interface RateLimitOptions {
+  /** The clock (ms). */
+  now?: () => number;
+  /** `RATE_LIMIT_HOLD_MS`: a refusal is held this long at most before it is answered (0: never). */
+  holdMs?: number;
+  /** Refusals held at once in this process; beyond, they are answered at once. */
+  maxHeld?: number;
+}
+
+/** What a take decided: the tokens taken, or how long until there are enough. */
+type Decision = { ok: true } | { ok: false; retryAfterMs: number; rate: number };
 
 /**
  * Each project's token bucket of accepted identifications in this process
@@ -10,18 +23,59 @@ import { takeTokens, type TokenBucket } from './token-bucket.js';
  */
 export class ProjectRateLimits {
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly now: () => number;
+  private readonly holdMs: number;
+  private readonly maxHeld: number;
+  private heldNow = 0;
 
   constructor(
     private readonly defaultPerS: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+    options: RateLimitOptions = {},
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    this.holdMs = options.holdMs ?? 0;
+    this.maxHeld = options.maxHeld ?? MAX_HELD_REFUSALS;
+  }
 
-  /** Takes `count` tokens of `project`'s bucket, all or none; none left: a 429 to throw. */
-  take(project: IngestProject, count: number): void {
+  /** Refusals being held now. */
+  get held(): number {
+    return this.heldNow;
+  }
+
+  /**
+   * Takes `count` tokens of `project`'s bucket, all or none. None left: a 429 to throw, answered
+   * only when the tokens would be there, or after the hold (`RATE_LIMIT_HOLD_MS`) if that is
+   * sooner, its `retry_after_ms` then what is left. A client that sends again as soon as it is
+   * answered, whatever `Retry-After` says, gets at most one refusal a second per connection, not
+   * as many as ingest can parse: each costs about what an accepted request does, and they took
+   * ingest from every other project.
+   */
+  async take(project: IngestProject, count: number): Promise<void> {
+    const decision = this.decide(project, count);
+    if (decision.ok) return;
+    const held = this.heldNow < this.maxHeld ? Math.min(decision.retryAfterMs, this.holdMs) : 0;
+    if (held > 0) {
+      this.heldNow++;
+      try {
+        await delay(held);
+      } finally {
+        this.heldNow--;
+      }
+    }
+    throw rateLimited(decision.retryAfterMs - held, decision.rate);
+  }
+
+  private decide(project: IngestProject, count: number): Decision {
     const rate = project.rate_limit_per_s ?? this.defaultPerS;
-    if (rate === 0 || count === 0) return;
+    if (rate === 0 || count === 0) return { ok: true };
     const taken = takeTokens(this.buckets.get(project.id), count, rate, this.now());
     this.buckets.set(project.id, taken.bucket);
-    if (!taken.ok) throw rateLimited(taken.retryAfterMs, rate);
+    return taken.ok ? { ok: true } : { ok: false, retryAfterMs: taken.retryAfterMs, rate };
   }
 }
+
+/**
+ * Refusals held at once per process: each holds its request's body until it is answered (at most
+ * 1 MB), so a client with thousands of connections gets the rest answered at once.
+ */
+export const MAX_HELD_REFUSALS = 256;
