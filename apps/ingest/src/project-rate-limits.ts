@@ -46,9 +46,9 @@ export class ProjectRateLimits {
    * Takes `count` tokens of `project`'s bucket, all or none. None left: a 429 to throw, answered
    * only when the tokens would be there, or after the hold (`RATE_LIMIT_HOLD_MS`) if that is
    * sooner, its `retry_after_ms` then what is left. A client that sends again as soon as it is
-   * answered, whatever `Retry-After` says, gets at most one refusal a second per connection, not
-   * as many as ingest can parse: each costs about what an accepted request does, and they took
-   * ingest from every other project.
+   * answered, whatever `Retry-After` says, is then refused about as often as its tokens come back
+   * (at least once a second per connection), not as fast as ingest can parse: each refusal costs
+   * about what an accepted request does, and they took ingest from every other project.
    */
   async take(project: IngestProject, count: number): Promise<void> {
     const decision = this.decide(project, count);

@@ -14,8 +14,8 @@ type Outcome<T> = { ok: true; value: T; ms: number } | { ok: false; error: unkno
  * every other project waited behind them. A project that has not queried for a while gets a
  * second's worth at once; past that its next query waits. One that would wait more than
  * {@link MAX_WHERE_WAIT_MS} for the budget is answered `429` at once with `retry_after_ms`, and
- * so is one still waiting after that long (it was in line behind the project's other queries,
- * whose cost was not known when it came). A query is charged the time it took, failed ones too (a
+ * so is one still waiting a tenth longer than that (it was in line behind the project's other
+ * queries, whose cost was not known when it came). A query is charged the time it took, failed ones too (a
  * query stopped at the time limit spent it all).
  */
 export class WhereBudget {
@@ -36,8 +36,8 @@ export class WhereBudget {
 
   /**
    * Runs `query` of `project` once its budget allows, in `inTurn` (the project's store turn);
-   * `499` without running it if `signal` aborts first (its client left), `429` if it has not
-   * started within the longest wait.
+   * `499` without running it if `signal` aborts first (its client left), `429` if it still waits
+   * for the budget a tenth longer than the longest wait.
    */
   async run<T>(
     project: string,
@@ -49,9 +49,11 @@ export class WhereBudget {
     if (budget === undefined) return inTurn(query);
     const wait = budget.waitMs(project);
     if (wait > this.maxWaitMs) throw this.spent(wait);
-    // A timer of its own: AbortSignal.timeout inside AbortSignal.any did not fire (Node 20).
+    // A tenth more than the longest wait, so that a query let in for just under it is not
+    // refused once it has waited that; a timer of its own: AbortSignal.timeout inside
+    // AbortSignal.any did not fire (Node 20).
     const outOfTime = new AbortController();
-    const timer = setTimeout(() => outOfTime.abort(), this.maxWaitMs);
+    const timer = setTimeout(() => outOfTime.abort(), this.maxWaitMs * 1.1);
     try {
       const outcome = await budget.read(
         project,
