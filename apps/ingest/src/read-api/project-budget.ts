@@ -59,9 +59,10 @@ export class ProjectBudget {
     count: (result: P) => number,
     signal?: AbortSignal,
   ): Promise<P | undefined> {
-    const endTurn = await this.turnWhenReady(project, signal);
+    const endTurn = await this.waitingFor(this.line.take(project, signal));
     if (endTurn === undefined) return undefined;
     try {
+      if (!(await this.waitingFor(this.ready(project, signal)))) return undefined;
       const result = await read();
       this.charge(project, count(result));
       return result;
@@ -70,25 +71,11 @@ export class ProjectBudget {
     }
   }
 
-  /**
-   * `project`'s turn once its budget lets it read, counted as waiting until then; undefined, the
-   * turn given back, if `signal` aborted first.
-   */
-  private async turnWhenReady(
-    project: string,
-    signal: AbortSignal | undefined,
-  ): Promise<(() => void) | undefined> {
+  /** `wait`, counted by the `waiting` gauge until it settles. */
+  private async waitingFor<T>(wait: Promise<T>): Promise<T> {
     this.waiting?.inc();
     try {
-      const endTurn = await this.line.take(project, signal);
-      if (endTurn === undefined) return undefined;
-      let ready = false;
-      try {
-        ready = await this.ready(project, signal);
-      } finally {
-        if (!ready) endTurn();
-      }
-      return ready ? endTurn : undefined;
+      return await wait;
     } finally {
       this.waiting?.dec();
     }
