@@ -6,6 +6,7 @@ import type { ConcurrencyCap } from './concurrency-cap.js';
 import { readInstant } from './query-params.js';
 import { historyTooLong } from './history-too-long.js';
 import { readWhere } from './where-param.js';
+import { clientGone } from './client-gone.js';
 
 export interface ExportDeps {
   store: Store;
@@ -38,12 +39,11 @@ export function exportHandler(deps: ExportDeps) {
       maxHistory: deps.maxHistory,
     });
     try {
-      const gone = { now: false }; // an object: the loop below must see the close handler's write
-      res.once('close', () => (gone.now = true));
+      const gone = clientGone(res);
       let next = await nextGroup(groups);
       res.status(200).type('application/x-ndjson');
       res.flushHeaders();
-      while (next.done !== true && !gone.now) {
+      while (next.done !== true && !gone.aborted) {
         deps.exported.inc();
         if (!res.write(`${JSON.stringify(next.value)}\n`)) await drainedOrClosed(res);
         next = await nextGroup(groups);
