@@ -13,6 +13,18 @@ const slow =
     return outcome();
   };
 
+/** A query giving `value` that notes whether it ran. */
+function noted<T>(value: T) {
+  const query = Object.assign(
+    () => {
+      query.ran = true;
+      return Promise.resolve(value);
+    },
+    { ran: false },
+  );
+  return query;
+}
+
 describe('WhereBudget', () => {
   it('charges a failed query the time it took, and refuses the next over 10 s of wait', async () => {
     // 1 ms a second: a 20 ms query is 20 s of budget, 19 s past the second's worth at once.
@@ -39,17 +51,13 @@ describe('WhereBudget', () => {
       direct,
     );
     const left = new AbortController();
-    let ran = false;
-    const query = () => {
-      ran = true;
-      return Promise.resolve(1);
-    };
+    const query = noted(1);
     const held = budget.run('A', query, direct, left.signal).catch((error: unknown) => error);
     left.abort();
     const refused = await held;
     expect(refused).toBeInstanceOf(HttpError);
     expect((refused as HttpError).status).toBe(499);
-    expect(ran).toBe(false);
+    expect(query.ran).toBe(false);
   });
 
   it('answers 429 for a query still in line after the longest wait; the one before it runs on', async () => {
@@ -57,16 +65,12 @@ describe('WhereBudget', () => {
     const budget = new WhereBudget(1000, undefined, 50);
     let finish: (n: number) => void = () => undefined;
     const first = budget.run('A', () => new Promise<number>((r) => (finish = r)), direct);
-    let ran = false;
-    const query = () => {
-      ran = true;
-      return Promise.resolve(2);
-    };
+    const query = noted(2);
     const refused = await budget.run('A', query, direct).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(HttpError);
     expect((refused as HttpError).status).toBe(429);
     expect((refused as HttpError).body).toMatchObject({ retry_after_ms: 1000 });
-    expect(ran).toBe(false);
+    expect(query.ran).toBe(false);
     finish(1);
     await expect(first).resolves.toBe(1);
   });

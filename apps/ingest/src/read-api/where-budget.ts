@@ -15,8 +15,8 @@ type Outcome<T> = { ok: true; value: T; ms: number } | { ok: false; error: unkno
  * second's worth at once; past that its next query waits. One that would wait more than
  * {@link MAX_WHERE_WAIT_MS} for the budget is answered `429` at once with `retry_after_ms`, and
  * so is one still waiting a tenth longer than that (it was in line behind the project's other
- * queries, whose cost was not known when it came). A query is charged the time it took, failed ones too (a
- * query stopped at the time limit spent it all).
+ * queries, whose cost was not known when it came). A query is charged the time it took, failed
+ * ones too (a query stopped at the time limit spent it all).
  */
 export class WhereBudget {
   private readonly budget: ProjectBudget | undefined;
