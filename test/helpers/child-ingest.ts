@@ -19,12 +19,18 @@ export interface ChildIngest {
 /**
  * `apps/ingest/src/main.ts` as its own process, the way `npm run start:ingest` runs it, with only
  * `env` (plus PATH/HOME) as its environment. One node process (tsx as a loader, not as a
- * wrapper process), so that a signal and the exit code are the app's own.
+ * wrapper process), so that a signal and the exit code are the app's own. With `compiled`, it is
+ * `apps/ingest/dist/main.js` instead, as `npm run stack` runs it (test/global-setup.ts builds it).
  */
-export function spawnIngestMain(env: Record<string, string>): ChildIngest {
+export function spawnIngestMain(
+  env: Record<string, string>,
+  options: { compiled?: boolean } = {},
+): ChildIngest {
   const child = spawn(
     process.execPath,
-    ['--conditions=@groupidentify/source', '--import', 'tsx', 'apps/ingest/src/main.ts'],
+    options.compiled === true
+      ? ['apps/ingest/dist/main.js']
+      : ['--conditions=@groupidentify/source', '--import', 'tsx', 'apps/ingest/src/main.ts'],
     {
       cwd: repoRoot,
       // No metrics server unless asked for: parallel tests would share its default port.
