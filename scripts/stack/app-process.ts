@@ -22,6 +22,11 @@ export interface AppProcessOptions {
   /** Label of its output lines and messages, e.g. `worker 1`. */
   label: string;
   kind: AppKind;
+  /**
+   * Its CPU niceness: above 0 it runs through `nice -n`, so that every thread of it (V8's and
+   * libuv's too, not only the one `setpriority` would reach) has it from the start.
+   */
+  nice: number;
   /** The whole environment of the process. */
   env: NodeJS.ProcessEnv;
   /** Every line it prints, as it prints it. */
@@ -57,8 +62,10 @@ export class AppProcess {
 
   /** Spawns it (again, after an exit). */
   spawn(): void {
-    const { kind, env, label, onLine } = this.options;
-    const child = spawn(process.execPath, [...APP_COMMAND[kind]], {
+    const { kind, env, label, onLine, nice } = this.options;
+    const command = [process.execPath, ...APP_COMMAND[kind]];
+    const [file, ...args] = nice > 0 ? ['nice', '-n', String(nice), ...command] : command;
+    const child = spawn(file as string, args, {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -9,6 +9,8 @@ export interface AppLayout {
   port: number;
   /** Worker processes. */
   workers: number;
+  /** The worker processes' CPU niceness (`STACK_WORKER_NICE`); 0 runs them as ingest runs. */
+  workerNice: number;
   /**
    * Worker i's (0-based) metrics port is `metricsPort + i`, ingest's `metricsPort + workers`;
    * undefined: free ports; 0: no metrics servers.
@@ -81,6 +83,7 @@ export async function startAppProcesses(
     {
       label: 'ingest',
       kind: 'ingest' as const,
+      nice: 0,
       env: {
         ...layout.env,
         PORT: String(ingestPort),
@@ -94,6 +97,7 @@ export async function startAppProcesses(
     ...metricsPorts.map((port, i) => ({
       label: layout.workers === 1 ? 'worker' : `worker ${i + 1}`,
       kind: 'worker' as const,
+      nice: layout.workerNice,
       env: { ...layout.env, METRICS_PORT: String(port) },
       readyUrl: port === 0 ? undefined : `http://127.0.0.1:${port}/healthz`,
       metricsUrl: port === 0 ? undefined : `http://127.0.0.1:${port}/metrics`,
@@ -105,6 +109,7 @@ export async function startAppProcesses(
     const app: AppProcess = new AppProcess({
       label: spec.label,
       kind: spec.kind,
+      nice: spec.nice,
       env: spec.env,
       onLine: (label, line, stream) => supervision.onLine(label, line, stream),
       onUnexpectedExit: (exit) => {

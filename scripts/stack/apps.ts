@@ -25,6 +25,7 @@ export function stackLayout(env: NodeJS.ProcessEnv, config: StackConfig): AppLay
     host: config.HOST,
     port: config.PORT,
     workers: config.STACK_WORKERS,
+    workerNice: config.STACK_WORKER_NICE,
     metricsPort: metricsPort === undefined || metricsPort === '' ? undefined : Number(metricsPort),
   };
 }

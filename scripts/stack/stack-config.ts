@@ -34,6 +34,13 @@ const schema = z.object({
    */
   STACK_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
   /**
+   * The workers' CPU niceness (`nice -n`, 0–19; 0, the default: ingest's). Above 0, when the
+   * machine's cores are all busy a worker gives way to ingest answering clients: other projects'
+   * reads wait less beside a flooding one, and the worker applies less while the cores are
+   * short (docs/performance.md has both, measured). Idle cores are still all the worker's.
+   */
+  STACK_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(0),
+  /**
    * `maxmemory` of the redis-server the stack starts (bytes, or e.g. `512mb`, `2gb`); default half
    * of this machine's memory. Full, Redis refuses writes and ingest answers 503.
    */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '../helpers/services.js';
 
@@ -22,6 +22,7 @@ const STACK_VARIABLES = [
   'METRICS_PORT',
   'WORKER_PARTITIONS',
   'STACK_WORKERS',
+  'STACK_WORKER_NICE',
 ];
 
 export interface StackProcess {
@@ -120,6 +121,8 @@ export interface AppProcessInfo {
   cmdline: string;
   parentPid: number;
   parentCmdline: string;
+  /** The CPU niceness of each of its threads (`/proc/<pid>/task/<tid>/stat`). */
+  threadNices: number[];
 }
 
 /**
@@ -135,11 +138,25 @@ export function appProcesses(output: string, options: { latest?: boolean } = {})
     if (options.latest === true || !byLabel.has(label)) byLabel.set(label, Number(pid));
   }
   return [...byLabel].map(([label, pid]) => {
-    const parentPid = Number(
-      readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1],
+    const parentPid = Number(statFields(`/proc/${pid}/stat`)[1]);
+    const threadNices = readdirSync(`/proc/${pid}/task`).map((tid) =>
+      Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]),
     );
-    return { label, pid, cmdline: cmdline(pid), parentPid, parentCmdline: cmdline(parentPid) };
+    return {
+      label,
+      pid,
+      cmdline: cmdline(pid),
+      parentPid,
+      parentCmdline: cmdline(parentPid),
+      threadNices,
+    };
   });
+}
+
+/** The fields of a `stat` file after the command name (whose parentheses may hold spaces). */
+function statFields(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return text.slice(text.lastIndexOf(') ') + 2).split(' ');
 }
 
 function cmdline(pid: number): string {

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -77,7 +77,9 @@ describe('npm run stack', () => {
       PARTITIONS: String(PARTITIONS),
     };
     cleanStore(env.REDIS_URL, env.MONGO_URL, env.QUEUE_PREFIX);
-    const stack = started(spawnStack({ ...env, PORT: String(port), STACK_DIR: tempDir() }));
+    const stack = started(
+      spawnStack({ ...env, PORT: String(port), STACK_DIR: tempDir(), STACK_WORKER_NICE: '10' }),
+    );
     await stack.waitFor(/^stack: ready$/m);
     const output = stack.output();
     expect(output).toMatch(/^stack: redis: using REDIS_URL/m);
@@ -91,6 +93,11 @@ describe('npm run stack', () => {
       expect(app.parentCmdline).toContain('scripts/stack/run-stack.ts');
     }
     expect(new Set(apps.map((a) => a.pid)).size).toBe(2);
+    // STACK_WORKER_NICE: the worker gives way to ingest for the CPU, every thread of it; ingest
+    // runs at the stack's own priority (this test's: `nice` adds to it).
+    const nices = Object.fromEntries(apps.map((a) => [a.label, [...new Set(a.threadNices)]]));
+    const own = getPriority();
+    expect(nices).toEqual({ ingest: [own], worker: [Math.min(19, own + 10)] });
     const banner = parseBanner(output);
     const base = `http://127.0.0.1:${port}`;
     expect(banner.ingestCurl.at(-1)).toBe(`${base}/groupidentify`);
