@@ -329,6 +329,35 @@ describe('/api/destinations', () => {
     }
   });
 
+  it('MAX_DESTINATIONS_PER_PROJECT=2: POSTs racing in two ingest processes never pass it', async () => {
+    const one = await startTestIngest({ MAX_DESTINATIONS_PER_PROJECT: '2' });
+    const two = await startTestIngest({
+      MAX_DESTINATIONS_PER_PROJECT: '2',
+      MONGO_URL: one.config.MONGO_URL,
+    });
+    try {
+      expect((await create({ url: PUBLIC_URL }, one)).status).toBe(201);
+      // One place left; six POSTs for it at once, three to each process (each runs two of a
+      // project's store reads at a time).
+      const answers = await Promise.all(
+        [one, two, one, two, one, two].map((on) =>
+          api('POST', '/api/destinations', { url: PUBLIC_URL }, { on, keys: one }),
+        ),
+      );
+      const listed = (await api('GET', '/api/destinations', undefined, { on: one })).body;
+      const kept = (listed['items'] as { id: string }[]).map((d) => d.id);
+      expect(kept.length).toBeLessThanOrEqual(2);
+      const made = answers.filter((a) => a.status === 201).map((a) => a.body['id']);
+      expect(made.every((id) => kept.includes(id as string))).toBe(true);
+      expect(made.length).toBe(kept.length - 1);
+      for (const refused of answers.filter((a) => a.status !== 201))
+        expect(refused).toMatchObject({ status: 409, body: { error: 'Too many destinations' } });
+    } finally {
+      await two.close();
+      await one.close();
+    }
+  });
+
   it('401 without credentials, for every method', async () => {
     for (const [method, path] of [
       ['POST', '/api/destinations'],

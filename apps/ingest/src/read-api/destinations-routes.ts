@@ -58,15 +58,20 @@ export function destinationsRoutes(deps: DestinationsDeps): Router {
     const checked = await checkNewDestination(req.body, deps.allowPrivate);
     if (!checked.ok) throw invalid(checked.field, checked.reason);
     const made = await deps.inTurn(project, async () => {
-      // Checked, then inserted: POSTs racing each other may each pass it once.
-      if ((await store.destinations.count(project)) >= deps.maxPerProject)
-        throw tooManyDestinations(deps.maxPerProject);
-      return store.destinations.create({
+      const count = () => store.destinations.count(project);
+      if ((await count()) >= deps.maxPerProject) throw tooManyDestinations(deps.maxPerProject);
+      const doc = await store.destinations.create({
         project,
         ...checked.fields,
         start: await store.feed.heads(project, deps.partitions),
         now: new Date(),
       });
+      // Counted again with it in: of POSTs racing past the first count (in this process or
+      // another), each that finds the project over the cap takes its own back. The last to count
+      // sees every one kept, so the cap is never passed; racers may all be refused.
+      if ((await count()) <= deps.maxPerProject) return doc;
+      await store.destinations.remove(project, doc._id);
+      throw tooManyDestinations(deps.maxPerProject);
     });
     res.status(201).json({ ...destinationView(made), secret: made.secret });
   });
