@@ -4,6 +4,7 @@ import { cliJson, type CliEnv, cliEnvOf } from '../cli/cli-process.js';
 import { deferCleanups } from '../helpers/cleanups.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
 import { pollUntil } from '../helpers/services.js';
+import { scrapeMetrics, sumOf } from '../helpers/prometheus.js';
 
 // docs/guarantees.md#rate-limit-per-project: each project's accepted identifications go through a
 // token bucket; over it the whole request is 429, nothing of it enqueued, in every dialect.
@@ -79,6 +80,37 @@ describe('per-project rate limit', () => {
     const queued = await queuedValues(keys.id);
     expect(queued).toHaveLength(1020);
     expect(queued.filter((v) => v.startsWith('refused'))).toEqual([]);
+  });
+
+  it('a refusal held when ingest stops is answered at once, retry_after_ms as it came', async () => {
+    const stopping = await startTestIngest({ RATE_LIMIT_PER_S: '1', RATE_LIMIT_HOLD_MS: '5000' });
+    let closed: Promise<void> | undefined;
+    try {
+      const send = (ids: unknown[]) =>
+        fetch(`${stopping.url}/groupidentify`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            api_key: stopping.apiKey,
+            identification: JSON.stringify(ids),
+          }),
+        });
+      expect((await send(identifications(1000, 'fill'))).status).toBe(200);
+      const refused = send(identifications(100, 'refused')); // 76 tokens short: held 5 s
+      await pollUntil(
+        async () =>
+          sumOf((await scrapeMetrics(stopping.metricsUrl)).samples, 'gi_rate_limit_held') === 1,
+        { timeoutMs: 10_000, description: 'the refusal to be held (gi_rate_limit_held 1)' },
+      );
+      closed = stopping.close();
+      const answer = await refused;
+      expect(answer.status).toBe(429);
+      // About 76 s less what refilled since the first request; held its 5 s, it would be 71 s.
+      const { retry_after_ms } = (await answer.json()) as { retry_after_ms: number };
+      expect(retry_after_ms).toBeGreaterThan(72_000);
+      expect(retry_after_ms).toBeLessThanOrEqual(76_000);
+    } finally {
+      await (closed ?? stopping.close());
+    }
   });
 
   it("one project's empty bucket leaves another project's alone", async () => {

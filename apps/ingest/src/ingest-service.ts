@@ -85,6 +85,8 @@ export async function startIngest(config: IngestConfig, logger: Logger): Promise
     backpressureLagMs: config.BACKPRESSURE_LAG_MS,
     rateLimits: new ProjectRateLimits(config.RATE_LIMIT_PER_S, {
       holdMs: config.RATE_LIMIT_HOLD_MS,
+      stopping: shutdown.signal,
+      heldGauge: metrics.rateLimitHeld,
     }),
     segmentGroupType: config.SEGMENT_GROUP_TYPE,
     allowPrivateDestinations: config.DESTINATIONS_ALLOW_PRIVATE,

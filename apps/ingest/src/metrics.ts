@@ -19,6 +19,8 @@ export interface IngestMetrics {
   changeWaiters: Gauge;
   /** Reads waiting in their project's line or for its budget now: feed pages, `where` queries. */
   budgetWaiting: Gauge<'budget'>;
+  /** Refusals of the rate limit held now before they are answered (`RATE_LIMIT_HOLD_MS`). */
+  rateLimitHeld: Gauge;
 }
 
 export function createIngestMetrics(): IngestMetrics {
@@ -81,6 +83,11 @@ export function createIngestMetrics(): IngestMetrics {
       name: 'gi_read_budget_waiting',
       help: "Reads waiting in their project's line or for its budget now, by budget: feed (change feed pages) or where (where queries)",
       labelNames: ['budget'],
+      registers: [registry],
+    }),
+    rateLimitHeld: new Gauge({
+      name: 'gi_rate_limit_held',
+      help: 'Refusals of the per-project rate limit held now before they are answered (RATE_LIMIT_HOLD_MS)',
       registers: [registry],
     }),
   };

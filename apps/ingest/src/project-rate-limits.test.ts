@@ -87,4 +87,23 @@ describe('ProjectRateLimits', () => {
     expect(await later).toMatchObject({ body: { retry_after_ms: 470 } });
     expect(limits.held).toBe(0);
   });
+
+  it('answers the refusals it holds at once when ingest stops, retry_after_ms as they came', async () => {
+    const stopping = new AbortController();
+    const limits = new ProjectRateLimits(1, {
+      now: clock,
+      holdMs: 60_000,
+      stopping: stopping.signal,
+    });
+    await limits.take(project('a'), 1024); // the whole bucket
+    const held = refusal(limits, project('a'), 1); // 1 token short at 1/s: held 1 s
+    expect(limits.held).toBe(1);
+    stopping.abort();
+    expect(await held).toMatchObject({ status: 429, body: { retry_after_ms: 1000 } });
+    expect(limits.held).toBe(0);
+    // Stopped: a refusal is not held at all.
+    expect(await refusal(limits, project('a'), 1)).toMatchObject({
+      body: { retry_after_ms: 1000 },
+    });
+  });
 });

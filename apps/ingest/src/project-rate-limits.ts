@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Gauge } from 'prom-client';
 import { rateLimited } from './http-error.js';
 import type { IngestProject } from './project-lookup.js';
 import { takeTokens, type TokenBucket } from './token-bucket.js';
@@ -10,6 +11,10 @@ export interface RateLimitOptions {
   holdMs?: number;
   /** Refusals held at once in this process; beyond, they are answered at once. */
   maxHeld?: number;
+  /** Ingest stopping: refusals held then are answered at once. */
+  stopping?: AbortSignal;
+  /** Counts the refusals held now (`gi_rate_limit_held`). */
+  heldGauge?: Pick<Gauge, 'inc' | 'dec'>;
 }
 
 /** What a take decided: the tokens taken, or how long until there are enough. */
@@ -26,6 +31,8 @@ export class ProjectRateLimits {
   private readonly now: () => number;
   private readonly holdMs: number;
   private readonly maxHeld: number;
+  private readonly stopping: AbortSignal | undefined;
+  private readonly heldGauge: Pick<Gauge, 'inc' | 'dec'> | undefined;
   private heldNow = 0;
 
   constructor(
@@ -35,6 +42,8 @@ export class ProjectRateLimits {
     this.now = options.now ?? (() => performance.now());
     this.holdMs = options.holdMs ?? 0;
     this.maxHeld = options.maxHeld ?? MAX_HELD_REFUSALS;
+    this.stopping = options.stopping;
+    this.heldGauge = options.heldGauge;
   }
 
   /** Refusals being held now. */
@@ -49,17 +58,22 @@ export class ProjectRateLimits {
    * answered, whatever `Retry-After` says, is then refused about as often as its tokens come back
    * (at least once a second per connection), not as fast as ingest can parse: each refusal costs
    * about what an accepted request does, and they took ingest from every other project.
+   * Refusals held when ingest stops are answered at once, their `retry_after_ms` as it was when
+   * they came: nothing holds the shutdown up.
    */
   async take(project: IngestProject, count: number): Promise<void> {
     const decision = this.decide(project, count);
     if (decision.ok) return;
-    const held = this.heldNow < this.maxHeld ? Math.min(decision.retryAfterMs, this.holdMs) : 0;
-    if (held > 0) {
+    const hold = this.heldNow < this.maxHeld ? Math.min(decision.retryAfterMs, this.holdMs) : 0;
+    let held = 0;
+    if (hold > 0) {
       this.heldNow++;
+      this.heldGauge?.inc();
       try {
-        await delay(held);
+        if (await holdUnless(hold, this.stopping)) held = hold;
       } finally {
         this.heldNow--;
+        this.heldGauge?.dec();
       }
     }
     throw rateLimited(decision.retryAfterMs - held, decision.rate);
@@ -71,6 +85,17 @@ export class ProjectRateLimits {
     const taken = takeTokens(this.buckets.get(project.id), count, rate, this.now());
     this.buckets.set(project.id, taken.bucket);
     return taken.ok ? { ok: true } : { ok: false, retryAfterMs: taken.retryAfterMs, rate };
+  }
+}
+
+/** Waits `ms`; true if it did, false if `signal` aborted first (or already had). */
+async function holdUnless(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal });
+    return true;
+  } catch (error) {
+    if (signal?.aborted === true) return false;
+    throw error;
   }
 }
 
