@@ -64,8 +64,9 @@ export class AppProcess {
   spawn(): void {
     const { kind, env, label, onLine, nice } = this.options;
     const command = [process.execPath, ...APP_COMMAND[kind]];
-    const [file, ...args] = nice > 0 ? ['nice', '-n', String(nice), ...command] : command;
-    const child = spawn(file as string, args, {
+    const [file = process.execPath, ...args] =
+      nice > 0 ? ['nice', '-n', String(nice), ...command] : command;
+    const child = spawn(file, args, {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
