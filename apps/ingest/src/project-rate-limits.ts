@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Gauge } from 'prom-client';
+import { sleep } from './abortable-sleep.js';
 import { rateLimited } from './http-error.js';
 import type { IngestProject } from './project-lookup.js';
 import { takeTokens, type TokenBucket } from './token-bucket.js';
@@ -70,7 +70,7 @@ export class ProjectRateLimits {
       this.heldNow++;
       this.heldGauge?.inc();
       try {
-        if (await holdUnless(hold, this.stopping)) held = hold;
+        if (await sleep(hold, this.stopping)) held = hold;
       } finally {
         this.heldNow--;
         this.heldGauge?.dec();
@@ -85,17 +85,6 @@ export class ProjectRateLimits {
     const taken = takeTokens(this.buckets.get(project.id), count, rate, this.now());
     this.buckets.set(project.id, taken.bucket);
     return taken.ok ? { ok: true } : { ok: false, retryAfterMs: taken.retryAfterMs, rate };
-  }
-}
-
-/** Waits `ms`; true if it did, false if `signal` aborted first (or already had). */
-async function holdUnless(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  try {
-    await delay(ms, undefined, { signal });
-    return true;
-  } catch (error) {
-    if (signal?.aborted === true) return false;
-    throw error;
   }
 }
 

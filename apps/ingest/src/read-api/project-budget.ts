@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleep } from '../abortable-sleep.js';
 import { Turns } from '@groupidentify/service-runtime';
 
 /**
@@ -112,14 +112,3 @@ interface BudgetOptions {
 
 /** Entries kept before the idle ones are dropped. */
 const MAX_PROJECTS = 10_000;
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-async function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  try {
-    await delay(ms, undefined, { signal });
-    return true;
-  } catch (error) {
-    if (signal?.aborted === true) return false;
-    throw error;
-  }
-}
