@@ -12,7 +12,7 @@ import { mongoUrl, pollUntil, redisUrl, uniqueName } from '../helpers/services.j
 // ingest process runs with a V8 heap limit well below the size of what it exports: holding the
 // groups (or the response) would end it with a heap out-of-memory crash. It is the compiled app,
 // as `npm run stack` and the Dockerfile run it (its heap starts near 30 MB; under tsx, which
-// compiles the sources in the process, near 35 MB, and peaks came within 16 MB of the limit).
+// compiles the sources in the process, near 35 MB, and peaks came within 10 MB of the limit).
 const defer = deferCleanups('each');
 
 const GROUPS = 24_000;
