@@ -81,7 +81,7 @@ const schema = z.object({
    * A request over its project's rate limit is answered 429 when its tokens would be there, or
    * after this many ms if sooner (docs/guarantees.md#rate-limit-per-project): clients that send
    * again at once, whatever Retry-After says, no longer keep ingest busy refusing them. 0: at once.
-   * At most 5 s: a held refusal keeps its body, and a stopping ingest waits for it.
+   * At most 5 s: a held refusal keeps its body (a stopping ingest answers the held ones at once).
    */
   RATE_LIMIT_HOLD_MS: z.coerce.number().int().min(0).max(5000).default(1000),
   /**

@@ -106,4 +106,27 @@ describe('ProjectRateLimits', () => {
       body: { retry_after_ms: 1000 },
     });
   });
+
+  it('holds many refusals at once without a listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const stopping = new AbortController();
+      const limits = new ProjectRateLimits(1, {
+        now: clock,
+        holdMs: 60_000,
+        stopping: stopping.signal,
+      });
+      await limits.take(project('a'), 1024);
+      const held = Array.from({ length: 20 }, () => refusal(limits, project('a'), 1));
+      expect(limits.held).toBe(20);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a tick
+      stopping.abort();
+      expect(await Promise.all(held)).toHaveLength(20);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Gauge } from 'prom-client';
 import { sleep } from './abortable-sleep.js';
 import { rateLimited } from './http-error.js';
@@ -31,7 +32,8 @@ export class ProjectRateLimits {
   private readonly now: () => number;
   private readonly holdMs: number;
   private readonly maxHeld: number;
-  private readonly stopping: AbortSignal | undefined;
+  /** Aborted when ingest stops: what the held refusals wait on (one listener on `stopping`). */
+  private readonly release = new AbortController();
   private readonly heldGauge: Pick<Gauge, 'inc' | 'dec'> | undefined;
   private heldNow = 0;
 
@@ -42,7 +44,10 @@ export class ProjectRateLimits {
     this.now = options.now ?? (() => performance.now());
     this.holdMs = options.holdMs ?? 0;
     this.maxHeld = options.maxHeld ?? MAX_HELD_REFUSALS;
-    this.stopping = options.stopping;
+    // Each held refusal listens for the release: up to maxHeld at once, not a leak.
+    setMaxListeners(this.maxHeld + 1, this.release.signal);
+    options.stopping?.addEventListener('abort', () => this.release.abort(), { once: true });
+    if (options.stopping?.aborted === true) this.release.abort();
     this.heldGauge = options.heldGauge;
   }
 
@@ -70,7 +75,7 @@ export class ProjectRateLimits {
       this.heldNow++;
       this.heldGauge?.inc();
       try {
-        if (await sleep(hold, this.stopping)) held = hold;
+        if (await sleep(hold, this.release.signal)) held = hold;
       } finally {
         this.heldNow--;
         this.heldGauge?.dec();
