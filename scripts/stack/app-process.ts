@@ -81,18 +81,26 @@ export class AppProcess {
       );
     }
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        if (!this.stopping) this.options.onUnexpectedExit({ code, signal });
-        resolve({ code, signal });
+      const end = (exit: ProcessExit) => {
+        if (!this.stopping) this.options.onUnexpectedExit(exit);
+        resolve(exit);
+      };
+      child.once('exit', (code, signal) => end({ code, signal }));
+      // A command that could not be started (`nice` not on PATH, say) has no pid and emits
+      // 'error' but never 'exit': it ended all the same, and is restarted or given up on.
+      child.once('error', (error) => {
+        onLine(label, `could not start: ${error.message}`, 'stderr');
+        if (child.pid === undefined) end({ code: null, signal: null });
       });
     });
-    child.once('error', (error) => onLine(label, `could not start: ${error.message}`, 'stderr'));
   }
 
   /** Whether it is running now. */
   running(): boolean {
     return (
-      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+      this.child?.pid !== undefined &&
+      this.child.exitCode === null &&
+      this.child.signalCode === null
     );
   }
 

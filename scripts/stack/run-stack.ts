@@ -11,7 +11,7 @@
 //   STACK_DIR              server data and demo-project.json (default <repo>/.stack, gitignored)
 //   PORT, HOST             ingest listener (default 8080 on 127.0.0.1)
 //   STACK_WORKERS          worker processes (default 1)
-//   STACK_WORKER_NICE      the workers' CPU niceness, 0-19 (default 0: ingest's)
+//   STACK_WORKER_NICE      added to the workers' CPU niceness, 0-19 (default 0: ingest's)
 //   LOG_LEVEL              the apps' log level here (default warn); other app variables
 //                          (PARTITIONS, QUEUE_PREFIX, METRICS_PORT, …) pass through to the apps
 //   REDIS_CLUSTER_NODES    use this Redis Cluster (host:port,…) instead of any single Redis

@@ -139,9 +139,14 @@ export function appProcesses(output: string, options: { latest?: boolean } = {})
   }
   return [...byLabel].map(([label, pid]) => {
     const parentPid = Number(statFields(`/proc/${pid}/stat`)[1]);
-    const threadNices = readdirSync(`/proc/${pid}/task`).map((tid) =>
-      Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]),
-    );
+    // A thread that ends between the listing and its read is passed over.
+    const threadNices = readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return [Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16])];
+      } catch {
+        return [];
+      }
+    });
     return {
       label,
       pid,

@@ -171,7 +171,9 @@ describe('npm run stack', () => {
     };
     cleanStore(env.REDIS_URL, env.MONGO_URL, env.QUEUE_PREFIX);
     const port = await freePort();
-    const stack = started(spawnStack({ ...env, PORT: String(port), STACK_DIR: tempDir() }));
+    const stack = started(
+      spawnStack({ ...env, PORT: String(port), STACK_DIR: tempDir(), STACK_WORKER_NICE: '5' }),
+    );
     await stack.waitFor(/^stack: ready$/m);
     const worker = appProcesses(stack.output()).find((a) => a.label === 'worker');
     if (worker === undefined) throw new Error(`no worker in:\n${stack.output()}`);
@@ -179,6 +181,13 @@ describe('npm run stack', () => {
     await stack.waitFor(/^stack: worker exited unexpectedly \(signal SIGKILL\); restarting it/m);
     const [, again] = await stack.waitFor(/^stack: worker: running again \(pid (\d+)\)$/m);
     expect(Number(again)).not.toBe(worker.pid);
+    // Restarted through `nice` too (STACK_WORKER_NICE).
+    const restarted = appProcesses(stack.output(), { latest: true }).find(
+      (a) => a.label === 'worker',
+    );
+    expect(new Set(restarted?.threadNices)).toStrictEqual(
+      new Set([Math.min(19, getPriority() + 5)]),
+    );
 
     // The new worker applies what is sent now.
     const banner = parseBanner(stack.output());
