@@ -329,7 +329,7 @@ describe('/api/destinations', () => {
     }
   });
 
-  it('MAX_DESTINATIONS_PER_PROJECT=2: POSTs racing in two ingest processes never pass it', async () => {
+  it('MAX_DESTINATIONS_PER_PROJECT=2: POSTs racing in two ingest services never pass it', async () => {
     const one = await startTestIngest({ MAX_DESTINATIONS_PER_PROJECT: '2' });
     const two = await startTestIngest({
       MAX_DESTINATIONS_PER_PROJECT: '2',
@@ -337,8 +337,8 @@ describe('/api/destinations', () => {
     });
     try {
       expect((await create({ url: PUBLIC_URL }, one)).status).toBe(201);
-      // One place left; six POSTs for it at once, three to each process (each runs two of a
-      // project's store reads at a time).
+      // One place left; six POSTs for it at once, three to each service (each runs two of a
+      // project's store reads at a time; they share only the store).
       const answers = await Promise.all(
         [one, two, one, two, one, two].map((on) =>
           api('POST', '/api/destinations', { url: PUBLIC_URL }, { on, keys: one }),
