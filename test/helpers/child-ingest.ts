@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { APP_COMMAND } from '../../scripts/stack/app-process.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -20,7 +21,8 @@ export interface ChildIngest {
  * `apps/ingest/src/main.ts` as its own process, the way `npm run start:ingest` runs it, with only
  * `env` (plus PATH/HOME) as its environment. One node process (tsx as a loader, not as a
  * wrapper process), so that a signal and the exit code are the app's own. With `compiled`, it is
- * `apps/ingest/dist/main.js` instead, as `npm run stack` runs it (test/global-setup.ts builds it).
+ * `apps/ingest/dist/main.js` instead, with the flags `npm run stack` runs it with (`APP_COMMAND`;
+ * test/global-setup.ts builds it).
  */
 export function spawnIngestMain(
   env: Record<string, string>,
@@ -29,7 +31,7 @@ export function spawnIngestMain(
   const child = spawn(
     process.execPath,
     options.compiled === true
-      ? ['apps/ingest/dist/main.js']
+      ? [...APP_COMMAND.ingest]
       : ['--conditions=@groupidentify/source', '--import', 'tsx', 'apps/ingest/src/main.ts'],
     {
       cwd: repoRoot,

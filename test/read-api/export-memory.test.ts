@@ -89,10 +89,15 @@ describe('GET /api/export in constant memory', () => {
         }
       }
     } catch (error) {
+      if (error instanceof SyntaxError) throw error; // a line that is not JSON: not a cut
       throw new Error(`the export was cut after ${lines} groups: ${await whyCut(ingest)}`, {
         cause: error,
       });
     }
+    if (lines !== GROUPS)
+      throw new Error(
+        `the export ended after ${lines} of ${GROUPS} groups: ${await whyCut(ingest)}`,
+      );
     expect(rest).toBe('');
     expect(lines).toBe(GROUPS);
     expect(sum).toBe((GROUPS * (GROUPS - 1)) / 2); // each group exactly once
