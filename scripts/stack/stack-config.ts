@@ -35,10 +35,10 @@ const schema = z.object({
   STACK_WORKERS: z.coerce.number().int().min(1).max(16).default(1),
   /**
    * Added to the workers' CPU niceness (`nice -n`, 0–19, on top of the stack's own; 0, the
-   * default: the same as ingest). Above 0, when the
-   * machine's cores are all busy a worker gives way to ingest answering clients: other projects'
-   * reads wait less beside a flooding one, and the worker applies less while the cores are
-   * short (docs/performance.md has both, measured). Idle cores are still all the worker's.
+   * default: the same as ingest). Above 0, when the machine's cores are all busy a worker gives
+   * way to ingest answering clients: other projects' reads wait less beside a flooding one, and
+   * the worker applies less while the cores are short (docs/performance.md has both, measured).
+   * Idle cores are still all the worker's.
    */
   STACK_WORKER_NICE: z.coerce.number().int().min(0).max(19).default(0),
   /**
