@@ -13,6 +13,14 @@ const slow =
     return outcome();
   };
 
+/** Project A runs a query of `ms`. */
+const spend = (budget: WhereBudget, ms: number) =>
+  budget.run(
+    'A',
+    slow(ms, () => 0),
+    direct,
+  );
+
 /** A query giving `value` that notes whether it ran. */
 function noted<T>(value: T) {
   const query = Object.assign(
@@ -25,6 +33,16 @@ function noted<T>(value: T) {
   return query;
 }
 
+/** The HttpError `run` was refused with (fails if it ran or failed otherwise). */
+async function refusalOf(run: Promise<unknown>): Promise<HttpError> {
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(HttpError);
+  return error as HttpError;
+}
+
 describe('WhereBudget', () => {
   it('charges a failed query the time it took, and refuses the next over 10 s of wait', async () => {
     // 1 ms a second: a 20 ms query is 20 s of budget, 19 s past the second's worth at once.
@@ -33,11 +51,8 @@ describe('WhereBudget', () => {
       throw new Error('the store stopped the query');
     });
     await expect(budget.run('A', failing, direct)).rejects.toThrow('the store stopped the query');
-    const refused = await budget
-      .run('A', () => Promise.resolve(1), direct)
-      .catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(HttpError);
-    expect((refused as HttpError).status).toBe(429);
+    const refused = await refusalOf(budget.run('A', () => Promise.resolve(1), direct));
+    expect(refused.status).toBe(429);
     // Another project is not charged.
     await expect(budget.run('B', () => Promise.resolve(2), direct)).resolves.toBe(2);
   });
@@ -45,18 +60,13 @@ describe('WhereBudget', () => {
   it('gives up a query that waits for the budget once its client left: 499, never run', async () => {
     // 100 ms a second: a 200 ms query is 2 s of budget, 1 s past the second's worth at once.
     const budget = new WhereBudget(100);
-    await budget.run(
-      'A',
-      slow(200, () => 0),
-      direct,
-    );
+    await spend(budget, 200);
     const left = new AbortController();
     const query = noted(1);
-    const held = budget.run('A', query, direct, left.signal).catch((error: unknown) => error);
+    const held = refusalOf(budget.run('A', query, direct, left.signal));
     left.abort();
     const refused = await held;
-    expect(refused).toBeInstanceOf(HttpError);
-    expect((refused as HttpError).status).toBe(499);
+    expect(refused.status).toBe(499);
     expect(query.ran).toBe(false);
   });
 
@@ -66,10 +76,9 @@ describe('WhereBudget', () => {
     let finish: (n: number) => void = () => undefined;
     const first = budget.run('A', () => new Promise<number>((r) => (finish = r)), direct);
     const query = noted(2);
-    const refused = await budget.run('A', query, direct).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(HttpError);
-    expect((refused as HttpError).status).toBe(429);
-    expect((refused as HttpError).body).toMatchObject({ retry_after_ms: 1000 });
+    const refused = await refusalOf(budget.run('A', query, direct));
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ retry_after_ms: 1000 });
     expect(query.ran).toBe(false);
     finish(1);
     await expect(first).resolves.toBe(1);
@@ -77,11 +86,7 @@ describe('WhereBudget', () => {
 
   it('runs every query at once when the budget is 0 (off)', async () => {
     const budget = new WhereBudget(0);
-    await budget.run(
-      'A',
-      slow(20, () => 0),
-      direct,
-    );
+    await spend(budget, 20);
     await expect(budget.run('A', () => Promise.resolve(1), direct)).resolves.toBe(1);
   });
 });
