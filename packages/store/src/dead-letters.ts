@@ -4,6 +4,7 @@ import {
   type JsonObject,
   type JsonValue,
 } from '@groupidentify/ops';
+import type { Filter } from 'mongodb';
 import { insertManyOnce, type Collections } from './collections.js';
 import type { DeadLetterDocument } from './documents.js';
 import { sequenceId } from './sequence-id.js';
@@ -51,11 +52,39 @@ export interface DeadLetterStore {
     reason: string,
     now: Date,
   ): Promise<void>;
-  /** Oldest failure first; only those never replayed with `pendingOnly`. */
+  /**
+   * Up to `limit` letters after `after`, oldest failure first; only those never replayed with
+   * `pendingOnly`. `next` is where the following page starts, undefined after the last letter.
+   */
+  page(options: PageOptions): Promise<DeadLetterPage>;
+  /** Every letter, read a page at a time: for the CLI, never for a server's answer. */
   list(options?: { pendingOnly?: boolean }): Promise<DeadLetterView[]>;
   get(id: string): Promise<DeadLetterView | undefined>;
   markReplayed(ids: readonly string[], now: Date): Promise<void>;
 }
+
+/**
+ * Where a page of dead letters ends: the last letter's place in failure order (its failure time,
+ * then its position in the queue), so a letter added or replayed meanwhile moves nothing.
+ */
+export interface DeadLetterPosition {
+  failedAt: Date;
+  seq: AppliedSequence;
+}
+
+export interface PageOptions {
+  pendingOnly?: boolean | undefined;
+  after?: DeadLetterPosition | undefined;
+  limit: number;
+}
+
+export interface DeadLetterPage {
+  items: DeadLetterView[];
+  next: DeadLetterPosition | undefined;
+}
+
+/** Letters a page of {@link DeadLetterStore.list} reads at a time. */
+const LIST_PAGE = 1000;
 
 const UNREADABLE_INDEX = -1;
 
@@ -73,13 +102,39 @@ export function deadLetterStore({ deadLetters }: Collections): DeadLetterStore {
       })),
     );
   };
+  const page = async ({ pendingOnly = false, after, limit }: PageOptions) => {
+    const filter: Filter<DeadLetterDocument> = {
+      ...(pendingOnly ? { replayed_at: { $exists: false } } : {}),
+      ...(after === undefined ? {} : { $or: laterThan(after) }),
+    };
+    const docs = await deadLetters
+      .find(filter)
+      // Oldest failure first; the items of one job in job order (their ids sort as text).
+      .sort({ failed_at: 1, 'seq.epoch': 1, 'seq.job': 1, 'seq.index': 1 })
+      .limit(limit + 1)
+      .toArray();
+    const items = docs.slice(0, limit);
+    const last = items.at(-1);
+    const more = docs.length > limit && last !== undefined;
+    return {
+      items: items.map(viewOf),
+      next: more ? { failedAt: last.failed_at, seq: last.seq } : undefined,
+    };
+  };
   return {
     add,
     addUnreadableJob: (partition, { epoch, job }, data, reason, now) =>
       add(partition, [{ seq: { epoch, job, index: UNREADABLE_INDEX }, item: data, reason }], now),
+    page,
     async list({ pendingOnly = false } = {}) {
-      const filter = pendingOnly ? { replayed_at: { $exists: false } } : {};
-      return (await deadLetters.find(filter).toArray()).sort(byFailure).map(viewOf);
+      const all: DeadLetterView[] = [];
+      let after: DeadLetterPosition | undefined;
+      do {
+        const read = await page({ pendingOnly, after, limit: LIST_PAGE });
+        all.push(...read.items);
+        after = read.next;
+      } while (after !== undefined);
+      return all;
     },
     async get(id) {
       const doc = await deadLetters.findOne({ _id: id });
@@ -123,12 +178,17 @@ function groupOf(item: JsonValue): GroupRef | null {
     : null;
 }
 
-/** Oldest failure first; items of one job in job order (ids sort as text, not as numbers). */
-function byFailure(a: DeadLetterDocument, b: DeadLetterDocument): number {
-  return (
-    a.failed_at.getTime() - b.failed_at.getTime() ||
-    a.seq.epoch.localeCompare(b.seq.epoch) ||
-    a.seq.job - b.seq.job ||
-    a.seq.index - b.seq.index
-  );
+/** The letters after `at` in failure order, as alternatives of a filter. */
+function laterThan({ failedAt, seq }: DeadLetterPosition): Filter<DeadLetterDocument>[] {
+  return [
+    { failed_at: { $gt: failedAt } },
+    { failed_at: failedAt, 'seq.epoch': { $gt: seq.epoch } },
+    { failed_at: failedAt, 'seq.epoch': seq.epoch, 'seq.job': { $gt: seq.job } },
+    {
+      failed_at: failedAt,
+      'seq.epoch': seq.epoch,
+      'seq.job': seq.job,
+      'seq.index': { $gt: seq.index },
+    },
+  ];
 }

@@ -56,7 +56,14 @@ export {
   type HistoryView,
   type TailRecord,
 } from './history.js';
-export type { DeadLetter, DeadLetterStore, DeadLetterView, GroupRef } from './dead-letters.js';
+export type {
+  DeadLetter,
+  DeadLetterPage,
+  DeadLetterPosition,
+  DeadLetterStore,
+  DeadLetterView,
+  GroupRef,
+} from './dead-letters.js';
 export type { InsertIdClaimRequest, InsertIdClaims } from './insert-id-claims.js';
 export { INSERT_ID_RETENTION_SECONDS } from './indexes.js';
 export { storedForm } from './stored-form.js';
