@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { DeadLetterView, Store } from '@groupidentify/store';
+import type { DeadLetterPosition, DeadLetterView, Store } from '@groupidentify/store';
 import {
   enqueueJobs,
   limitToOneConsumer,
@@ -24,35 +24,75 @@ export class ReplayError extends Error {
   }
 }
 
-type Plan =
-  { letter: DeadLetterView; payload: JobPayload } | { letter: DeadLetterView; skip: string };
+type Replayable = { letter: DeadLetterView; payload: JobPayload };
+type Plan = Replayable | { letter: DeadLetterView; skip: string };
+
+/** Letters a replay of all reads, checks and enqueues at a time. */
+const REPLAY_PAGE = 1000;
 
 /**
  * Re-enqueues dead letters as new jobs on their partitions, in failure order, then marks them
  * replayed. Without `id`, letters already replayed are left alone; `id` replays that one letter
  * even if it was replayed before. Enqueue comes first: a crash in between replays twice rather
- * than never (a letter with an insert_id is still applied once).
+ * than never (a letter with an insert_id is still applied once). All letters are read a page at
+ * a time, twice: first to check that each maps to its partition (a refusal enqueues nothing),
+ * then to enqueue them.
  */
 export async function replayDeadLetters(
   store: Store,
   queueOf: (partition: number) => Queue<JobPayload>,
   partitions: number,
   id: string | undefined,
-  now = new Date(),
+  { now = new Date(), pageSize = REPLAY_PAGE }: { now?: Date; pageSize?: number } = {},
 ): Promise<ReplayResult> {
-  const plans = (await selectLetters(store, id)).map((letter) => planOf(letter, partitions));
   const result: ReplayResult = { replayed: [], skipped: [] };
-  const byPartition = new Map<number, { letter: DeadLetterView; payload: JobPayload }[]>();
-  for (const plan of plans) {
-    if ('skip' in plan) {
-      if (id !== undefined)
-        throw new ReplayError(
-          `dead letter ${id} cannot be replayed: ${plan.skip}`,
-          'not-replayable',
-        );
-      result.skipped.push({ id: plan.letter.id, reason: plan.skip });
-      continue;
+  if (id !== undefined) {
+    const letter = await store.deadLetters.get(id);
+    if (letter === undefined) throw new ReplayError(`dead letter ${id} not found`, 'not-found');
+    const plan = planOf(letter, partitions);
+    if ('skip' in plan)
+      throw new ReplayError(`dead letter ${id} cannot be replayed: ${plan.skip}`, 'not-replayable');
+    await enqueue(store, queueOf, [plan], now, result);
+    return result;
+  }
+  await eachPendingPage(store, pageSize, (letters) =>
+    letters.forEach((l) => planOf(l, partitions)),
+  );
+  await eachPendingPage(store, pageSize, async (letters) => {
+    const plans: Replayable[] = [];
+    for (const plan of letters.map((l) => planOf(l, partitions))) {
+      if ('skip' in plan) result.skipped.push({ id: plan.letter.id, reason: plan.skip });
+      else plans.push(plan);
     }
+    await enqueue(store, queueOf, plans, now, result);
+  });
+  return result;
+}
+
+/** Calls `each` with the letters not replayed yet, a page at a time, in failure order. */
+async function eachPendingPage(
+  store: Store,
+  pageSize: number,
+  each: (letters: DeadLetterView[]) => unknown,
+): Promise<void> {
+  let after: DeadLetterPosition | undefined;
+  do {
+    const page = await store.deadLetters.page({ pendingOnly: true, after, limit: pageSize });
+    await each(page.items);
+    after = page.next;
+  } while (after !== undefined);
+}
+
+/** Enqueues each partition's letters as jobs, in the order given, and marks them replayed. */
+async function enqueue(
+  store: Store,
+  queueOf: (partition: number) => Queue<JobPayload>,
+  plans: readonly Replayable[],
+  now: Date,
+  result: ReplayResult,
+): Promise<void> {
+  const byPartition = new Map<number, Replayable[]>();
+  for (const plan of plans) {
     const list = byPartition.get(plan.letter.partition) ?? [];
     list.push(plan);
     byPartition.set(plan.letter.partition, list);
@@ -71,14 +111,6 @@ export async function replayDeadLetters(
       result.replayed.push({ id: letter, partition, job: jobIds[i] ?? null }),
     );
   }
-  return result;
-}
-
-async function selectLetters(store: Store, id: string | undefined): Promise<DeadLetterView[]> {
-  if (id === undefined) return store.deadLetters.list({ pendingOnly: true });
-  const letter = await store.deadLetters.get(id);
-  if (letter === undefined) throw new ReplayError(`dead letter ${id} not found`, 'not-found');
-  return [letter];
 }
 
 /** What one letter would become: a job of its own item, or why it cannot be replayed. */
