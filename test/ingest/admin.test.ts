@@ -203,6 +203,11 @@ describe('dead letters', () => {
     );
   });
 
+  const REASONS = [
+    'the store refused it',
+    'unreadable job: not a job',
+    'the store refused it again',
+  ];
   const queued = async (): Promise<unknown[]> =>
     (await ingest.jobs(partition)).flatMap((job) => job.data.items);
 
@@ -211,14 +216,35 @@ describe('dead letters', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('cache-control')).toBe('no-store');
     const expected = JSON.parse(JSON.stringify(await ingest.store.deadLetters.list())) as unknown;
-    expect(answer.body).toStrictEqual({ items: expected });
+    expect(answer.body).toStrictEqual({ items: expected, next_cursor: null });
     expect(
       (answer.body as { items: { reason: string }[] }).items.map((l) => l.reason),
-    ).toStrictEqual([
-      'the store refused it',
-      'unreadable job: not a job',
-      'the store refused it again',
-    ]);
+    ).toStrictEqual(REASONS);
+  });
+
+  it('gives the letters a page at a time (limit, cursor), and refuses a bad page (400)', async () => {
+    const pages: string[][] = [];
+    let path = '/dead-letters?limit=2';
+    for (;;) {
+      const answer = await admin('GET', path);
+      expect(answer.status).toBe(200);
+      const page = answer.body as { items: { reason: string }[]; next_cursor: string | null };
+      pages.push(page.items.map((l) => l.reason));
+      if (page.next_cursor === null || pages.length > REASONS.length) break;
+      path = `/dead-letters?limit=2&cursor=${encodeURIComponent(page.next_cursor)}`;
+    }
+    expect(pages).toStrictEqual([REASONS.slice(0, 2), REASONS.slice(2)]);
+    const notOurs = Buffer.from('[1,"e",2]').toString('base64url');
+    for (const [query, field] of [
+      ['limit=0', 'limit'],
+      ['limit=1001', 'limit'],
+      ['cursor=nope', 'cursor'],
+      [`cursor=${notOurs}`, 'cursor'],
+    ]) {
+      const bad = await admin('GET', `/dead-letters?${query}`);
+      expect(bad.status, query).toBe(400);
+      expect(bad.body, query).toMatchObject({ code: 400, error: 'Invalid parameter', field });
+    }
   });
 
   it('replays one letter onto its partition and marks it', async () => {

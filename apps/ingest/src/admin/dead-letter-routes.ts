@@ -5,6 +5,9 @@ import type { Queue } from 'bullmq';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
 import { allowMethods } from '../allow-methods.js';
+import { readLimit } from '../read-api/query-params.js';
+import { single } from '../single-value.js';
+import { decodeDeadLetterCursor, encodeDeadLetterCursor } from './dead-letter-cursor.js';
 
 interface DeadLetterDeps {
   store: Store;
@@ -12,16 +15,27 @@ interface DeadLetterDeps {
   partitions: number;
 }
 
+/** The most letters a page of `GET /api/admin/dead-letters` holds (`limit`). */
+const MAX_PAGE = 1000;
+
 /**
- * `/api/admin/dead-letters`: the letters with their reasons, and their replay, which is the CLI's
- * own (`replayDeadLetters`, docs/operations.md): same order, same marks, same refusals.
+ * `/api/admin/dead-letters`: the letters with their reasons, a page at a time, and their replay,
+ * which is the CLI's own (`replayDeadLetters`, docs/operations.md): same order, same marks, same
+ * refusals.
  */
 export function deadLetterRoutes(deps: DeadLetterDeps): Router {
   const router = Router();
   router
     .route('/')
-    .get(async (_req, res) => {
-      res.json({ items: await deps.store.deadLetters.list() });
+    .get(async (req, res) => {
+      const page = await deps.store.deadLetters.page({
+        limit: readLimit(single(req.query['limit']), 100, MAX_PAGE),
+        after: decodeDeadLetterCursor(single(req.query['cursor'])),
+      });
+      res.json({
+        items: page.items,
+        next_cursor: page.next === undefined ? null : encodeDeadLetterCursor(page.next),
+      });
     })
     .all(allowMethods('GET'));
   // Every letter not replayed yet; `/:id/replay` below replays one, even one replayed before.
