@@ -7,7 +7,7 @@ import { pollUntil } from '../helpers/services.js';
 import { useIngestAndWorker, waitForVersion } from '../helpers/worker.js';
 import { launchChromium, openWatchedPage, type WatchedPage } from './browser.js';
 import { ensureConsoleBuilt } from './console-build.js';
-import { UNCONSUMED, historyOf, seed } from './seed.js';
+import { DEAD_LETTER_PAGE, UNCONSUMED, historyOf, seed } from './seed.js';
 
 // docs/console.md, in a real browser against a real stack: sign in, the groups, a group's
 // properties, history, an instant and a diff, the operator view's chart and a dead letter
@@ -229,8 +229,20 @@ describe('the console in a browser', () => {
       .waitFor();
     expect(await page.locator('svg.sparkline-large polyline').count()).toBe(2);
 
+    // A page of older letters first; the planted one is on the next.
     const letter = page.getByRole('article', { name: `Dead letter ${seeded.letterId}` });
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${DEAD_LETTER_PAGE} dead letters shown, oldest first` })
+      .waitFor();
+    expect(await letter.count()).toBe(0);
+    await page.getByRole('button', { name: 'Load more' }).click();
     await letter.getByText('the store refused the write (planted by the test)').waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `${DEAD_LETTER_PAGE + 1} dead letters · 1 not replayed yet` })
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
     await watched.screenshot('operator');
     await letter.getByRole('button', { name: 'Replay', exact: true }).click();
     await page

@@ -54,10 +54,13 @@ export async function historyOf(
   return body.items.reverse();
 }
 
+/** Dead letters the operator view shows at a time. */
+export const DEAD_LETTER_PAGE = 100;
+
 /**
  * Acme with two identifications (the second changes, adds and skips), a dozen more orgs and a
  * team to page through, a stuck group in the unconsumed partition (a backlog), and a dead letter
- * of a group to revive, planted as the worker writes them.
+ * of a group to revive behind a page of older ones, planted as the worker writes them.
  */
 export async function seed(ingest: TestIngest): Promise<{
   acme: string;
@@ -126,6 +129,16 @@ export async function seed(ingest: TestIngest): Promise<{
     [{ seq, item, reason: 'the store refused the write (planted by the test)' }],
     new Date(),
   );
+  // A page of older letters before it (unreadable jobs: nothing to replay), so that the operator
+  // view shows it only on its second page.
+  for (let job = 100; job < 100 + DEAD_LETTER_PAGE; job++)
+    await ingest.store.deadLetters.addUnreadableJob(
+      0,
+      { epoch: 'console-test', job },
+      { planted: job },
+      'unreadable job (planted by the test)',
+      new Date(Date.parse('2026-01-01T00:00:00Z') + job),
+    );
   return { acme, revived, letterId: 'console-test:1:0', orgs: others.length + 1 };
 }
 

@@ -1,6 +1,6 @@
 import { ApiError } from './api-error';
 import { apiUrl, requestJson } from './http';
-import type { DeadLetter, PartitionsBacklog, ReplayResult } from './types';
+import type { DeadLetter, Page, PartitionsBacklog, ReplayResult } from './types';
 
 const WRONG_TOKEN = 'The server did not accept this token: it is not its ADMIN_TOKEN';
 const OFF =
@@ -18,8 +18,9 @@ export class AdminApi {
     return this.call('GET', 'admin/partitions');
   }
 
-  async deadLetters(): Promise<DeadLetter[]> {
-    return (await this.call<{ items: DeadLetter[] }>('GET', 'admin/dead-letters')).items;
+  /** A page of dead letters, oldest failure first; the first without `cursor`. */
+  deadLetters(limit: number, cursor: string | undefined): Promise<Page<DeadLetter>> {
+    return this.call('GET', 'admin/dead-letters', { limit: String(limit), cursor });
   }
 
   /** Every letter not replayed yet. */
@@ -32,9 +33,16 @@ export class AdminApi {
     return this.call('POST', `admin/dead-letters/${encodeURIComponent(id)}/replay`);
   }
 
-  private async call<T>(method: string, path: string): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    query?: Record<string, string | undefined>,
+  ): Promise<T> {
     try {
-      return await requestJson<T>(apiUrl(path), { method, authorization: this.authorization });
+      return await requestJson<T>(apiUrl(path, query), {
+        method,
+        authorization: this.authorization,
+      });
     } catch (error) {
       throw explain(error, path);
     }

@@ -7,25 +7,43 @@ import { TimeStamp } from '../components/time-stamp';
 import { formatCount } from '../format/numbers';
 import { hrefOf } from '../routing/route';
 
+/** Letters a page shows at a time. */
+const PAGE = 100;
+
+interface Loaded {
+  letters: DeadLetter[];
+  /** Where the next page starts; null once every letter is shown. */
+  next: string | null;
+}
+
 /**
- * Identifications that could not be applied, with their reasons, and their replay (the CLI's
- * `dead-letters list` and `replay`): one letter, or every letter not replayed yet.
+ * Identifications that could not be applied, with their reasons, a page at a time, and their
+ * replay (the CLI's `dead-letters list` and `replay`): one letter, or every letter not replayed
+ * yet (those on later pages too).
  */
 export function DeadLettersPanel({ api }: { api: AdminApi }) {
-  const [letters, setLetters] = useState<DeadLetter[]>();
+  const [loaded, setLoaded] = useState<Loaded>();
   const [error, setError] = useState<unknown>();
   const [outcome, setOutcome] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
 
-  const refresh = async () => {
+  /** Pages after `cursor` added to `before`, until `atLeast` letters are there or none are left. */
+  const load = async (cursor: string | undefined, before: DeadLetter[], atLeast: number) => {
     try {
-      setLetters(await api.deadLetters());
+      let next: Loaded = { letters: before, next: cursor ?? null };
+      do {
+        const page = await api.deadLetters(PAGE, next.next ?? undefined);
+        next = { letters: [...next.letters, ...page.items], next: page.next_cursor };
+      } while (next.letters.length < atLeast && next.next !== null);
+      setLoaded(next);
     } catch (failure) {
       setError(failure);
     }
   };
-  useEffect(() => void refresh(), [api]);
+  // Read again from the first page, as many letters as were shown (a replayed one stays in view).
+  const refresh = () => load(undefined, [], loaded?.letters.length ?? PAGE);
+  useEffect(() => void load(undefined, [], PAGE), [api]);
 
   const replay = async (run: () => Promise<ReplayResult>) => {
     setBusy(true);
@@ -42,21 +60,23 @@ export function DeadLettersPanel({ api }: { api: AdminApi }) {
     }
   };
 
+  const letters = loaded?.letters;
+  const more = loaded !== undefined && loaded.next !== null;
   const pending = (letters ?? []).filter((l) => l.replayable && l.replayed_at === null);
   return (
     <section class="panel" aria-labelledby="dead-letters-title">
       <h2 id="dead-letters-title">Dead letters</h2>
       <p class="summary" role="status">
-        {letters === undefined
-          ? 'Loading…'
-          : `${formatCount(letters.length)} dead letter${letters.length === 1 ? '' : 's'} · ${formatCount(pending.length)} not replayed yet`}
+        {loaded === undefined ? 'Loading…' : describe(loaded, pending.length)}
       </p>
       <div class="toolbar">
         {confirming ? (
           <>
             <span>
-              Re-enqueue {formatCount(pending.length)} identification
-              {pending.length === 1 ? '' : 's'}, each at the back of its partition?
+              {more
+                ? 'Re-enqueue every identification not replayed yet (on later pages too)'
+                : `Re-enqueue ${formatCount(pending.length)} identification${pending.length === 1 ? '' : 's'}`}
+              , each at the back of its partition?
             </span>
             <button
               type="button"
@@ -72,10 +92,13 @@ export function DeadLettersPanel({ api }: { api: AdminApi }) {
         ) : (
           <button
             type="button"
-            disabled={busy || pending.length === 0}
+            disabled={busy || (pending.length === 0 && !more)}
             onClick={() => setConfirming(true)}
           >
-            Replay all not replayed ({formatCount(pending.length)})
+            {/* With more pages to come, how many are not replayed yet is not known here. */}
+            {more
+              ? 'Replay all not replayed'
+              : `Replay all not replayed (${formatCount(pending.length)})`}
           </button>
         )}
         <button type="button" disabled={busy} onClick={() => void refresh()}>
@@ -101,8 +124,23 @@ export function DeadLettersPanel({ api }: { api: AdminApi }) {
           ))}
         </ol>
       )}
+      {loaded !== undefined && loaded.next !== null && (
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void load(loaded.next ?? undefined, loaded.letters, 0)}
+        >
+          Load more
+        </button>
+      )}
     </section>
   );
+}
+
+function describe({ letters, next }: Loaded, pending: number): string {
+  const count = `${formatCount(letters.length)} dead letter${letters.length === 1 ? '' : 's'}`;
+  if (next === null) return `${count} · ${formatCount(pending)} not replayed yet`;
+  return `${count} shown, oldest first · ${formatCount(pending)} of them not replayed yet · more below`;
 }
 
 interface CardProps {
