@@ -12,12 +12,12 @@ import {
 import { openStore, type Store } from '@groupidentify/store';
 import { ReplayError, replayDeadLetters } from './replay-dead-letters.js';
 
-// Replaying every dead letter reads them a page at a time (here two), on a real Redis and
+// Replaying every dead letter reads them in batches (here of two), on a real Redis and
 // store: each partition gets its letters in failure order across pages, unreadable ones are
 // skipped, and a letter that maps to another partition, even on the last page, stops the replay
 // before anything is enqueued.
 const PARTITIONS = 4;
-const PAGE = 2;
+const BATCH = 2;
 const url = withDatabase(inject('mongoUrl'), uniqueName('replay_dead_letters'));
 let store: Store;
 let connection: Redis;
@@ -52,7 +52,7 @@ const item = (value: string): QueuedIdentification => ({
 const partitionOfValue = (value: string) => partitionOf(item(value), PARTITIONS);
 const replayAll = () =>
   replayDeadLetters(store, (p) => queues[p] as Queue<JobPayload>, PARTITIONS, undefined, {
-    pageSize: PAGE,
+    batchSize: BATCH,
   });
 /** The group values queued on each partition, in queue order. */
 async function queued(): Promise<string[][]> {
@@ -65,7 +65,7 @@ async function queued(): Promise<string[][]> {
   );
 }
 
-describe('replaying every dead letter, a page at a time', () => {
+describe('replaying every dead letter, a batch at a time', () => {
   // Seven letters, failed one second after another, and an unreadable job among them.
   const values = ['v0', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
 
@@ -101,7 +101,7 @@ describe('replaying every dead letter, a page at a time', () => {
     expect(await queued()).toStrictEqual(expected);
   });
 
-  it('refuses, enqueueing nothing, when a letter on the last page maps to another partition', async () => {
+  it('refuses, enqueueing nothing, when a letter of the last batch maps to another partition', async () => {
     const before = await queued();
     const fine = item('fine');
     await store.deadLetters.add(
@@ -109,7 +109,7 @@ describe('replaying every dead letter, a page at a time', () => {
       [{ seq: { epoch: 'f', job: 1, index: 0 }, item: fine, reason: 'x' }],
       new Date(10_000),
     );
-    // Three pages of pending letters (the unreadable one, this one, and more): the misplaced
+    // Two batches of pending letters (the unreadable one, this one, and more): the misplaced
     // letter comes last.
     await store.deadLetters.add(
       partitionOfValue('fine-2'),

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { DeadLetterPosition, DeadLetterView, Store } from '@groupidentify/store';
+import type { DeadLetterView, Store } from '@groupidentify/store';
 import {
   enqueueJobs,
   limitToOneConsumer,
@@ -27,23 +27,23 @@ export class ReplayError extends Error {
 type Replayable = { letter: DeadLetterView; payload: JobPayload };
 type Plan = Replayable | { letter: DeadLetterView; skip: string };
 
-/** Letters a replay of all reads, checks and enqueues at a time. */
-const REPLAY_PAGE = 1000;
+/** Letters a replay of all holds, checks and enqueues at a time. */
+const REPLAY_BATCH = 1000;
 
 /**
  * Re-enqueues dead letters as new jobs on their partitions, in failure order, then marks them
  * replayed. Without `id`, letters already replayed are left alone; `id` replays that one letter
  * even if it was replayed before. Enqueue comes first: a crash in between replays twice rather
- * than never (a letter with an insert_id is still applied once). All letters are read a page at
- * a time, twice: first to check that each maps to its partition (a refusal enqueues nothing),
- * then to enqueue them.
+ * than never (a letter with an insert_id is still applied once). All letters are read in
+ * batches, twice: first to check that each maps to its partition (a refusal enqueues nothing),
+ * then to enqueue them a batch at a time.
  */
 export async function replayDeadLetters(
   store: Store,
   queueOf: (partition: number) => Queue<JobPayload>,
   partitions: number,
   id: string | undefined,
-  { now = new Date(), pageSize = REPLAY_PAGE }: { now?: Date; pageSize?: number } = {},
+  { now = new Date(), batchSize = REPLAY_BATCH }: { now?: Date; batchSize?: number } = {},
 ): Promise<ReplayResult> {
   const result: ReplayResult = { replayed: [], skipped: [] };
   if (id !== undefined) {
@@ -55,32 +55,18 @@ export async function replayDeadLetters(
     await enqueue(store, queueOf, [plan], now, result);
     return result;
   }
-  await eachPendingPage(store, pageSize, (letters) =>
-    letters.forEach((l) => planOf(l, partitions)),
-  );
-  await eachPendingPage(store, pageSize, async (letters) => {
+  const pending = () => store.deadLetters.batches({ pendingOnly: true, size: batchSize });
+  // Every letter's partition first (planOf throws on a wrong one): a refusal enqueues nothing.
+  for await (const letters of pending()) letters.forEach((l) => planOf(l, partitions));
+  for await (const letters of pending()) {
     const plans: Replayable[] = [];
     for (const plan of letters.map((l) => planOf(l, partitions))) {
       if ('skip' in plan) result.skipped.push({ id: plan.letter.id, reason: plan.skip });
       else plans.push(plan);
     }
     await enqueue(store, queueOf, plans, now, result);
-  });
+  }
   return result;
-}
-
-/** Calls `each` with the letters not replayed yet, a page at a time, in failure order. */
-async function eachPendingPage(
-  store: Store,
-  pageSize: number,
-  each: (letters: DeadLetterView[]) => unknown,
-): Promise<void> {
-  let after: DeadLetterPosition | undefined;
-  do {
-    const page = await store.deadLetters.page({ pendingOnly: true, after, limit: pageSize });
-    await each(page.items);
-    after = page.next;
-  } while (after !== undefined);
 }
 
 /** Enqueues each partition's letters as jobs, in the order given, and marks them replayed. */

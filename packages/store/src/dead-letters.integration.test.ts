@@ -4,7 +4,7 @@ import { uniqueName, withDatabase } from '@groupidentify/local-services';
 import type { DeadLetterPosition, DeadLetterView } from './dead-letters.js';
 import { openStore, type Store } from './open-store.js';
 
-// Dead letters a page at a time on the real wire server: failure order across pages, whatever
+// Dead letters a page (or a batch) at a time on the real wire server: failure order across pages, whatever
 // the page size, with ties on the failure time broken by the queue position (numbers as
 // numbers), and letters added or replayed meanwhile neither repeated nor skipped.
 const url = withDatabase(inject('mongoUrl'), uniqueName('dead_letters'));
@@ -80,6 +80,17 @@ describe('dead letters, a page at a time', () => {
       expect(pages.at(-1)?.length).toBeGreaterThan(0);
     }
     expect((await store.deadLetters.list()).map((l) => l.reason)).toStrictEqual(ORDER);
+  });
+
+  it('gives every letter once, in failure order, in batches of the size asked', async () => {
+    for (const size of [1, 3, 8, 100]) {
+      const batches: string[][] = [];
+      for await (const batch of store.deadLetters.batches({ size }))
+        batches.push(batch.map((l) => l.reason));
+      expect(batches.flat()).toStrictEqual(ORDER);
+      expect(batches.slice(0, -1).every((b) => b.length === size)).toBe(true);
+      expect(batches.at(-1)?.length).toBeGreaterThan(0);
+    }
   });
 
   it('goes on after where it stopped, though letters were replayed and added meanwhile', async () => {

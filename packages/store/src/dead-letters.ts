@@ -57,7 +57,14 @@ export interface DeadLetterStore {
    * `pendingOnly`. `next` is where the following page starts, undefined after the last letter.
    */
   page(options: PageOptions): Promise<DeadLetterPage>;
-  /** Every letter, read a page at a time: for the CLI, never for a server's answer. */
+  /**
+   * Every letter (not replayed yet, with `pendingOnly`), oldest failure first, in arrays of up
+   * to `size`: one query read as it goes, so memory holds one array at a time. Where the store
+   * cannot sort by index (FerretDB), each {@link page} sorts every letter again; this sorts them
+   * once.
+   */
+  batches(options?: { pendingOnly?: boolean; size?: number }): AsyncIterable<DeadLetterView[]>;
+  /** Every letter at once: for the CLI and tests, never for a server's answer. */
   list(options?: { pendingOnly?: boolean }): Promise<DeadLetterView[]>;
   get(id: string): Promise<DeadLetterView | undefined>;
   markReplayed(ids: readonly string[], now: Date): Promise<void>;
@@ -83,8 +90,14 @@ export interface DeadLetterPage {
   next: DeadLetterPosition | undefined;
 }
 
-/** Letters a page of {@link DeadLetterStore.list} reads at a time. */
-const LIST_PAGE = 1000;
+/** Letters a batch of {@link DeadLetterStore.batches} holds unless told. */
+const BATCH = 1000;
+
+/** Oldest failure first; the items of one job in job order (their ids sort as text). */
+const FAILURE_ORDER = { failed_at: 1, 'seq.epoch': 1, 'seq.job': 1, 'seq.index': 1 } as const;
+
+const pendingFilter = (pendingOnly: boolean): Filter<DeadLetterDocument> =>
+  pendingOnly ? { replayed_at: { $exists: false } } : {};
 
 const UNREADABLE_INDEX = -1;
 
@@ -104,13 +117,12 @@ export function deadLetterStore({ deadLetters }: Collections): DeadLetterStore {
   };
   const page = async ({ pendingOnly = false, after, limit }: PageOptions) => {
     const filter: Filter<DeadLetterDocument> = {
-      ...(pendingOnly ? { replayed_at: { $exists: false } } : {}),
+      ...pendingFilter(pendingOnly),
       ...(after === undefined ? {} : { $or: laterThan(after) }),
     };
     const docs = await deadLetters
       .find(filter)
-      // Oldest failure first; the items of one job in job order (their ids sort as text).
-      .sort({ failed_at: 1, 'seq.epoch': 1, 'seq.job': 1, 'seq.index': 1 })
+      .sort(FAILURE_ORDER)
       .limit(limit + 1)
       .toArray();
     const items = docs.slice(0, limit);
@@ -121,19 +133,30 @@ export function deadLetterStore({ deadLetters }: Collections): DeadLetterStore {
       next: more ? { failedAt: last.failed_at, seq: last.seq } : undefined,
     };
   };
+  async function* batches({ pendingOnly = false, size = BATCH } = {}) {
+    const cursor = deadLetters.find(pendingFilter(pendingOnly)).sort(FAILURE_ORDER).batchSize(size);
+    try {
+      let batch: DeadLetterView[] = [];
+      for await (const doc of cursor) {
+        batch.push(viewOf(doc));
+        if (batch.length < size) continue;
+        yield batch;
+        batch = [];
+      }
+      if (batch.length > 0) yield batch;
+    } finally {
+      await cursor.close();
+    }
+  }
   return {
     add,
     addUnreadableJob: (partition, { epoch, job }, data, reason, now) =>
       add(partition, [{ seq: { epoch, job, index: UNREADABLE_INDEX }, item: data, reason }], now),
     page,
+    batches,
     async list({ pendingOnly = false } = {}) {
       const all: DeadLetterView[] = [];
-      let after: DeadLetterPosition | undefined;
-      do {
-        const read = await page({ pendingOnly, after, limit: LIST_PAGE });
-        all.push(...read.items);
-        after = read.next;
-      } while (after !== undefined);
+      for await (const batch of batches({ pendingOnly })) all.push(...batch);
       return all;
     },
     async get(id) {
