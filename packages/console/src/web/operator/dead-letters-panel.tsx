@@ -30,6 +30,7 @@ export function DeadLettersPanel({ api }: { api: AdminApi }) {
 
   /** Pages after `cursor` added to `before`, until `atLeast` letters are there or none are left. */
   const load = async (cursor: string | undefined, before: DeadLetter[], atLeast: number) => {
+    setBusy(true); // a second click on Load more would add the same page twice
     try {
       let next: Loaded = { letters: before, next: cursor ?? null };
       do {
@@ -39,6 +40,8 @@ export function DeadLettersPanel({ api }: { api: AdminApi }) {
       setLoaded(next);
     } catch (failure) {
       setError(failure);
+    } finally {
+      setBusy(false);
     }
   };
   // Read again from the first page, as many letters as were shown (a replayed one stays in view).
