@@ -24,7 +24,7 @@ export function readInstant(field: string, value: unknown): Date | undefined {
 }
 
 /** Cursors are opaque to clients: base64url of a JSON value we produced. */
-export function encodeCursor(value: string | number): string {
+export function encodeCursor(value: string | number | readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
@@ -32,12 +32,26 @@ export function decodeCursor<T extends 'string' | 'number'>(
   value: string | undefined,
   type: T,
 ): (T extends 'string' ? string : number) | undefined {
+  return readCursor(value, (decoded) =>
+    typeof decoded === type ? (decoded as T extends 'string' ? string : number) : undefined,
+  );
+}
+
+/**
+ * The value a cursor holds, as `accept` takes it; undefined without a cursor; `400` on `cursor`
+ * if it is not base64url JSON or `accept` returns undefined (not a cursor this API returned).
+ */
+export function readCursor<T>(
+  value: string | undefined,
+  accept: (decoded: unknown) => T | undefined,
+): T | undefined {
   if (value === undefined || value === '') return undefined;
+  let accepted: T | undefined;
   try {
-    const decoded: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (typeof decoded === type) return decoded as T extends 'string' ? string : number;
+    accepted = accept(JSON.parse(Buffer.from(value, 'base64url').toString('utf8')));
   } catch {
-    // fall through
+    // not JSON: refused below
   }
-  throw invalid('cursor', 'is not a cursor this API returned');
+  if (accepted === undefined) throw invalid('cursor', 'is not a cursor this API returned');
+  return accepted;
 }
