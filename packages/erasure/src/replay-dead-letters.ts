@@ -27,9 +27,6 @@ export class ReplayError extends Error {
 type Replayable = { letter: DeadLetterView; payload: JobPayload };
 type Plan = Replayable | { letter: DeadLetterView; skip: string };
 
-/** Letters a replay of all holds, checks and enqueues at a time. */
-const REPLAY_BATCH = 1000;
-
 /**
  * Re-enqueues dead letters as new jobs on their partitions, in failure order, then marks them
  * replayed. Without `id`, letters already replayed are left alone; `id` replays that one letter
@@ -43,7 +40,8 @@ export async function replayDeadLetters(
   queueOf: (partition: number) => Queue<JobPayload>,
   partitions: number,
   id: string | undefined,
-  { now = new Date(), batchSize = REPLAY_BATCH }: { now?: Date; batchSize?: number } = {},
+  /** `batchSize`: letters held, checked and enqueued at a time (the store's batch unless told). */
+  { now = new Date(), batchSize }: { now?: Date; batchSize?: number } = {},
 ): Promise<ReplayResult> {
   const result: ReplayResult = { replayed: [], skipped: [] };
   if (id !== undefined) {

@@ -56,14 +56,17 @@ export interface DeadLetterStore {
    * Up to `limit` letters after `after`, oldest failure first; only those never replayed with
    * `pendingOnly`. `next` is where the following page starts, undefined after the last letter.
    */
-  page(options: PageOptions): Promise<DeadLetterPage>;
+  page(options: DeadLetterPageOptions): Promise<DeadLetterPage>;
   /**
    * Every letter (not replayed yet, with `pendingOnly`), oldest failure first, in arrays of up
    * to `size`: one query read as it goes, so memory holds one array at a time. Where the store
    * cannot sort by index (FerretDB), each {@link page} sorts every letter again; this sorts them
    * once.
    */
-  batches(options?: { pendingOnly?: boolean; size?: number }): AsyncIterable<DeadLetterView[]>;
+  batches(options?: {
+    pendingOnly?: boolean | undefined;
+    size?: number | undefined;
+  }): AsyncIterable<DeadLetterView[]>;
   /** Every letter at once: for the CLI and tests, never for a server's answer. */
   list(options?: { pendingOnly?: boolean }): Promise<DeadLetterView[]>;
   get(id: string): Promise<DeadLetterView | undefined>;
@@ -79,7 +82,7 @@ export interface DeadLetterPosition {
   seq: AppliedSequence;
 }
 
-export interface PageOptions {
+export interface DeadLetterPageOptions {
   pendingOnly?: boolean | undefined;
   after?: DeadLetterPosition | undefined;
   limit: number;
@@ -90,7 +93,7 @@ export interface DeadLetterPage {
   next: DeadLetterPosition | undefined;
 }
 
-/** Letters a batch of {@link DeadLetterStore.batches} holds unless told. */
+/** Letters a batch of {@link DeadLetterStore.batches} holds unless told (a replay's too). */
 const BATCH = 1000;
 
 /** Oldest failure first; the items of one job in job order (their ids sort as text). */
@@ -115,7 +118,7 @@ export function deadLetterStore({ deadLetters }: Collections): DeadLetterStore {
       })),
     );
   };
-  const page = async ({ pendingOnly = false, after, limit }: PageOptions) => {
+  const page = async ({ pendingOnly = false, after, limit }: DeadLetterPageOptions) => {
     const filter: Filter<DeadLetterDocument> = {
       ...pendingFilter(pendingOnly),
       ...(after === undefined ? {} : { $or: laterThan(after) }),
