@@ -19,6 +19,8 @@ export interface IngestMetrics {
   changeWaiters: Gauge;
   /** Reads waiting in their project's line or for its budget now: feed pages, `where` queries. */
   budgetWaiting: Gauge<'budget'>;
+  /** Reads waiting in line for one of their project's store turns now. */
+  turnWaiting: Gauge;
   /** Refusals of the rate limit held now before they are answered (`RATE_LIMIT_HOLD_MS`). */
   rateLimitHeld: Gauge;
 }
@@ -83,6 +85,11 @@ export function createIngestMetrics(): IngestMetrics {
       name: 'gi_read_budget_waiting',
       help: "Reads waiting in their project's line or for its budget now, by budget: feed (change feed pages) or where (where queries)",
       labelNames: ['budget'],
+      registers: [registry],
+    }),
+    turnWaiting: new Gauge({
+      name: 'gi_read_turn_waiting',
+      help: "Reads waiting in line for one of their project's store turns now (STORE_READS_PER_PROJECT)",
       registers: [registry],
     }),
     rateLimitHeld: new Gauge({

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import { LIMITS } from '@groupidentify/ops';
 import type { Store } from '@groupidentify/store';
-import { HttpError } from '../http-error.js';
+import { clientClosedRequest, HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
 import type { SignInThrottle } from '../sign-in-throttle.js';
 import {
@@ -70,16 +70,34 @@ export function readRoutes(deps: ReadDeps): Router {
   const router = Router();
   router.use(basicAuth(store, deps.signInThrottle));
   const turns = new Turns(limits.storeReadsPerProject);
+  const turnWaiting = deps.metrics.turnWaiting;
+  /**
+   * Runs `task` in one of its project's store turns; `499` without running it if the client
+   * leaves while it waits in line. Under load a client that gives up and asks again would
+   * otherwise have its abandoned reads run for nobody, ahead of its new ones and on the store
+   * every project shares. (A read that finds a turn free is counted waiting only until its next
+   * microtask: no scrape of the gauge sees it.)
+   */
+  const readInTurn = async <R>(res: Response, task: () => Promise<R>): Promise<R> => {
+    turnWaiting.inc();
+    const done = await turns.take(project(res), clientGone(res)).finally(() => turnWaiting.dec());
+    if (done === undefined) throw clientClosedRequest();
+    try {
+      return await task();
+    } finally {
+      done();
+    }
+  };
   /** A plain read: it runs in one of its project's turns. */
   const inTurn =
     (handler: (req: Request, res: Response) => Promise<void>) =>
     (req: Request, res: Response): Promise<void> =>
-      turns.run(project(res), () => handler(req, res));
+      readInTurn(res, () => handler(req, res));
   /** A list or count: with a `where`, in the project's where-query budget too. */
   const waiting = deps.metrics.budgetWaiting;
   const whereBudget = new WhereBudget(limits.whereMsPerSecond, waiting.labels('where'));
   const query = <T>(res: Response, where: unknown, read: () => Promise<T>): Promise<T> => {
-    const inTurn = <R>(task: () => Promise<R>) => turns.run(project(res), task);
+    const inTurn = <R>(task: () => Promise<R>) => readInTurn(res, task);
     if (where === undefined) return inTurn(read);
     return whereBudget.run(project(res), read, inTurn, clientGone(res));
   };
