@@ -1,4 +1,5 @@
-import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { createServer, connect, type Socket } from 'node:net';
+import { listenOnLoopback, tracking } from './tcp-proxy.js';
 
 /**
  * A loopback TCP proxy in front of a real MongoDB-wire server that reads the wire protocol's
@@ -34,7 +35,7 @@ interface Held {
 
 /** Splits a byte stream into whole wire messages as they complete. */
 function messages(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     while (pending.length >= HEADER_BYTES) {
@@ -54,11 +55,7 @@ export async function startWireHoldProxy(target: string): Promise<WireHoldProxy>
   const heldRequestIds = new Set<number>();
   const holds: Held[] = [];
   let holding = false;
-  const track = (s: Socket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-    s.on('error', () => s.destroy());
-  };
+  const track = tracking(sockets);
   const server = createServer((client) => {
     track(client);
     const upstream = connect(Number(port), hostname);
@@ -89,18 +86,9 @@ export async function startWireHoldProxy(target: string): Promise<WireHoldProxy>
       }),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const proxyPort = (server.address() as AddressInfo).port;
+  const { via } = await listenOnLoopback(server);
   return {
-    via(url) {
-      const parsed = new URL(url);
-      parsed.hostname = '127.0.0.1';
-      parsed.port = String(proxyPort);
-      return parsed.toString();
-    },
+    via,
     holdRepliesTo(marker) {
       holding = true;
       markers.push(marker);
