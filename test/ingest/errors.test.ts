@@ -206,6 +206,40 @@ describe('/groupidentify errors (docs/api.md)', () => {
     expect(await allItems()).toStrictEqual(before);
   });
 
+  it('text a store cannot keep (a NUL, a lone surrogate) is a 400 naming its field; nothing is enqueued', async () => {
+    // Accepted before, such text was refused by the store after the 200, with the valid
+    // identifications of its job: lost, without a dead letter.
+    const before = await allItems();
+    const reply = await send(ingest.url, {
+      json: {
+        api_key: ingest.apiKey,
+        identification: [
+          valid,
+          { ...valid, group_properties: { note: 'x\u0000y' } },
+          { ...valid, group_value: 'acme\ud800' },
+        ],
+      },
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.json()).toStrictEqual({
+      code: 400,
+      error: 'Invalid identification',
+      invalid: [
+        {
+          index: 1,
+          field: 'group_properties.note',
+          reason: 'contains U+0000 (NUL), which cannot be stored',
+        },
+        {
+          index: 2,
+          field: 'group_value',
+          reason: 'contains a lone UTF-16 surrogate (not valid Unicode)',
+        },
+      ],
+    });
+    expect(await allItems()).toStrictEqual(before);
+  });
+
   it.each(['PUT', 'DELETE', 'PATCH'])('%s → 405 with Allow', async (method) => {
     const reply = await send(ingest.url, {
       method,

@@ -1,5 +1,6 @@
 import { LIMITS } from './limits.js';
 import { setOwn, type JsonObject, type JsonValue } from './json.js';
+import { textProblem } from './storable-text.js';
 
 /**
  * Number of Unicode code points in `text`: a surrogate pair counts once, a lone surrogate
@@ -57,6 +58,12 @@ class Refusal {
 
 const TOO_DEEP = new Refusal(TOO_DEEP_REASON);
 const NOT_JSON = new Refusal(NOT_JSON_REASON);
+/** `text` as kept (truncated), or the refusal of text that cannot be kept (storable-text.ts). */
+function keptText(text: string, max: number): string | Refusal {
+  const kept = truncateCodePoints(text, max);
+  const problem = textProblem(kept);
+  return problem === undefined ? kept : new Refusal(problem);
+}
 
 /**
  * Deep-copies one property value (docs/api.md, §3 rule 3): strings at any depth truncated to
@@ -74,7 +81,7 @@ export function normalizeValue(value: unknown): NormalizedValue {
 function copyValue(value: unknown, enclosing: number): JsonValue | Refusal {
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : NOT_JSON;
-  if (typeof value === 'string') return truncateCodePoints(value, LIMITS.maxStringLength);
+  if (typeof value === 'string') return keptText(value, LIMITS.maxStringLength);
   if (Array.isArray(value)) {
     return enclosing >= LIMITS.maxDepth
       ? TOO_DEEP
@@ -100,6 +107,8 @@ function copyArray(array: readonly unknown[], enclosing: number): JsonValue[] | 
 function copyObject(object: Record<string, unknown>, enclosing: number): JsonObject | Refusal {
   const copy: JsonObject = {};
   for (const key of Object.keys(object)) {
+    const problem = textProblem(key);
+    if (problem !== undefined) return new Refusal(`a key ${problem}`);
     const element = copyValue(object[key], enclosing);
     if (element instanceof Refusal) return element;
     setOwn(copy, key, element);

@@ -3,6 +3,7 @@ import { setOwn, type JsonObject, type JsonValue } from './json.js';
 import { codePointLength, isPlainObject, normalizeValue } from './normalize-value.js';
 import { isOperation, isOperatorKey, type Operation } from './operations.js';
 import { toFiniteNumber } from './numeric.js';
+import { textProblem } from './storable-text.js';
 
 /** Records one problem of the identification being validated: a dotted field and a reason. */
 export type ReportProblem = (field: string, reason: string) => void;
@@ -79,6 +80,9 @@ function validateProperty(
   if (name === '') report(field, 'property name must not be empty');
   else if (codePointLength(name) > LIMITS.maxNameLength) {
     report(field, `property name longer than ${LIMITS.maxNameLength} characters`);
+  } else {
+    const problem = textProblem(name);
+    if (problem !== undefined) report(field, `property name ${problem}`);
   }
   if (isAddOperand) {
     if (toFiniteNumber(value) !== undefined) return value as number | string;

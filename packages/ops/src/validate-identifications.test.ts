@@ -21,6 +21,8 @@ const NAME_LENGTH = 'must be 1 to 1024 characters';
 const OPERAND = 'must be an object of property names to values';
 const ADD = 'must be a number or a numeric string';
 const EMOJI = '😀'; // one code point, two UTF-16 units
+const NUL = 'contains U+0000 (NUL), which cannot be stored';
+const LONE = 'contains a lone UTF-16 surrogate (not valid Unicode)';
 const x = (n: number): string => 'x'.repeat(n);
 
 function nestArrays(levels: number, leaf: unknown): unknown {
@@ -229,6 +231,10 @@ const fieldCases: FieldCase[] = [
     'yesterday',
     '12/05/2026',
     '2026-13-01',
+    '2026-02-30T10:00:00Z',
+    '2025-02-29',
+    '2026-12-07 (hello) 03:29',
+    '2026-01-31T24:00:00Z',
     true,
     {},
   ].map((value) => ({
@@ -237,6 +243,20 @@ const fieldCases: FieldCase[] = [
     problems: [
       ['time', 'must be milliseconds since the epoch or an ISO-8601 date-time'],
     ] satisfies Problem[],
+  })),
+  ...(
+    [
+      ['group_type', 'o\u0000rg', NUL],
+      ['group_value', 'acme\u0000', NUL],
+      ['insert_id', '\u0000', NUL],
+      ['group_type', '\ud800', LONE],
+      ['group_value', 'a\udc00b', LONE],
+      ['insert_id', `${EMOJI}\ud83d`, LONE],
+    ] as const
+  ).map(([field, value, reason]) => ({
+    name: `${field} ${JSON.stringify(value)}`,
+    raw: ident({ [field]: value }),
+    problems: [[field, reason]] satisfies Problem[],
   })),
   {
     name: 'every field wrong, in field order',
@@ -396,6 +416,31 @@ interface PropertiesCase {
 }
 
 const propertyProblemCases: PropertiesCase[] = [
+  {
+    name: 'a NUL in a value, at any depth, and in a key inside a value',
+    props: { a: 'x\u0000y', $set: { b: [{ c: ['\u0000'] }] }, d: { 'k\u0000': 1 } },
+    problems: [
+      ['group_properties.a', NUL],
+      ['group_properties.$set.b', NUL],
+      ['group_properties.d', `a key ${NUL}`],
+    ],
+  },
+  {
+    name: 'a lone surrogate in a value and in a key inside a value',
+    props: { a: ['ok', '\udfff'], b: { '\ud800x': 1 } },
+    problems: [
+      ['group_properties.a', LONE],
+      ['group_properties.b', `a key ${LONE}`],
+    ],
+  },
+  {
+    name: 'a NUL or a lone surrogate in a property name, plain or in an operand',
+    props: { 'a\u0000': 1, $unset: { '\ud800': '-' } },
+    problems: [
+      ['group_properties.a\u0000', `property name ${NUL}`],
+      ['group_properties.$unset.\ud800', `property name ${LONE}`],
+    ],
+  },
   {
     name: 'an unknown operation',
     props: { $foo: { a: 1 } },
@@ -557,6 +602,11 @@ const propertyAcceptedCases: { name: string; props: Raw; expected: JsonObject }[
     },
   },
   { name: 'empty operands', props: { $set: {}, $add: {} }, expected: { $set: {}, $add: {} } },
+  {
+    name: 'surrogate pairs (whole characters) in names and values, and a NUL cut off by truncation',
+    props: { [EMOJI]: [EMOJI, { [EMOJI]: `\ud83d\ude00` }], t: `${x(1024)}\u0000` },
+    expected: { [EMOJI]: [EMOJI, { [EMOJI]: EMOJI }], t: x(1024) },
+  },
   { name: '$clearAll with "-"', props: { $clearAll: '-' }, expected: { $clearAll: '-' } },
   {
     name: '$clearAll with any operand, normalized to "-"',
@@ -704,9 +754,9 @@ const truncationCases: { name: string; value: JsonValue; expected: JsonValue }[]
   { name: '1024 emoji are kept', value: EMOJI.repeat(1024), expected: EMOJI.repeat(1024) },
   { name: '1025 emoji', value: EMOJI.repeat(1025), expected: EMOJI.repeat(1024) },
   {
-    name: 'lone surrogates count as one',
-    value: '\ud800'.repeat(1025),
-    expected: '\ud800'.repeat(1024),
+    name: 'a lone surrogate past the 1024th code point is cut off with it (it is not kept)',
+    value: `${EMOJI.repeat(1024)}\ud800`,
+    expected: EMOJI.repeat(1024),
   },
   {
     name: 'nested keys are kept as sent',

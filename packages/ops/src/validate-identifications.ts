@@ -4,6 +4,7 @@ import { LIMITS } from './limits.js';
 import { codePointLength, isPlainObject } from './normalize-value.js';
 import { parseInstant } from './instant.js';
 import { isOperatorKey } from './operations.js';
+import { textProblem } from './storable-text.js';
 import { validateGroupProperties, type ReportProblem } from './validate-group-properties.js';
 
 /** The outcome of validating a whole `identification` parameter. */
@@ -146,7 +147,7 @@ function validateGroupType(value: unknown, report: ReportProblem): string | unde
   if (value === undefined || value === null) report('group_type', 'is required');
   else if (typeof value !== 'string') report('group_type', 'must be a string');
   else if (!isNameLength(value)) report('group_type', NAME_LENGTH_REASON);
-  else return value;
+  else return storable('group_type', value, report);
   return undefined;
 }
 
@@ -155,7 +156,15 @@ function validateGroupValue(value: unknown, report: ReportProblem): string | und
   else if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   else if (typeof value !== 'string') report('group_value', 'must be a string or a finite number');
   else if (!isNameLength(value)) report('group_value', NAME_LENGTH_REASON);
-  else return value;
+  else return storable('group_value', value, report);
+  return undefined;
+}
+
+/** `text`, or undefined having reported why it cannot be kept (storable-text.ts). */
+function storable(field: string, text: string, report: ReportProblem): string | undefined {
+  const problem = textProblem(text);
+  if (problem === undefined) return text;
+  report(field, problem);
   return undefined;
 }
 
@@ -176,7 +185,7 @@ function validateInsertId(value: unknown, report: ReportProblem): string | undef
     value !== '' &&
     codePointLength(value) <= LIMITS.maxInsertIdLength
   ) {
-    return value;
+    return storable('insert_id', value, report);
   }
   report('insert_id', `must be a string of 1 to ${LIMITS.maxInsertIdLength} characters`);
   return undefined;
