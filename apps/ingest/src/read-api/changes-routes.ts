@@ -67,7 +67,7 @@ export function changesHandler(deps: ChangesDeps) {
     const from = await startingPoint(deps, project, single(req.query['after']));
     if (waitMs === 0) {
       // A client gone while the page waits for its project's budget: nothing is read.
-      const page = await readPage(deps, from, limit, groupType, clientGone(res));
+      const page = await readThrough(deps, from, limit, groupType, clientGone(res));
       res.json({ items: page.items, next_cursor: encodeFeedCursor(page.next) });
       return;
     }
@@ -277,6 +277,29 @@ async function readPage(
     return await withGroupHashes(deps.store, project, page);
   } catch (error) {
     throw storeFailure(error, deps.store);
+  }
+}
+
+/**
+ * The page after `from`, read on past pages that only passed over positions (changes of other
+ * types with `groupType`, records that changed nothing) until one holds changes or moves
+ * nothing: an empty answer means nothing was left (docs/api.md#pages-and-long-polls), never
+ * that a rare type's next change is further on. Each page is read in the project's turn and
+ * budget like any other; it stops when the client leaves or the process stops.
+ */
+async function readThrough(
+  deps: ChangesDeps,
+  from: FeedCursor,
+  limit: number,
+  groupType: string | undefined,
+  gone: AbortSignal,
+) {
+  let at = from;
+  for (;;) {
+    const page = await readPage(deps, at, limit, groupType, gone);
+    const moved = encodeFeedCursor(page.next) !== encodeFeedCursor(at);
+    if (page.items.length > 0 || !moved || gone.aborted || deps.shutdown.aborted) return page;
+    at = page.next;
   }
 }
 
