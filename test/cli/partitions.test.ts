@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http.js';
 import { startTestIngest, type TestIngest } from '../helpers/ingest.js';
@@ -17,6 +20,32 @@ afterAll(async () => {
 });
 
 describe('npm run cli -- partitions', () => {
+  it('commands that queue or read by partition refuse a PARTITIONS other than the recorded one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'partitions-'));
+    const file = join(dir, 'one.ndjson');
+    await writeFile(file, '{"group_type":"org","group_value":"a","properties":{"n":1}}\n');
+    const project = ingest.projectId;
+    const eight = { ...env, PARTITIONS: '8', DESTINATIONS_ALLOW_PRIVATE: 'true' as const };
+    const jobsNow = async () =>
+      (await Promise.all([0, 1, 2, 3].map((p) => ingest.jobs(p)))).flat().length;
+    const before = await jobsNow();
+    for (const args of [
+      ['groups', 'delete', 'org', 'a', '--project', project],
+      ['groups', 'import', '--project', project, file],
+      ['changes', 'tail', '--project', project, '--after', 'start'],
+      ['destinations', 'create', 'http://127.0.0.1:9/hook', '--project', project],
+    ]) {
+      const run = await runCliProcess(args, eight);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toContain(
+        'PARTITIONS=8 but this deployment uses 4 (recorded in Redis): set PARTITIONS=4',
+      );
+    }
+    expect(await jobsNow()).toBe(before);
+    expect(await ingest.store.destinations.list(project)).toStrictEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it(
     'refuses another count while jobs remain, and resizes once they are drained',
     { timeout: 120_000 },

@@ -1,7 +1,11 @@
-import { connectRedis as connectQueueRedis, type RedisClient } from '@groupidentify/queue-contract';
+import {
+  connectRedis as connectQueueRedis,
+  recordedPartitionCount,
+  type RedisClient,
+} from '@groupidentify/queue-contract';
 import { hostOf } from '@groupidentify/service-runtime';
 import { openStore, type Store } from '@groupidentify/store';
-import { CliError } from './cli-error.js';
+import { CliError, UsageError } from './cli-error.js';
 import type { CliConfig } from './config.js';
 import type { CliIo } from './cli-io.js';
 
@@ -12,6 +16,13 @@ export interface CliContext {
   io: CliIo;
   store(): Promise<Store>;
   redis(): Promise<RedisClient>;
+  /**
+   * `PARTITIONS`, once checked against the count the deployment recorded in Redis: a command
+   * that picks a group's partition, or reads a position per partition, with another count would
+   * queue an erasure or a line behind the wrong partition's items, or follow half the feed.
+   * Another count is a configuration error (exit 2); none recorded yet, `PARTITIONS` stands.
+   */
+  partitions(): Promise<number>;
   /** Closes whatever was opened, so the process exits at once. */
   close(): Promise<void>;
 }
@@ -21,6 +32,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 export function createCliContext(config: CliConfig, io: CliIo): CliContext {
   let store: Promise<Store> | undefined;
   let redis: Promise<RedisClient> | undefined;
+  let partitions: Promise<number> | undefined;
   const connectStore = async (): Promise<Store> => {
     const opened = await openStore(config.MONGO_URL, {
       serverSelectionTimeoutMS: CONNECT_TIMEOUT_MS,
@@ -58,6 +70,7 @@ export function createCliContext(config: CliConfig, io: CliIo): CliContext {
       });
     }
   };
+  const redisClient = (): Promise<RedisClient> => (redis ??= connectRedis());
   return {
     config,
     io,
@@ -65,9 +78,18 @@ export function createCliContext(config: CliConfig, io: CliIo): CliContext {
       store ??= connectStore();
       return store;
     },
-    redis() {
-      redis ??= connectRedis();
-      return redis;
+    redis: redisClient,
+    partitions() {
+      partitions ??= (async () => {
+        const recorded = await recordedPartitionCount(await redisClient(), config.QUEUE_PREFIX);
+        if (recorded !== undefined && recorded !== config.PARTITIONS)
+          throw new UsageError(
+            `PARTITIONS=${config.PARTITIONS} but this deployment uses ${recorded} (recorded in ` +
+              `Redis): set PARTITIONS=${recorded} (\`partitions show\` prints both)`,
+          );
+        return config.PARTITIONS;
+      })();
+      return partitions;
     },
     async close() {
       const [s, r] = await Promise.allSettled([store, redis]);

@@ -29,3 +29,12 @@ export async function claimPartitionCount(
   }
   await redis.set(key, String(partitions));
 }
+
+/** The partition count the deployment recorded in Redis, or undefined before any app started. */
+export async function recordedPartitionCount(
+  redis: RedisClient,
+  base: string,
+): Promise<number | undefined> {
+  const value = await redis.get(partitionCountKey(base));
+  return value === null ? undefined : Number(value);
+}

@@ -23,7 +23,7 @@ const tail: Command = {
   optional: ['type', 'after'],
   async run(ctx, { options }) {
     const project = options.project ?? '';
-    const partitions = ctx.config.PARTITIONS;
+    const partitions = await ctx.partitions();
     const store = await ctx.store();
     await requireProject(store, project);
     let from = await startingPoint(store.feed, project, partitions, options.after);

@@ -54,7 +54,7 @@ const replay: Command = {
       const result = await replayDeadLetters(
         store,
         queues.queueOf,
-        ctx.config.PARTITIONS,
+        await ctx.partitions(),
         options.id,
       );
       return { json: result, text: describeReplay(result) };

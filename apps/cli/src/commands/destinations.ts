@@ -51,7 +51,7 @@ const create: Command = {
     const made = await store.destinations.create({
       project,
       ...checked.fields,
-      start: await store.feed.heads(project, ctx.config.PARTITIONS),
+      start: await store.feed.heads(project, await ctx.partitions()),
       now: new Date(),
     });
     const created = { ...destinationView(made), secret: made.secret };

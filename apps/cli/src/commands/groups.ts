@@ -51,7 +51,7 @@ const erase: Command = {
     const key = { project: options.project ?? '', group_type, group_value };
     const store = await ctx.store();
     const redis = await ctx.redis();
-    const partition = partitionOf(key, ctx.config.PARTITIONS);
+    const partition = partitionOf(key, await ctx.partitions());
     const queue = openPartitionQueue(redis, ctx.config.QUEUE_PREFIX, partition);
     try {
       if (!(await groupKnown(queue, store, key))) throw await groupNotFound(store, key);

@@ -141,7 +141,8 @@ async function queueAndWait(
   path: string,
   run: ImportRunDocument,
 ): Promise<string> {
-  const { PARTITIONS, QUEUE_PREFIX } = ctx.config;
+  const { QUEUE_PREFIX } = ctx.config;
+  const PARTITIONS = await ctx.partitions();
   const queues = lazyPartitionQueues(await ctx.redis(), QUEUE_PREFIX);
   const { queueOf } = queues;
   const started = Date.now();

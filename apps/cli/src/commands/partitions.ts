@@ -1,13 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { countPartitionJobs, partitionCountKey } from '@groupidentify/queue-contract';
+import {
+  countPartitionJobs,
+  partitionCountKey,
+  recordedPartitionCount,
+} from '@groupidentify/queue-contract';
 import { CliError, UsageError } from '../cli-error.js';
 import type { CliContext } from '../cli-context.js';
 import type { Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 
 async function recordedCount(ctx: CliContext): Promise<number | undefined> {
-  const value = await (await ctx.redis()).get(partitionCountKey(ctx.config.QUEUE_PREFIX));
-  return value === null ? undefined : Number(value);
+  return recordedPartitionCount(await ctx.redis(), ctx.config.QUEUE_PREFIX);
 }
 
 async function jobsPerPartition(ctx: CliContext, partitions: number): Promise<number[]> {
