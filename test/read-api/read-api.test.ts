@@ -194,6 +194,13 @@ describe('get, as_of, history, list (docs/api.md)', () => {
     ['/api/groups?limit=abc', 'limit'],
     ['/api/groups?cursor=%%%', 'cursor'],
     ['/api/groups/org/x?as_of=yesterday', 'as_of'],
+    ['/api/groups/org/x?as_of=2026-02-30T00:00:00Z', 'as_of'],
+    ['/api/groups/org/x?as_of=2026-12-07%20(hello)%2003:29', 'as_of'],
+    // History cursors are versions: whole numbers from 1 (JSON text, base64url, as the API makes them).
+    ...['-1', '1.5', '1e400', '0', '"3"'].map((json) => [
+      `/api/groups/org/x/history?cursor=${Buffer.from(json).toString('base64url')}`,
+      'cursor',
+    ]),
   ])('%s → 400 naming %s', async (url, field) => {
     if (url.includes('/org/x')) await identify('org', 'x', {});
     if (url.includes('/org/x')) await waitForVersion(ingest, 'org', 'x', 1);

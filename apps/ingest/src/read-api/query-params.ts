@@ -28,13 +28,20 @@ export function encodeCursor(value: string | number | readonly (string | number)
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/**
+ * A list's cursor (`string`: where the last page ended) or a history's (`number`: the version it
+ * ended at, so a whole number from 1; not -1, 1.5 or 1e400, which read odd pages).
+ */
 export function decodeCursor<T extends 'string' | 'number'>(
   value: string | undefined,
   type: T,
 ): (T extends 'string' ? string : number) | undefined {
-  return readCursor(value, (decoded) =>
-    typeof decoded === type ? (decoded as T extends 'string' ? string : number) : undefined,
-  );
+  return readCursor(value, (decoded) => {
+    if (typeof decoded !== type) return undefined;
+    if (type === 'number' && !(Number.isSafeInteger(decoded) && (decoded as number) >= 1))
+      return undefined;
+    return decoded as T extends 'string' ? string : number;
+  });
 }
 
 /**
