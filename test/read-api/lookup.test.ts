@@ -36,14 +36,14 @@ async function identify(value: string, properties: Record<string, unknown>): Pro
   expect(reply.status).toBe(200);
 }
 
-async function lookup(body: unknown) {
+async function lookup(body: unknown, text = JSON.stringify(body)) {
   const res = await fetch(`${ingest.url}/api/groups/lookup`, {
     method: 'POST',
     headers: {
       authorization: basic(ingest.apiKey, ingest.secretKey),
       'content-type': 'application/json',
     },
-    body: JSON.stringify(body),
+    body: text,
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -106,12 +106,22 @@ describe('POST /api/groups/lookup', () => {
       [{ groups: [{ ...ok, group_type: '' }] }, 'groups[0].group_type'],
       [{ groups: [ok, ok, { ...ok, as_of: 'yesterday' }] }, 'groups[2].as_of'],
       [{ groups: [{ ...ok, asOf: after[1] }] }, 'groups[0].asOf'],
+      [{ groups: [{ ...ok, as_of: '' }] }, 'groups[0].as_of'],
+      [{ groups: [{ ...ok, as_of: '2026-02-30T00:00:00Z' }] }, 'groups[0].as_of'],
+      [null, 'groups'],
+      ['x', 'groups'],
     ];
     for (const [body, field] of cases) {
       const res = await lookup(body);
       expect(res.status, field).toBe(400);
       expect(res.body, field).toMatchObject({ code: 400, error: 'Invalid parameter', field });
     }
+    // Not JSON at all: named like a JSON body without its groups.
+    const broken = await lookup(undefined, '{"groups": [');
+    expect(broken).toMatchObject({
+      status: 400,
+      body: { code: 400, error: 'Invalid parameter', field: 'groups' },
+    });
   });
 
   it('answers 422 naming the entry whose history is too long to rewind', async () => {

@@ -1,4 +1,9 @@
-import type { Request, Response } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import { LIMITS, codePointLength } from '@groupidentify/ops';
 import type { Store } from '@groupidentify/store';
 import { HttpError } from '../http-error.js';
@@ -54,13 +59,27 @@ export function lookupHandler(deps: { store: Store; maxHistory: number }) {
   };
 }
 
+const noGroups = (): HttpError =>
+  invalid(
+    'groups',
+    `must be an array of 1 to ${MAX_LOOKUP} {"group_type","group_value","as_of"?} (a JSON body)`,
+  );
+
+/**
+ * The lookup's JSON body, any JSON value (`null` or `"x"` too: refused by {@link readEntries}
+ * like a body without `groups`); a body that is not JSON at all is refused the same way.
+ */
+export function lookupBody(): [RequestHandler, ErrorRequestHandler] {
+  const notJsonAsNoGroups: ErrorRequestHandler = (error, _req, _res, next) => {
+    const notJson = (error as { type?: unknown } | undefined)?.type === 'entity.parse.failed';
+    next(notJson ? noGroups() : error);
+  };
+  return [express.json({ limit: LIMITS.maxBodyBytes, strict: false }), notJsonAsNoGroups];
+}
+
 function readEntries(body: unknown): LookupEntry[] {
   const groups = (body as { groups?: unknown } | null | undefined)?.groups;
-  if (!Array.isArray(groups) || groups.length < 1 || groups.length > MAX_LOOKUP)
-    throw invalid(
-      'groups',
-      `must be an array of 1 to ${MAX_LOOKUP} {"group_type","group_value","as_of"?} (a JSON body)`,
-    );
+  if (!Array.isArray(groups) || groups.length < 1 || groups.length > MAX_LOOKUP) throw noGroups();
   return groups.map((entry: unknown, i) => {
     const at = `groups[${i}]`;
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
@@ -85,7 +104,8 @@ function readEntries(body: unknown): LookupEntry[] {
           `must be a string of 1 to ${LIMITS.maxNameLength} characters`,
         );
     }
-    if (as_of !== undefined && typeof as_of !== 'string')
+    // An empty as_of is refused, not read as now: the entry asked for an instant.
+    if (as_of !== undefined && (typeof as_of !== 'string' || as_of === ''))
       throw invalid(`${at}.as_of`, 'must be an ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z');
     return {
       group_type: group_type as string,

@@ -1,5 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
-import { LIMITS } from '@groupidentify/ops';
+import { Router, type Request, type Response } from 'express';
 import type { Store } from '@groupidentify/store';
 import { clientClosedRequest, HttpError } from '../http-error.js';
 import { basicAuth } from './basic-auth.js';
@@ -18,7 +17,7 @@ import { eraseHandler, type EraseDeps } from './erase-route.js';
 import { exportHandler } from './export-route.js';
 import { groupKeyOf } from './group-key.js';
 import { historyTooLong } from './history-too-long.js';
-import { lookupHandler } from './lookup-route.js';
+import { lookupBody, lookupHandler } from './lookup-route.js';
 import { Turns } from '@groupidentify/service-runtime';
 import { ProjectBudget } from './project-budget.js';
 import { WhereBudget } from './where-budget.js';
@@ -181,7 +180,7 @@ export function readRoutes(deps: ReadDeps): Router {
 
   router.post(
     '/groups/lookup',
-    express.json({ limit: LIMITS.maxBodyBytes }),
+    ...lookupBody(),
     inTurn(lookupHandler({ store, maxHistory: limits.asOfMaxHistory })),
   );
 
