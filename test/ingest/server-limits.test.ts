@@ -60,6 +60,28 @@ describe('HTTP server timeouts', () => {
     expect(conn.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
+  it('answers 408 to a request whose body does not finish arriving in time', async () => {
+    const ingest = await ingestWith({
+      HTTP_HEADERS_TIMEOUT_MS: '1000',
+      HTTP_REQUEST_TIMEOUT_MS: '1000',
+    });
+    const conn = await rawConnection(ingest);
+    conn.socket.write(
+      'POST /groupidentify HTTP/1.1\r\nHost: ingest\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 100\r\n\r\n{"api_key"',
+    );
+    try {
+      await pollUntil(() => conn.closed(), {
+        timeoutMs: 20_000,
+        description: 'ingest to close the connection whose body stopped',
+      });
+    } finally {
+      conn.socket.destroy();
+    }
+    expect(conn.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(conn.received()).toContain('{"code":408,"error":"Request Timeout"}');
+  });
+
   it('does not cut a long poll that outlasts the request timeout', async () => {
     const ingest = await ingestWith({
       HTTP_HEADERS_TIMEOUT_MS: '1000',

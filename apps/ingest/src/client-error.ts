@@ -9,8 +9,11 @@ import type { IngestMetrics } from './metrics.js';
  */
 export function answerClientErrorsAsJson(server: Server, metrics: IngestMetrics): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // Nothing to answer on a dead socket, or once a response is under way on it.
-    const busy = (socket as { _httpMessage?: unknown })._httpMessage != null;
+    // Nothing to answer on a dead socket, or once a response has begun on it. A request whose
+    // body is still coming when the request timeout ends it has a response object, with nothing
+    // sent yet: it gets its 408 (as Node's own handler would give it).
+    const response = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    const busy = response?.headersSent === true;
     if (err.code === 'ECONNRESET' || !socket.writable || busy) {
       socket.destroy();
       return;
