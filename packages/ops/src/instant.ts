@@ -1,9 +1,10 @@
 /**
- * `2026-01-31`, or `2026-01-31T12:00`, `…:00`, `…:00.250`, then `Z`, `+01:00` or `+0100` (or no
- * offset: UTC). The fields are checked below: a day past its month's end is no date.
+ * `2026-01-31`, or `2026-01-31T12:00` (or a space for the `T`, as RFC 3339 allows), `…:00`,
+ * `…:00.250`, then `Z`, `+01:00`, `+0100` or `+01` (or no offset: UTC). The fields are checked
+ * below: a day past its month's end is no date.
  */
 const ISO_INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 /**
  * An instant as the API and the CLI take it (`as_of`, `--as-of`, an identification's `time`): an
@@ -30,7 +31,7 @@ export function parseInstant(text: string): Date | undefined {
   return offset === undefined ? undefined : new Date(date.getTime() - offset * 60_000);
 }
 
-/** `Z`, `+01:00`, `-0530` or none, in minutes east of UTC; undefined past 23:59. */
+/** `Z`, `+01:00`, `-0530`, `+01` or none, in minutes east of UTC; undefined past 23:59. */
 function offsetMinutes(text: string | undefined): number | undefined {
   if (text === undefined || text.toUpperCase() === 'Z') return 0;
   const digits = text.slice(1).replace(':', '');

@@ -58,6 +58,7 @@ class Refusal {
 
 const TOO_DEEP = new Refusal(TOO_DEEP_REASON);
 const NOT_JSON = new Refusal(NOT_JSON_REASON);
+
 /** `text` as kept (truncated), or the refusal of text that cannot be kept (storable-text.ts). */
 function keptText(text: string, max: number): string | Refusal {
   const kept = truncateCodePoints(text, max);
