@@ -44,6 +44,8 @@ export interface ChangesDeps {
 }
 
 const MAX_WAIT_MS = 30_000;
+/** A plain page reads through passed-over positions for this long at most. */
+const MAX_READ_THROUGH_MS = 10_000;
 /** The most changes a page of `GET /api/changes` holds (`limit`). */
 export const MAX_FEED_PAGE = 1000;
 /** SSE: a comment this often keeps proxies from closing an idle stream. */
@@ -283,9 +285,11 @@ async function readPage(
 /**
  * The page after `from`, read on past pages that only passed over positions (changes of other
  * types with `groupType`, records that changed nothing) until one holds changes or moves
- * nothing: an empty answer means nothing was left (docs/api.md#pages-and-long-polls), never
- * that a rare type's next change is further on. Each page is read in the project's turn and
- * budget like any other; it stops when the client leaves or the process stops.
+ * nothing: an empty answer with `next_cursor` at `after` means nothing was left
+ * (docs/api.md#pages-and-long-polls), not that a rare type's next change is further on. Each
+ * page is read in the project's turn and budget like any other. It stops when the client leaves,
+ * the process stops, or after {@link MAX_READ_THROUGH_MS}: a reader far behind then gets an
+ * empty page whose cursor moved on, rather than a request held for minutes.
  */
 async function readThrough(
   deps: ChangesDeps,
@@ -294,11 +298,13 @@ async function readThrough(
   groupType: string | undefined,
   gone: AbortSignal,
 ) {
+  const deadline = Date.now() + MAX_READ_THROUGH_MS;
   let at = from;
   for (;;) {
     const page = await readPage(deps, at, limit, groupType, gone);
     const moved = encodeFeedCursor(page.next) !== encodeFeedCursor(at);
-    if (page.items.length > 0 || !moved || gone.aborted || deps.shutdown.aborted) return page;
+    if (page.items.length > 0 || !moved) return page;
+    if (gone.aborted || deps.shutdown.aborted || Date.now() >= deadline) return page;
     at = page.next;
   }
 }
