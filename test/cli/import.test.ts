@@ -223,6 +223,31 @@ describe('groups import', { timeout: 180_000 }, () => {
     expect(clean.stderr).toContain('checked 1 lines, 0 bad: ready to import');
   });
 
+  it('a line the workers dead-letter fails the import (exit 1), naming it, after the others applied', async () => {
+    const target = await ingest.addProject();
+    // Two lines of about 9 MB for one group: the second would take it past the 16 MB limit, so
+    // the worker dead-letters it (the first applies), and finishes its job like any other.
+    const big = Array.from({ length: 9000 }, () => 'x'.repeat(1000));
+    const lines = ['a', 'b'].map((name) =>
+      JSON.stringify({ group_type: 'org', group_value: 'huge', properties: { [name]: big } }),
+    );
+    lines.push(JSON.stringify({ group_type: 'org', group_value: 'small', properties: { n: 1 } }));
+    const path = file('too-big.ndjson', `${lines.join('\n')}\n`);
+    const run = await runCliProcess(
+      ['groups', 'import', '--project', target.id, path],
+      env,
+      120_000,
+    );
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toMatch(
+      /imported 3 lines into project .*, but 1 line was dead-lettered: see dead-letters list/,
+    );
+    expect(Object.keys((await view(target.id, 'org', 'huge'))?.properties ?? {})).toStrictEqual([
+      'a',
+    ]);
+    expect((await view(target.id, 'org', 'small'))?.properties).toStrictEqual({ n: 1 });
+  });
+
   it('a CSV with broken quoting or a bad header fails before anything is written', async () => {
     const target = await ingest.addProject();
     const broken = file('broken.csv', 'group_type,group_value,a\norg,x,1\norg,"y,2\n');

@@ -13,6 +13,7 @@ import { importLines, type ImportFormat } from '../import/import-lines.js';
 import { ImportProgress } from '../import/import-progress.js';
 import { queueImport } from '../import/queue-import.js';
 import { waitApplied } from '../import/wait-applied.js';
+import { deadLetteredLines } from '../import/dead-lettered-lines.js';
 
 /**
  * `groups import` (docs/import.md): checks the whole file first, then queues each line as an
@@ -176,8 +177,15 @@ async function queueAndWait(
     applying.end();
     const seconds = (Date.now() - started) / 1000;
     const summary = `imported ${queued.queued} lines into project ${run.project} in ${seconds.toFixed(1)} s (${Math.round(queued.queued / seconds)} lines/s; run ${run._id})`;
-    if (failedJobs > 0)
-      throw new CliError(`${summary}, but ${failedJobs} jobs failed: see dead-letters list`);
+    const deadLettered = await deadLetteredLines(store, run._id);
+    const problems = [
+      ...(failedJobs > 0 ? [`${failedJobs} jobs failed`] : []),
+      ...(deadLettered > 0
+        ? [`${deadLettered} ${deadLettered === 1 ? 'line was' : 'lines were'} dead-lettered`]
+        : []),
+    ];
+    if (problems.length > 0)
+      throw new CliError(`${summary}, but ${problems.join(' and ')}: see dead-letters list`);
     return summary;
   } finally {
     await queues.close();
