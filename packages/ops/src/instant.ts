@@ -16,11 +16,9 @@ const ISO_INSTANT =
 export function parseInstant(text: string): Date | undefined {
   const match = ISO_INSTANT.exec(text);
   if (match === null) return undefined;
-  const [year, month, day, hour, minute, second] = match
-    .slice(1, 7)
-    .map((n: string | undefined) => Number(n ?? 0));
-  if (year === undefined || month === undefined || day === undefined) return undefined;
-  if (hour === undefined || minute === undefined || second === undefined) return undefined;
+  const field = (group: number) => Number(match[group] ?? 0);
+  const [year, month, day] = [field(1), field(2), field(3)] as const;
+  const [hour, minute, second] = [field(4), field(5), field(6)] as const;
   const ms = Number((match[7] ?? '0').slice(0, 3).padEnd(3, '0'));
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const date = new Date(0);

@@ -3,6 +3,7 @@ import {
   InvalidCursor,
   followFeed,
   readFeedPage,
+  samePositions,
   startCursor,
   type ChangeNotices,
 } from '@groupidentify/queue-contract';
@@ -302,8 +303,7 @@ async function readThrough(
   let at = from;
   for (;;) {
     const page = await readPage(deps, at, limit, groupType, gone);
-    const moved = encodeFeedCursor(page.next) !== encodeFeedCursor(at);
-    if (page.items.length > 0 || !moved) return page;
+    if (page.items.length > 0 || samePositions(page.next, at)) return page;
     if (gone.aborted || deps.shutdown.aborted || Date.now() >= deadline) return page;
     at = page.next;
   }

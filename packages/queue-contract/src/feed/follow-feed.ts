@@ -52,5 +52,6 @@ export async function* followFeed<P extends FollowedPage>(
   }
 }
 
-const samePositions = (a: FeedCursor, b: FeedCursor): boolean =>
+/** Whether two cursors of a project stand at the same positions (a page that moved nothing). */
+export const samePositions = (a: FeedCursor, b: FeedCursor): boolean =>
   a.positions.length === b.positions.length && a.positions.every((p, i) => p === b.positions[i]);
