@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { openPartitionQueue } from '@groupidentify/queue-contract';
+import { openPartitionQueue, partitionOf } from '@groupidentify/queue-contract';
 import { describe, expect, it } from 'vitest';
 import { deferCleanups } from '../helpers/cleanups.js';
 import { startTestIngest } from '../helpers/ingest.js';
@@ -32,7 +32,17 @@ describe('APPLY_AT_ONCE', () => {
 
       // A backlog in every partition, so that all of them want to apply as the worker starts.
       await Promise.all(queues.map((q) => q.pause()));
-      const groups = Array.from({ length: 24 }, () => randomUUID());
+      // Six groups in each partition: 24 random ones left a partition empty now and then.
+      const perPartition = new Array<number>(PARTITIONS).fill(0);
+      const groups: string[] = [];
+      while (groups.length < 6 * PARTITIONS) {
+        const value = randomUUID();
+        const key = { project: ingest.projectId, group_type: TYPE, group_value: value };
+        const p = partitionOf(key, PARTITIONS);
+        if ((perPartition[p] ?? 0) >= 6) continue;
+        perPartition[p] = (perPartition[p] ?? 0) + 1;
+        groups.push(value);
+      }
       const load = startOrderedLoad(ingest, { groupType: TYPE, groups, rounds: 10 });
       await load.done;
       expect(load.refused).toStrictEqual([]);
